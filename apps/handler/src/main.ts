@@ -1,0 +1,2 @@
+// The remote handler worker (not built yet).
+export {};

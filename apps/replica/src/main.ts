@@ -1,0 +1,2 @@
+// The read-only replica node (not built yet).
+export {};

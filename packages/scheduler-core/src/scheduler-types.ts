@@ -1,0 +1,52 @@
+import type {
+  CreateScheduleBody,
+  HandlerRecord,
+  Job,
+  JobStatus,
+  PatchScheduleBody,
+  Schedule,
+  ScheduleSpec,
+  Trigger,
+} from '@schedulezero/protocol';
+import type { JobQuery, Page, ScheduleQuery } from './store/types.ts';
+
+/**
+ * What a node's HTTP layer (and CLI, dashboard) calls. Methods throw `SchedulerError` for the
+ * expected failures: `validation` (bad trigger, with details naming the field), `not_found`,
+ * `conflict` (duplicate id), `version_conflict` (stale version), `max_instances`.
+ */
+export interface Scheduler {
+  /** Recovers jobs interrupted by a crash, then arms the loop. */
+  start(): Promise<void>;
+  /** Stops firing; waits up to `graceMs` for running jobs, then aborts them. Idempotent. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+
+  createSchedule(body: CreateScheduleBody): Promise<Schedule>;
+  getSchedule(id: string): Promise<Schedule>;
+  listSchedules(query: ScheduleQuery): Promise<Page<Schedule>>;
+  replaceSchedule(id: string, spec: ScheduleSpec, expectedVersion?: number): Promise<Schedule>;
+  patchSchedule(id: string, patch: PatchScheduleBody): Promise<Schedule>;
+  deleteSchedule(id: string, expectedVersion?: number): Promise<void>;
+  pauseSchedule(id: string): Promise<Schedule>;
+  resumeSchedule(id: string): Promise<Schedule>;
+  /** A manual job, run as soon as an executor takes it. */
+  runNow(id: string): Promise<Job>;
+  /** The schedule's next fire times after `from` (default now). */
+  nextFireTimes(id: string, count: number, from?: Date): Promise<Date[]>;
+  /** Fire times of a trigger that is not stored; throws `validation` when it is invalid. */
+  previewTrigger(trigger: Trigger, count: number, from?: Date): Date[];
+
+  getJob(id: string): Promise<Job>;
+  listJobs(query: JobQuery): Promise<Page<Job>>;
+  listHandlers(): Promise<HandlerRecord[]>;
+  stats(): Promise<SchedulerStats>;
+}
+
+export interface SchedulerStats {
+  schedules: { total: number; paused: number };
+  jobs: Record<JobStatus, number>;
+  /** Jobs currently executing in this process. */
+  running: number;
+  /** Fire lateness (job start − scheduled time) of jobs started by this process, in ms. */
+  lateness: { count: number; sumMs: number; buckets: Array<{ leMs: number; count: number }> };
+}

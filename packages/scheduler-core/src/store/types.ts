@@ -1,0 +1,200 @@
+import type {
+  HandlerRecord,
+  Job,
+  JobError,
+  JobSource,
+  JobStatus,
+  RetryPolicy,
+  Schedule,
+  ScheduleSpec,
+  Target,
+} from '@schedulezero/protocol';
+
+/**
+ * The store contract. Two implementations (SQLite and PostgreSQL, both on drizzle-orm) pass the
+ * same contract suite. Expected outcomes (not found, duplicate, stale version, lost claim) are
+ * returned as values; only broken infrastructure throws.
+ *
+ * Every mutation runs in one transaction that also appends its change records (see `Change`) to
+ * the change log when a `ChangeProjector` is configured: the replication outbox.
+ */
+export type Outcome<T, E extends string> = { ok: true; value: T } | { ok: false; reason: E };
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back as `cursor` for the next page. Null when this was the last page. */
+  nextCursor: string | null;
+}
+
+/** A schedule as the service hands it to the store: spec plus the computed next fire time. */
+export interface ScheduleDraft extends ScheduleSpec {
+  id: string;
+  nextRunAt: Date | null;
+}
+
+export interface ScheduleQuery {
+  limit: number;
+  cursor?: string | undefined;
+  task?: string | undefined;
+  paused?: boolean | undefined;
+}
+
+export interface JobQuery {
+  limit: number;
+  cursor?: string | undefined;
+  scheduleId?: string | undefined;
+  status?: JobStatus | undefined;
+}
+
+/** A job the planner wants created; the store fills timestamps and defaults. */
+export interface JobDraft {
+  id: string;
+  scheduleId: string;
+  task: string;
+  args: unknown;
+  source: JobSource;
+  scheduledAt: Date;
+  /** `pending` to run, `missed` to record a fire time that will not run. */
+  status: 'pending' | 'missed';
+  maxAttempts: number;
+  retry: RetryPolicy;
+  timeoutSeconds: number;
+  target: Target;
+  notBefore: Date;
+  error?: JobError | null;
+  missedCount?: number | null;
+  missedUntil?: Date | null;
+}
+
+/** What to do with one due schedule; decided by scheduler-core's planner inside the acquiring transaction. */
+export interface FirePlan {
+  jobs: JobDraft[];
+  /** The schedule's next fire time after this acquisition; null when the trigger is exhausted. */
+  nextRunAt: Date | null;
+  /** Set when a job will run: the schedule's `lastRunAt` becomes this fire time. */
+  lastRunAt?: Date | null;
+}
+
+/**
+ * Called once per due schedule, synchronously, inside the acquiring transaction.
+ * `activeJobs` counts the schedule's pending + running jobs before this plan.
+ */
+export type FirePlanner = (schedule: Schedule, now: Date, activeJobs: number) => FirePlan;
+
+export type JobOutcome =
+  | { status: 'succeeded'; result: unknown }
+  | { status: 'failed' | 'timed_out' | 'cancelled'; error: JobError; result?: unknown };
+
+export interface FinishJob {
+  jobId: string;
+  /** Fencing: the finish applies only while the job is `running` with this attempt number. */
+  attempt: number;
+  finishedAt: Date;
+  outcome: JobOutcome;
+  /** When set and the outcome is not success, the job goes back to `pending` until this instant. */
+  retryAt?: Date | null;
+}
+
+export interface ClaimJobs {
+  now: Date;
+  limit: number;
+  /** Recorded as the job's `handlerId`. */
+  handlerId: string;
+  /** Only jobs of these tasks; all tasks when omitted. */
+  tasks?: readonly string[] | undefined;
+}
+
+/** A committed change, before zone projection. */
+export type Change =
+  | { kind: 'schedule'; op: 'created' | 'updated' | 'deleted'; schedule: Schedule }
+  | { kind: 'job'; op: 'executed'; job: Job }
+  | { kind: 'handler'; op: 'registered' | 'updated' | 'offline'; handler: HandlerRecord };
+
+/** One row for one zone's stream; `payload` is already filtered for that zone. */
+export interface ChangeRecord {
+  zone: string;
+  topic: string;
+  payload: unknown;
+}
+
+/**
+ * Maps a change to the rows each zone receives. Runs inside the writing transaction so that the
+ * change log commits with the change, or not at all.
+ */
+export type ChangeProjector = (change: Change) => ChangeRecord[];
+
+export interface ChangeRow {
+  zone: string;
+  /** Contiguous per zone, starting at 1. */
+  seq: number;
+  epoch: string;
+  topic: string;
+  payload: unknown;
+  createdAt: Date;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Throws when the database cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  createSchedule(draft: ScheduleDraft, now: Date): Promise<Outcome<Schedule, 'duplicate'>>;
+  getSchedule(id: string): Promise<Schedule | undefined>;
+  /** Writes the whole draft (id unchanged); bumps `version`. */
+  updateSchedule(
+    draft: ScheduleDraft,
+    now: Date,
+    expectedVersion?: number,
+  ): Promise<Outcome<Schedule, 'not_found' | 'version_conflict'>>;
+  deleteSchedule(id: string, expectedVersion?: number): Promise<Outcome<Schedule, 'not_found' | 'version_conflict'>>;
+  /** Ordered by id. */
+  listSchedules(query: ScheduleQuery): Promise<Page<Schedule>>;
+  countSchedules(): Promise<{ total: number; paused: number }>;
+  /** The earliest `nextRunAt` of an unpaused schedule: when the loop must wake next. */
+  earliestNextRunAt(): Promise<Date | null>;
+  /**
+   * Locks up to `limit` unpaused schedules with `nextRunAt <= now` (skipping rows another
+   * transaction holds), asks `plan` what to do with each, inserts its jobs (a job whose
+   * (scheduleId, scheduledAt) exists already is skipped) and writes the new `nextRunAt`.
+   * Returns the jobs inserted.
+   */
+  acquireDueSchedules(now: Date, limit: number, plan: FirePlanner): Promise<Job[]>;
+
+  /**
+   * A run-now job for a schedule. Refused with `max_instances` when the schedule already has
+   * `maxInstances` pending or running jobs.
+   */
+  createManualJob(
+    scheduleId: string,
+    draft: (schedule: Schedule) => JobDraft,
+  ): Promise<Outcome<Job, 'not_found' | 'max_instances' | 'duplicate'>>;
+  /** Pending jobs with `notBefore <= now`, oldest first, become `running` with attempt + 1. */
+  claimJobs(claim: ClaimJobs): Promise<Job[]>;
+  finishJob(finish: FinishJob): Promise<Outcome<Job, 'not_found' | 'stale'>>;
+  /** The earliest `notBefore` of a pending job (retries waiting for their backoff). */
+  earliestPendingAt(): Promise<Date | null>;
+  /**
+   * Jobs left `running` by `handlerIds` (e.g. this node's local executor before a crash) go back
+   * to `pending` when attempts remain, else `failed` with code `interrupted`. Returns them.
+   */
+  recoverRunningJobs(handlerIds: readonly string[], now: Date): Promise<Job[]>;
+  getJob(id: string): Promise<Job | undefined>;
+  /** Newest first: by `scheduledAt` desc, then id desc. */
+  listJobs(query: JobQuery): Promise<Page<Job>>;
+  countJobsByStatus(): Promise<Record<JobStatus, number>>;
+
+  upsertHandler(handler: HandlerRecord, op: 'registered' | 'updated' | 'offline'): Promise<HandlerRecord>;
+  getHandler(id: string): Promise<HandlerRecord | undefined>;
+  listHandlers(): Promise<HandlerRecord[]>;
+
+  /** Change-log rows of one zone with `seq >= fromSeq`, ascending. */
+  readChanges(zone: string, fromSeq: number, limit: number): Promise<ChangeRow[]>;
+  /** Highest committed seq of a zone's stream (0 when empty) and the stream's epoch. */
+  changeHead(zone: string): Promise<{ epoch: string; seq: number }>;
+}
+
+export interface StoreOptions {
+  /** When set, every mutation appends the records it returns to the change log, in the same transaction. */
+  projector?: ChangeProjector;
+}

@@ -1,0 +1,2 @@
+// Zone policies and projections applied before a change leaves the master (not built yet).
+export {};
