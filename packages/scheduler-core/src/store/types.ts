@@ -172,8 +172,8 @@ export interface Store {
   /** Pending jobs with `notBefore <= now`, oldest first, become `running` with attempt + 1. */
   claimJobs(claim: ClaimJobs): Promise<Job[]>;
   finishJob(finish: FinishJob): Promise<Outcome<Job, 'not_found' | 'stale'>>;
-  /** The earliest `notBefore` of a pending job (retries waiting for their backoff). */
-  earliestPendingAt(): Promise<Date | null>;
+  /** The earliest `notBefore` later than `after` of a pending job (retries waiting for their backoff). */
+  earliestPendingAt(after: Date): Promise<Date | null>;
   /**
    * Jobs left `running` by `handlerIds` (e.g. this node's local executor before a crash) go back
    * to `pending` when attempts remain, else `failed` with code `interrupted`. Returns them.
