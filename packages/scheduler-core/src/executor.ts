@@ -13,7 +13,10 @@ export interface Executor {
    * Runs one attempt. Resolves with the outcome; a rejection is recorded as a `handler_error`
    * failure. When `signal` aborts (timeout, shutdown) the executor should stop the work.
    */
-  run(job: Job, signal: AbortSignal): Promise<JobOutcome>;
+  run(job: Job, signal: AbortSignal): Promise<ExecutionResult>;
   /** Called when capacity may have grown (a handler registered, a slot freed). */
   onCapacity?(listener: () => void): void;
 }
+
+/** An attempt's outcome, and the handler that ran it when that is not the claiming node. */
+export type ExecutionResult = JobOutcome & { handlerId?: string };

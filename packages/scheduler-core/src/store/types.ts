@@ -93,6 +93,8 @@ export interface FinishJob {
   outcome: JobOutcome;
   /** When set and the outcome is not success, the job goes back to `pending` until this instant. */
   retryAt?: Date | null;
+  /** The handler that ran the attempt, when it is not the claimer (remote dispatch). */
+  handlerId?: string | undefined;
 }
 
 export interface ClaimJobs {
