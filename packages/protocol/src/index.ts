@@ -1,2 +1,3 @@
 export * from './schedule.ts';
+export * from './http.ts';
 export * from './link.ts';
