@@ -1,0 +1,228 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import {
+  createScheduleBodySchema,
+  fireTimesSchema,
+  idParamsSchema,
+  jobEnvelopeSchema,
+  listSchedulesQuerySchema,
+  nextFireTimesQuerySchema,
+  patchScheduleBodySchema,
+  replaceScheduleBodySchema,
+  scheduleEnvelopeSchema,
+  schedulePageSchema,
+  triggerPreviewBodySchema,
+} from '@schedulezero/protocol';
+import type { Scheduler } from '@schedulezero/scheduler-core';
+import { z } from 'zod';
+import { errorResponses, jsonBody, jsonContent } from '../openapi-helpers.ts';
+
+const EXAMPLE_SPEC = {
+  task: 'send_report',
+  trigger: { type: 'cron', expression: '0 9 * * 1-5', timezone: 'Europe/Paris' },
+  args: { to: 'ops@example.com' },
+};
+
+// The protocol's schemas, given a name and an example for the OpenAPI document (`.meta` returns a
+// copy; the definitions stay in @schedulezero/protocol).
+const createBody = createScheduleBodySchema.meta({
+  id: 'CreateScheduleBody',
+  example: { id: 'weekday-report', ...EXAMPLE_SPEC },
+});
+const replaceBody = replaceScheduleBodySchema.meta({
+  id: 'ReplaceScheduleBody',
+  example: { ...EXAMPLE_SPEC, version: 1 },
+});
+const patchBody = patchScheduleBodySchema.meta({
+  id: 'PatchScheduleBody',
+  example: { paused: true, version: 2 },
+});
+const deleteQuery = z.object({
+  version: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'Delete only if the stored version is this' }),
+});
+
+const tags = ['schedules'];
+const idRequest = { params: idParamsSchema };
+
+export function registerScheduleRoutes(app: OpenAPIHono, scheduler: Scheduler): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/schedules',
+      tags,
+      summary: 'Create a schedule',
+      request: { body: jsonBody(createBody) },
+      responses: {
+        201: jsonContent(scheduleEnvelopeSchema, 'Created'),
+        ...errorResponses(400, 401, 409, 413, 415),
+      },
+    }),
+    async (c) => c.json({ schedule: await scheduler.createSchedule(c.req.valid('json')) }, 201),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/schedules',
+      tags,
+      summary: 'List schedules, ordered by id',
+      request: { query: listSchedulesQuerySchema },
+      responses: { 200: jsonContent(schedulePageSchema, 'A page of schedules'), ...errorResponses(400, 401) },
+    }),
+    async (c) => {
+      const page = await scheduler.listSchedules(c.req.valid('query'));
+      return c.json({ schedules: page.items, nextCursor: page.nextCursor }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/schedules/{id}',
+      tags,
+      summary: 'Get a schedule',
+      request: idRequest,
+      responses: {
+        200: jsonContent(scheduleEnvelopeSchema, 'The schedule'),
+        ...errorResponses(400, 401, 404),
+      },
+    }),
+    async (c) => c.json({ schedule: await scheduler.getSchedule(c.req.valid('param').id) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/api/schedules/{id}',
+      tags,
+      summary: 'Replace a schedule (fields left out take their defaults)',
+      request: { ...idRequest, body: jsonBody(replaceBody) },
+      responses: {
+        200: jsonContent(scheduleEnvelopeSchema, 'The updated schedule'),
+        ...errorResponses(400, 401, 404, 409, 413, 415),
+      },
+    }),
+    async (c) => {
+      const { version, ...spec } = c.req.valid('json');
+      return c.json(
+        { schedule: await scheduler.replaceSchedule(c.req.valid('param').id, spec, version) },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/api/schedules/{id}',
+      tags,
+      summary: 'Change some fields of a schedule',
+      request: { ...idRequest, body: jsonBody(patchBody) },
+      responses: {
+        200: jsonContent(scheduleEnvelopeSchema, 'The updated schedule'),
+        ...errorResponses(400, 401, 404, 409, 413, 415),
+      },
+    }),
+    async (c) => {
+      // The patch schema fills defaults for absent fields; a patch must only carry what the client
+      // sent, or `{"paused": true}` would also reset args, retry, ... to their defaults.
+      const sent = (await c.req.json()) as Record<string, unknown>;
+      const patch = Object.fromEntries(
+        Object.entries(c.req.valid('json')).filter(([key]) => Object.hasOwn(sent, key)),
+      );
+      return c.json({ schedule: await scheduler.patchSchedule(c.req.valid('param').id, patch) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/api/schedules/{id}',
+      tags,
+      summary: 'Delete a schedule (its job history stays)',
+      request: { ...idRequest, query: deleteQuery },
+      responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 404, 409) },
+    }),
+    async (c) => {
+      await scheduler.deleteSchedule(c.req.valid('param').id, c.req.valid('query').version);
+      return c.body(null, 204);
+    },
+  );
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/api/schedules/{id}/${action}`,
+        tags,
+        summary: action === 'pause' ? 'Pause: stop firing until resumed' : 'Resume a paused schedule',
+        request: idRequest,
+        responses: {
+          200: jsonContent(scheduleEnvelopeSchema, 'The schedule'),
+          ...errorResponses(400, 401, 404),
+        },
+      }),
+      async (c) => {
+        const id = c.req.valid('param').id;
+        const schedule =
+          action === 'pause' ? await scheduler.pauseSchedule(id) : await scheduler.resumeSchedule(id);
+        return c.json({ schedule }, 200);
+      },
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/schedules/{id}/run',
+      tags,
+      summary: 'Run now: queue a manual job',
+      request: idRequest,
+      responses: {
+        202: jsonContent(jobEnvelopeSchema, 'The queued job'),
+        ...errorResponses(400, 401, 404, 409),
+      },
+    }),
+    async (c) => c.json({ job: await scheduler.runNow(c.req.valid('param').id) }, 202),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/schedules/{id}/next',
+      tags,
+      summary: "The schedule's next fire times (ISO, UTC)",
+      request: { ...idRequest, query: nextFireTimesQuerySchema },
+      responses: { 200: jsonContent(fireTimesSchema, 'Fire times'), ...errorResponses(400, 401, 404) },
+    }),
+    async (c) => {
+      const { count, from } = c.req.valid('query');
+      const times = await scheduler.nextFireTimes(
+        c.req.valid('param').id,
+        count,
+        from ? new Date(from) : undefined,
+      );
+      return c.json({ fireTimes: times.map((time) => time.toISOString()) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/triggers/preview',
+      tags: ['triggers'],
+      summary: 'Fire times of a trigger, without a schedule',
+      request: { body: jsonBody(triggerPreviewBodySchema) },
+      responses: { 200: jsonContent(fireTimesSchema, 'Fire times'), ...errorResponses(400, 401, 413, 415) },
+    }),
+    (c) => {
+      const { trigger, count, from } = c.req.valid('json');
+      const times = scheduler.previewTrigger(trigger, count, from ? new Date(from) : undefined);
+      return c.json({ fireTimes: times.map((time) => time.toISOString()) }, 200);
+    },
+  );
+}

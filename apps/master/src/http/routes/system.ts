@@ -1,0 +1,102 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { metricsSummarySchema } from '@schedulezero/protocol';
+import type { Scheduler } from '@schedulezero/scheduler-core';
+import { z } from 'zod';
+import { errorResponses, jsonContent } from '../openapi-helpers.ts';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../prometheus.ts';
+import type { AppLogger } from '../types.ts';
+
+export interface SystemRoutesOptions {
+  scheduler: Scheduler;
+  logger: AppLogger;
+  node: string;
+  startedAt: Date;
+  /** False once shutdown began: readiness fails so that load balancers stop sending traffic. */
+  accepting: () => boolean;
+  /** A cheap database round trip for readiness; defaults to the scheduler's stats. */
+  ping?: () => Promise<void>;
+}
+
+const probeSchema = z.object({ status: z.string(), reason: z.string().optional() });
+
+export function registerSystemRoutes(app: OpenAPIHono, options: SystemRoutesOptions): void {
+  const { scheduler } = options;
+  const uptimeSeconds = () => (Date.now() - options.startedAt.getTime()) / 1000;
+
+  async function summary() {
+    const [stats, handlers] = await Promise.all([scheduler.stats(), scheduler.listHandlers()]);
+    const byStatus: Record<string, number> = {};
+    for (const handler of handlers) byStatus[handler.status] = (byStatus[handler.status] ?? 0) + 1;
+    return { stats, handlers, byStatus };
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/metrics',
+      tags: ['operations'],
+      summary: 'Counts of schedules, jobs and handlers, and fire lateness',
+      responses: { 200: jsonContent(metricsSummarySchema, 'Summary'), ...errorResponses(401) },
+    }),
+    async (c) => {
+      const { stats, handlers, byStatus } = await summary();
+      return c.json(
+        {
+          schedules: stats.schedules,
+          jobs: stats.jobs,
+          running: stats.running,
+          handlers: { total: handlers.length, byStatus },
+          lateness: stats.lateness,
+          uptimeSeconds: uptimeSeconds(),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/metrics',
+      tags: ['operations'],
+      summary: 'Prometheus metrics (text exposition format)',
+      responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: z.string() } } } },
+    }),
+    async (c) => {
+      const { stats, handlers } = await summary();
+      const text = renderPrometheus({ stats, handlers, node: options.node, uptimeSeconds: uptimeSeconds() });
+      return c.text(text, 200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/healthz',
+      tags: ['operations'],
+      summary: 'Liveness: 200 while the process serves',
+      responses: { 200: jsonContent(probeSchema, 'Alive') },
+    }),
+    (c) => c.json({ status: 'ok' }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/readyz',
+      tags: ['operations'],
+      summary: 'Readiness: 200 when the database answers and the node is not shutting down',
+      responses: { 200: jsonContent(probeSchema, 'Ready'), 503: jsonContent(probeSchema, 'Not ready') },
+    }),
+    async (c) => {
+      if (!options.accepting()) return c.json({ status: 'unavailable', reason: 'shutting down' }, 503);
+      try {
+        await (options.ping ? options.ping() : scheduler.stats());
+        return c.json({ status: 'ok' }, 200);
+      } catch (error) {
+        options.logger.warn({ err: error }, 'readiness check failed');
+        return c.json({ status: 'unavailable', reason: 'database unreachable' }, 503);
+      }
+    },
+  );
+}

@@ -1,0 +1,7 @@
+/** The slice of pino the HTTP layer logs through (a pino logger fits). */
+export interface AppLogger {
+  debug(fields: object, message?: string): void;
+  info(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+  error(fields: object, message?: string): void;
+}

@@ -1,0 +1,207 @@
+import { createScheduler, openStore } from '@schedulezero/scheduler-core';
+import { describe, expect, it } from 'vitest';
+import { createMasterApp, type MasterAppOptions } from '../../src/app.ts';
+import { masterConfigSchema } from '../../src/config.ts';
+import { call, uniqueId, YEARLY } from '../support/http.ts';
+import { type TestMaster, TOKEN } from '../support/test-master.ts';
+
+const OTHER_TOKEN = 'second-token-abcdefghijklmnop';
+
+/** Auth, CORS, body limit, probes, OpenAPI and the 500 branch of the error handler. */
+export function systemRouteTests(master: () => TestMaster): void {
+  /** Another app in front of the same scheduler, with a different `api` section. */
+  const appWith = (api: Record<string, unknown>, extra: Partial<MasterAppOptions> = {}) =>
+    createMasterApp({
+      scheduler: master().scheduler,
+      api: masterConfigSchema.parse({ api: { tokens: [TOKEN], ...api } }).api,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      ...extra,
+    });
+
+  describe('auth', () => {
+    it('every /api route needs the bearer token: none or a wrong one is 401', async () => {
+      const app = appWith({ tokens: [TOKEN, OTHER_TOKEN] });
+      const paths: Array<[string, string]> = [
+        ['GET', '/api/schedules'],
+        ['POST', '/api/schedules'],
+        ['GET', '/api/schedules/x'],
+        ['PUT', '/api/schedules/x'],
+        ['PATCH', '/api/schedules/x'],
+        ['DELETE', '/api/schedules/x'],
+        ['POST', '/api/schedules/x/pause'],
+        ['POST', '/api/schedules/x/resume'],
+        ['POST', '/api/schedules/x/run'],
+        ['GET', '/api/schedules/x/next'],
+        ['POST', '/api/triggers/preview'],
+        ['GET', '/api/history'],
+        ['GET', '/api/jobs/x'],
+        ['GET', '/api/handlers'],
+        ['GET', '/api/metrics'],
+      ];
+      for (const [method, path] of paths) {
+        const missing = await call(app, method, path, { token: null });
+        expect(missing.status, `${method} ${path}`).toBe(401);
+        expect(missing.body.error.code).toBe('unauthorized');
+        expect(missing.headers.get('www-authenticate')).toContain('Bearer');
+        expect((await call(app, method, path, { token: `${TOKEN}x` })).status, `${method} ${path}`).toBe(401);
+      }
+      expect((await call(app, 'GET', '/api/schedules', { token: OTHER_TOKEN })).status).toBe(200);
+      const basic = await call(app, 'GET', '/api/schedules', {
+        token: null,
+        headers: { authorization: `Basic ${TOKEN}` },
+      });
+      expect(basic.status).toBe(401);
+    });
+
+    it('probes, metrics and the OpenAPI document need no token', async () => {
+      const app = appWith({});
+      for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']) {
+        expect((await call(app, 'GET', path, { token: null })).status, path).toBe(200);
+      }
+    });
+
+    it('with requireAuth off, /api needs no token', async () => {
+      const app = appWith({ requireAuth: false, tokens: [] });
+      expect((await call(app, 'GET', '/api/schedules', { token: null })).status).toBe(200);
+    });
+  });
+
+  describe('CORS and body limit', () => {
+    it('answers preflights and tags responses for allowed origins only', async () => {
+      const app = appWith({ allowedOrigins: ['https://ops.example.com'] });
+      const preflight = await app.request('/api/schedules', {
+        method: 'OPTIONS',
+        headers: { origin: 'https://ops.example.com', 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('https://ops.example.com');
+      expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+      const allowed = await call(app, 'GET', '/api/schedules', {
+        headers: { origin: 'https://ops.example.com' },
+      });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://ops.example.com');
+      const other = await call(app, 'GET', '/api/schedules', {
+        headers: { origin: 'https://evil.example.com' },
+      });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      const none = await call(appWith({}), 'GET', '/api/schedules', {
+        headers: { origin: 'https://ops.example.com' },
+      });
+      expect(none.headers.get('access-control-allow-origin')).toBeNull();
+    });
+
+    it('a body over api.maxBodyBytes is 413, with or without a content-length', async () => {
+      const app = appWith({ maxBodyBytes: 1024 });
+      const big = JSON.stringify({ task: 'echo', trigger: YEARLY, args: { blob: 'x'.repeat(2000) } });
+      const sized = await call(app, 'POST', '/api/schedules', {
+        body: big,
+        headers: { 'content-length': String(big.length) },
+      });
+      expect(sized.status).toBe(413);
+      expect(sized.body.error.code).toBe('payload_too_large');
+      const stream = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(big));
+          controller.close();
+        },
+      });
+      const chunked = await app.request('/api/schedules', {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/json',
+          'transfer-encoding': 'chunked',
+        },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit);
+      expect(chunked.status).toBe(413);
+      const small = await call(app, 'POST', '/api/schedules', {
+        body: { id: uniqueId('small'), task: 'echo', trigger: YEARLY },
+      });
+      expect(small.status).toBe(201);
+    });
+  });
+
+  describe('probes and documents', () => {
+    it('/healthz is 200; /readyz is 200, and 503 while shutting down or when the database is gone', async () => {
+      expect((await call(master().app, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
+      expect((await call(master().app, 'GET', '/readyz')).status).toBe(200);
+      const draining = await call(appWith({}, { accepting: () => false }), 'GET', '/readyz');
+      expect(draining.status).toBe(503);
+      const store = await openStore('sqlite::memory:');
+      const scheduler = createScheduler({ store, nodeId: 'closed' });
+      const app = createMasterApp({
+        scheduler,
+        api: masterConfigSchema.parse({ api: { tokens: [TOKEN] } }).api,
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+        ping: () => store.ping(),
+      });
+      await store.close();
+      const gone = await call(app, 'GET', '/readyz');
+      expect(gone.status).toBe(503);
+      expect(gone.body.reason).toBe('database unreachable');
+      expect((await call(app, 'GET', '/healthz')).status).toBe(200);
+    });
+
+    it('a failure that is not the client’s is a generic 500, and logged', async () => {
+      const errors: unknown[] = [];
+      const store = await openStore('sqlite::memory:');
+      const scheduler = createScheduler({ store, nodeId: 'closed' });
+      const app = createMasterApp({
+        scheduler,
+        api: masterConfigSchema.parse({ api: { tokens: [TOKEN] } }).api,
+        logger: { debug() {}, info() {}, warn() {}, error: (fields) => errors.push(fields) },
+      });
+      await store.close();
+      const response = await call(app, 'GET', '/api/schedules');
+      expect(response.status).toBe(500);
+      expect(response.body).toEqual({ error: { code: 'internal', message: 'Internal server error' } });
+      expect(errors).toHaveLength(1);
+    });
+
+    it('/openapi.json documents every route with its schemas, and /docs renders it', async () => {
+      const response = await call(master().app, 'GET', '/openapi.json');
+      expect(response.status).toBe(200);
+      const document = response.body;
+      expect(document.openapi).toBe('3.1.0');
+      const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+        Object.keys(item as object).map((method) => `${method.toUpperCase()} ${path}`),
+      );
+      expect(operations.sort()).toEqual(
+        [
+          'POST /api/schedules',
+          'GET /api/schedules',
+          'GET /api/schedules/{id}',
+          'PUT /api/schedules/{id}',
+          'PATCH /api/schedules/{id}',
+          'DELETE /api/schedules/{id}',
+          'POST /api/schedules/{id}/pause',
+          'POST /api/schedules/{id}/resume',
+          'POST /api/schedules/{id}/run',
+          'GET /api/schedules/{id}/next',
+          'POST /api/triggers/preview',
+          'GET /api/history',
+          'GET /api/jobs/{id}',
+          'GET /api/handlers',
+          'GET /api/metrics',
+          'GET /metrics',
+          'GET /healthz',
+          'GET /readyz',
+        ].sort(),
+      );
+      for (const name of ['Schedule', 'Job', 'Handler', 'Error', 'CreateScheduleBody', 'TriggerPreview']) {
+        expect(document.components.schemas, name).toHaveProperty(name);
+      }
+      expect(document.paths['/api/schedules'].post.security).toEqual([{ bearerAuth: [] }]);
+      expect(document.paths['/healthz'].get.security).toBeUndefined();
+      const limit = document.paths['/api/history'].get.parameters.find(
+        (p: { name: string }) => p.name === 'limit',
+      );
+      expect(limit.schema).toMatchObject({ minimum: 1, maximum: 500, default: 50 });
+      const docs = await call(master().app, 'GET', '/docs');
+      expect(docs.headers.get('content-type')).toContain('text/html');
+      expect(docs.body).toContain('/openapi.json');
+    });
+  });
+}
