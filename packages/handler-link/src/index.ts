@@ -1,0 +1,12 @@
+export { type BreakerState, type CircuitBreakerOptions, createCircuitBreaker } from './circuit-breaker.ts';
+export type { DispatcherCounters } from './dispatcher.ts';
+export { createHandlerLink } from './handler-link.ts';
+export type { HandlerLink, HandlerLinkOptions, HandlerLinkStats } from './link-types.ts';
+export type { HandlerStore } from './registry.ts';
+export type { RemoteHandlerContext, RemoteHandlerFunction } from './worker/job-runner.ts';
+export {
+  createLinkWorker,
+  type LinkWorker,
+  type LinkWorkerOptions,
+  type LinkWorkerStats,
+} from './worker/link-worker.ts';

@@ -1,0 +1,358 @@
+import {
+  DEFAULT_LINK_MAX_BODY_BYTES,
+  decodeMasterMessage,
+  encodeWorkerMessage,
+  type MasterMessage,
+  type ResultBody,
+  type WorkerMessage,
+} from '@schedulezero/protocol';
+import { type Logger, silentLogger, toError } from '@schedulezero/scheduler-core';
+import { Dealer } from 'zeromq';
+import { type SendOutcome, SocketWriter } from '../socket-writer.ts';
+import { type RemoteHandlerFunction, type RunningJob, startJob } from './job-runner.ts';
+
+export interface LinkWorkerOptions {
+  /** The master's ROUTER, e.g. `tcp://10.88.88.1:5555`. */
+  endpoint: string;
+  /** Also the ZeroMQ routing id: unique among the master's handlers. */
+  handlerId: string;
+  functions: Readonly<Record<string, RemoteHandlerFunction>>;
+  /** Jobs run at once. */
+  capacity: number;
+  zone: string;
+  tags?: readonly string[];
+  logger?: Logger;
+  /** Applied to the DEALER before it connects: CURVE client keys. */
+  configureSocket?: (socket: Dealer) => void | Promise<void>;
+  /** Registration is retried with exponential backoff (with jitter) between these bounds. */
+  registerBackoff?: { initialMs?: number; maxMs?: number };
+  /** A function that ignores its AbortSignal is waited for this long before its slot is freed. */
+  abortGraceMs?: number;
+  /** How long `drain()` keeps trying to deliver the last results when the master is away. */
+  drainFlushTimeoutMs?: number;
+  maxBodyBytes?: number;
+  /** Called when the master asks this worker to drain; without it the worker drains itself. */
+  onDrainRequested?: (reason: string) => void;
+  host?: string;
+  pid?: number;
+}
+
+export interface LinkWorkerStats {
+  state: 'new' | 'registering' | 'registered' | 'closed';
+  draining: boolean;
+  masterId: string | null;
+  registrations: number;
+  running: number;
+  completed: number;
+  rejected: number;
+  pendingResults: number;
+  framesDropped: Record<string, number>;
+}
+
+export interface LinkWorker {
+  /** Connects and starts registering; registration goes on in the background. */
+  start(): Promise<void>;
+  /** Resolves once registered (now, or at the next registration). */
+  registered(): Promise<void>;
+  /** Takes no new jobs, lets the running ones finish, delivers their results, leaves. */
+  drain(): Promise<void>;
+  /** Stops at once: running jobs are aborted. Idempotent. */
+  close(): Promise<void>;
+  stats(): LinkWorkerStats;
+}
+
+const MAX_PENDING_RESULTS = 10_000;
+
+/**
+ * The worker end of the handler link: a DEALER whose routing id is the handler id. ZeroMQ
+ * reconnects TCP by itself; a restarted master has an empty registry, so the worker registers
+ * again when its heartbeats go unanswered (`missedHeartbeats` of them) or are answered with
+ * `known: false`, backing off between attempts.
+ */
+export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
+  const logger = options.logger ?? silentLogger;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_LINK_MAX_BODY_BYTES;
+  const backoffInitialMs = options.registerBackoff?.initialMs ?? 250;
+  const backoffMaxMs = options.registerBackoff?.maxMs ?? 10_000;
+  const abortGraceMs = options.abortGraceMs ?? 5_000;
+  const running = new Map<string, RunningJob>();
+  const pendingResults: ResultBody[] = [];
+  const framesDropped: Record<string, number> = {};
+  const waitingForRegistration: Array<() => void> = [];
+  let state: LinkWorkerStats['state'] = 'new';
+  let draining: Promise<void> | undefined;
+  let socket: Dealer | undefined;
+  let writer: SocketWriter | undefined;
+  let reading: Promise<void> | undefined;
+  let registerTimer: NodeJS.Timeout | undefined;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
+  let backoffMs = backoffInitialMs;
+  let heartbeatIntervalMs = 5_000;
+  let missedHeartbeats = 3;
+  let heartbeatSeq = 0;
+  let firstSeqOfRegistration = 0;
+  let unanswered = 0;
+  let masterId: string | null = null;
+  let registrations = 0;
+  let completed = 0;
+  let rejected = 0;
+  let flushing = false;
+
+  async function send(message: WorkerMessage): Promise<SendOutcome> {
+    const encoded = encodeWorkerMessage(message, { maxBodyBytes });
+    if (!encoded.ok) return { ok: false, code: 'ENCODE', error: `${encoded.reason}: ${encoded.detail}` };
+    if (!writer || state === 'closed') return { ok: false, code: 'CLOSED', error: 'worker closed' };
+    return writer.send(encoded.frames);
+  }
+
+  function runningIds(): string[] {
+    return [...new Set([...running.values()].map((job) => job.jobId))];
+  }
+
+  function register(): void {
+    registerTimer = undefined;
+    if (state !== 'registering') return;
+    void send({
+      type: 'register',
+      handlerId: options.handlerId,
+      methods: Object.keys(options.functions),
+      zone: options.zone,
+      tags: [...(options.tags ?? [])],
+      capacity: options.capacity,
+      running: runningIds(),
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.pid !== undefined ? { pid: options.pid } : {}),
+    });
+    // Jitter keeps a fleet of workers from re-registering in lockstep after a master restart.
+    const delay = backoffMs * (0.75 + Math.random() * 0.5);
+    backoffMs = Math.min(backoffMaxMs, backoffMs * 2);
+    registerTimer = setTimeout(register, delay);
+  }
+
+  function beginRegistering(why: string): void {
+    if (state === 'closed') return;
+    if (state === 'registered') logger.warn({ why }, 'registering with the master again');
+    state = 'registering';
+    if (heartbeatTimer) clearTimeout(heartbeatTimer);
+    heartbeatTimer = undefined;
+    if (registerTimer) clearTimeout(registerTimer);
+    backoffMs = backoffInitialMs;
+    register();
+  }
+
+  function heartbeat(): void {
+    heartbeatTimer = undefined;
+    if (state !== 'registered') return;
+    if (unanswered >= missedHeartbeats) {
+      beginRegistering(`${unanswered} heartbeats unanswered`);
+      return;
+    }
+    unanswered += 1;
+    const ids = runningIds();
+    void send({
+      type: 'heartbeat',
+      seq: ++heartbeatSeq,
+      activeJobs: running.size,
+      running: ids,
+      draining: !!draining,
+    });
+    void flushResults();
+    heartbeatTimer = setTimeout(heartbeat, heartbeatIntervalMs);
+  }
+
+  async function flushResults(): Promise<void> {
+    if (flushing) return;
+    flushing = true;
+    try {
+      for (let result = pendingResults[0]; result; result = pendingResults[0]) {
+        let outcome = await send({ type: 'result', ...result });
+        if (!outcome.ok && outcome.code === 'ENCODE') {
+          // The value cannot travel (not JSON, too large): report that instead of the value.
+          const error = { code: 'result_unserializable', message: String(outcome.error).slice(0, 4000) };
+          const { jobId, attempt, durationMs } = result;
+          outcome = await send({ type: 'result', jobId, attempt, durationMs, status: 'error', error });
+        }
+        if (!outcome.ok && outcome.code !== 'ENCODE') break;
+        pendingResults.shift();
+      }
+    } finally {
+      flushing = false;
+    }
+  }
+
+  function reject(jobId: string, attempt: number, code: string, message: string): void {
+    rejected += 1;
+    pendingResults.push({ jobId, attempt, durationMs: 0, status: 'rejected', error: { code, message } });
+    void flushResults();
+  }
+
+  function onExecute(message: Extract<MasterMessage, { type: 'execute' }>): void {
+    const key = `${message.jobId}#${message.attempt}`;
+    if (running.has(key)) return;
+    const fn = Object.hasOwn(options.functions, message.task) ? options.functions[message.task] : undefined;
+    const refusal = draining
+      ? { code: 'draining', text: 'the handler is draining' }
+      : running.size >= options.capacity
+        ? { code: 'busy', text: 'no free slot' }
+        : !fn
+          ? { code: 'unknown_task', text: `no function "${message.task}"` }
+          : undefined;
+    if (refusal || !fn) {
+      reject(message.jobId, message.attempt, refusal?.code ?? 'unknown_task', refusal?.text ?? '');
+      return;
+    }
+    const job = startJob(fn, message, { handlerId: options.handlerId, abortGraceMs });
+    running.set(key, job);
+    void job.done.then((result) => {
+      running.delete(key);
+      completed += 1;
+      if (pendingResults.length >= MAX_PENDING_RESULTS) pendingResults.shift();
+      pendingResults.push(result);
+      void flushResults();
+    });
+  }
+
+  function onMessage(message: MasterMessage): void {
+    switch (message.type) {
+      case 'registered': {
+        if (state === 'closed' || message.handlerId !== options.handlerId) return;
+        if (state !== 'registered') {
+          registrations += 1;
+          if (masterId !== null && masterId !== message.masterId) logger.info({}, 'the master restarted');
+          logger.info({ masterId: message.masterId }, 'registered with the master');
+        }
+        masterId = message.masterId;
+        heartbeatIntervalMs = message.heartbeatIntervalMs;
+        missedHeartbeats = message.missedHeartbeats;
+        if (registerTimer) clearTimeout(registerTimer);
+        registerTimer = undefined;
+        state = 'registered';
+        unanswered = 0;
+        firstSeqOfRegistration = heartbeatSeq + 1;
+        if (!heartbeatTimer) heartbeatTimer = setTimeout(heartbeat, heartbeatIntervalMs);
+        for (const resolve of waitingForRegistration.splice(0)) resolve();
+        void flushResults();
+        return;
+      }
+      case 'heartbeat_ack':
+        // Answers to heartbeats sent before the current registration say nothing about it.
+        if (state !== 'registered' || message.seq < firstSeqOfRegistration) return;
+        if (message.known) unanswered = 0;
+        else beginRegistering('the master does not know this handler');
+        return;
+      case 'execute':
+        onExecute(message);
+        return;
+      case 'cancel':
+        for (const job of running.values()) {
+          if (job.jobId === message.jobId) job.abort(message.reason === 'timeout' ? 'timeout' : 'cancelled');
+        }
+        return;
+      case 'drain':
+        logger.info({ reason: message.reason }, 'the master asked this handler to drain');
+        if (options.onDrainRequested) options.onDrainRequested(message.reason);
+        else void drain();
+        return;
+    }
+  }
+
+  async function readLoop(dealer: Dealer): Promise<void> {
+    try {
+      for await (const frames of dealer) {
+        const decoded = decodeMasterMessage(frames, { maxBodyBytes });
+        if (!decoded.ok) {
+          framesDropped[decoded.reason] = (framesDropped[decoded.reason] ?? 0) + 1;
+          logger.warn({ reason: decoded.reason, detail: decoded.detail }, 'dropped a frame from the master');
+          continue;
+        }
+        try {
+          onMessage(decoded.message);
+        } catch (error) {
+          logger.error({ err: toError(error) }, 'handling a message from the master failed');
+        }
+      }
+    } catch (error) {
+      if (state !== 'closed') logger.error({ err: toError(error) }, 'handler-link reader stopped');
+    }
+  }
+
+  async function drain(): Promise<void> {
+    draining ??= (async () => {
+      logger.info({ running: running.size }, 'draining: finishing running jobs, taking no new ones');
+      await send({ type: 'drain', phase: 'started' });
+      await Promise.all([...running.values()].map((job) => job.done));
+      // Results go out as soon as the master is reachable; give up after the flush timeout.
+      const giveUpAt = Date.now() + (options.drainFlushTimeoutMs ?? 10_000);
+      while ((pendingResults.length > 0 || flushing) && Date.now() < giveUpAt && state !== 'closed') {
+        await flushResults();
+        if (pendingResults.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      if (pendingResults.length > 0) logger.warn({ count: pendingResults.length }, 'results not delivered');
+      await send({ type: 'drain', phase: 'done' });
+      await close();
+    })();
+    return draining;
+  }
+
+  async function close(): Promise<void> {
+    if (state === 'closed') return;
+    const wasStarted = state !== 'new';
+    state = 'closed';
+    if (registerTimer) clearTimeout(registerTimer);
+    if (heartbeatTimer) clearTimeout(heartbeatTimer);
+    for (const job of running.values()) job.abort('shutdown');
+    for (const resolve of waitingForRegistration.splice(0)) resolve();
+    if (wasStarted && socket) {
+      await writer?.idle();
+      socket.close();
+      await reading;
+    }
+  }
+
+  return {
+    async start() {
+      if (state !== 'new') throw new Error('the worker can be started once');
+      const dealer = new Dealer({
+        routingId: options.handlerId,
+        // Send only over a completed connection; while the master is away sends fail at once and
+        // results wait in `pendingResults` instead of piling up inside ZeroMQ.
+        immediate: true,
+        sendTimeout: 0,
+        // On close, give queued messages (last results, drain done) this long to leave.
+        linger: 2_000,
+        reconnectInterval: 100,
+        reconnectMaxInterval: 5_000,
+        maxMessageSize: maxBodyBytes * 4 + 64 * 1024,
+      });
+      try {
+        await options.configureSocket?.(dealer);
+        dealer.connect(options.endpoint);
+      } catch (error) {
+        dealer.close();
+        throw error;
+      }
+      socket = dealer;
+      writer = new SocketWriter(dealer);
+      reading = readLoop(dealer);
+      state = 'registering';
+      register();
+    },
+    registered() {
+      if (state === 'registered' || state === 'closed') return Promise.resolve();
+      return new Promise((resolve) => waitingForRegistration.push(resolve));
+    },
+    drain,
+    close,
+    stats: () => ({
+      state,
+      draining: !!draining,
+      masterId,
+      registrations,
+      running: running.size,
+      completed,
+      rejected,
+      pendingResults: pendingResults.length,
+      framesDropped: { ...framesDropped },
+    }),
+  };
+}

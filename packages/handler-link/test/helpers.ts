@@ -1,0 +1,98 @@
+import type { Job } from '@schedulezero/protocol';
+import { openStore, type Store } from '@schedulezero/scheduler-core';
+import { createHandlerLink } from '../src/handler-link.ts';
+import type { HandlerLink, HandlerLinkOptions } from '../src/link-types.ts';
+import { createLinkWorker, type LinkWorker, type LinkWorkerOptions } from '../src/worker/link-worker.ts';
+
+/** Things a test opened; `closeAll()` in `afterEach` closes them in reverse order. */
+const open: Array<() => Promise<unknown>> = [];
+
+export function track(close: () => Promise<unknown>): void {
+  open.push(close);
+}
+
+export async function closeAll(): Promise<void> {
+  for (const close of open.splice(0).reverse()) await close();
+}
+
+export async function openTestStore(): Promise<Store> {
+  const store = await openStore('sqlite::memory:');
+  track(() => store.close());
+  return store;
+}
+
+/** Short heartbeats so that loss is detected within a few hundred milliseconds. */
+export const FAST = { heartbeatIntervalMs: 50, missedHeartbeats: 3 } as const;
+
+export async function startLink(
+  store: Store,
+  options: Partial<HandlerLinkOptions> = {},
+): Promise<{ link: HandlerLink; endpoint: string }> {
+  const link = createHandlerLink({ bind: 'tcp://127.0.0.1:*', store, ...FAST, ...options });
+  await link.start();
+  track(() => link.close());
+  const endpoint = link.endpoint();
+  if (!endpoint) throw new Error('no endpoint');
+  return { link, endpoint };
+}
+
+export async function startWorker(
+  endpoint: string,
+  options: Partial<LinkWorkerOptions> & Pick<LinkWorkerOptions, 'handlerId' | 'functions'>,
+): Promise<LinkWorker> {
+  const worker = createLinkWorker({
+    endpoint,
+    capacity: 4,
+    zone: 'default',
+    registerBackoff: { initialMs: 20, maxMs: 200 },
+    ...options,
+  });
+  await worker.start();
+  track(() => worker.close());
+  await worker.registered();
+  return worker;
+}
+
+let jobCounter = 0;
+
+export function makeJob(overrides: Partial<Job> = {}): Job {
+  jobCounter += 1;
+  const now = new Date();
+  return {
+    id: `job-${process.pid}-${jobCounter}`,
+    scheduleId: 'schedule-1',
+    task: 'echo',
+    args: {},
+    source: 'manual',
+    scheduledAt: now,
+    status: 'running',
+    attempt: 1,
+    maxAttempts: 1,
+    retry: { maxAttempts: 1, backoffMs: 0, backoffFactor: 1 },
+    timeoutSeconds: 30,
+    target: { tags: [] },
+    notBefore: now,
+    handlerId: 'master',
+    startedAt: now,
+    finishedAt: null,
+    durationMs: null,
+    result: null,
+    error: null,
+    missedCount: null,
+    missedUntil: null,
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
+}
+
+/** A promise with its resolver, for functions that a test releases. */
+export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => void } {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+export { eventually } from '@schedulezero/scheduler-core/testing';
