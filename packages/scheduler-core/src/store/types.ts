@@ -149,7 +149,10 @@ export interface Store {
     now: Date,
     expectedVersion?: number,
   ): Promise<Outcome<Schedule, 'not_found' | 'version_conflict'>>;
-  deleteSchedule(id: string, expectedVersion?: number): Promise<Outcome<Schedule, 'not_found' | 'version_conflict'>>;
+  deleteSchedule(
+    id: string,
+    expectedVersion?: number,
+  ): Promise<Outcome<Schedule, 'not_found' | 'version_conflict'>>;
   /** Ordered by id. */
   listSchedules(query: ScheduleQuery): Promise<Page<Schedule>>;
   countSchedules(): Promise<{ total: number; paused: number }>;

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import {
+  at,
+  createSchedules,
+  jobDraft,
+  type PlannerCall,
+  recordingPlanner,
+  type StoreHarness,
+  scheduleDraft,
+} from './contract-fixtures.ts';
+
+export function acquireContract(h: StoreHarness): void {
+  describe('acquireDueSchedules', () => {
+    it('plans only due, unpaused schedules, inserts their jobs and advances them', async () => {
+      await createSchedules(h.store, [
+        scheduleDraft('due', { nextRunAt: at(0) }),
+        scheduleDraft('paused', { nextRunAt: at(0), paused: true }),
+        scheduleDraft('future', { nextRunAt: at(11) }),
+        scheduleDraft('exhausted', { nextRunAt: null }),
+      ]);
+      const calls: PlannerCall[] = [];
+      const jobs = await h.store.acquireDueSchedules(at(10), 10, recordingPlanner(calls));
+
+      expect(calls).toEqual([{ scheduleId: 'due', fireAt: at(0).getTime(), activeJobs: 0 }]);
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]).toMatchObject({
+        scheduleId: 'due',
+        task: 'send_email',
+        source: 'schedule',
+        scheduledAt: at(0),
+        notBefore: at(0),
+        status: 'pending',
+        attempt: 0,
+        maxAttempts: 2,
+        handlerId: null,
+        startedAt: null,
+        finishedAt: null,
+        durationMs: null,
+        result: null,
+        error: null,
+        createdAt: at(10),
+        updatedAt: at(10),
+      });
+      expect(await h.store.getJob(jobs[0]?.id ?? '')).toEqual(jobs[0]);
+      expect(await h.store.getSchedule('due')).toMatchObject({
+        nextRunAt: at(60),
+        lastRunAt: at(0),
+        updatedAt: at(10),
+        version: 2,
+      });
+      expect(await h.store.getSchedule('paused')).toMatchObject({ nextRunAt: at(0), version: 1 });
+      expect(await h.store.getSchedule('future')).toMatchObject({ nextRunAt: at(11), version: 1 });
+
+      // Nothing is due any more at the same instant.
+      expect(await h.store.acquireDueSchedules(at(10), 10, recordingPlanner(calls))).toEqual([]);
+      expect(calls).toHaveLength(1);
+    });
+
+    it('takes the earliest due schedules first, up to the limit', async () => {
+      await createSchedules(h.store, [
+        scheduleDraft('c', { nextRunAt: at(3) }),
+        scheduleDraft('a', { nextRunAt: at(1) }),
+        scheduleDraft('b', { nextRunAt: at(2) }),
+      ]);
+      const calls: PlannerCall[] = [];
+      const jobs = await h.store.acquireDueSchedules(at(5), 2, recordingPlanner(calls));
+      expect(calls.map((call) => call.scheduleId)).toEqual(['a', 'b']);
+      expect(jobs.map((job) => job.scheduleId).sort()).toEqual(['a', 'b']);
+      expect(await h.store.getSchedule('c')).toMatchObject({ nextRunAt: at(3), version: 1 });
+    });
+
+    it('skips a job whose fire time exists already, passes active jobs and still advances', async () => {
+      const [schedule] = await createSchedules(h.store, [
+        scheduleDraft('s', { nextRunAt: at(0), maxInstances: 5 }),
+      ]);
+      if (schedule === undefined) throw new Error('fixture');
+      // As after a crash between inserting the job and advancing the schedule.
+      const existing = await h.store.createManualJob('s', () => jobDraft(schedule, at(0)));
+      expect(existing.ok).toBe(true);
+
+      const calls: PlannerCall[] = [];
+      const jobs = await h.store.acquireDueSchedules(at(1), 10, recordingPlanner(calls));
+      expect(calls).toEqual([{ scheduleId: 's', fireAt: at(0).getTime(), activeJobs: 1 }]);
+      expect(jobs).toEqual([]);
+      expect(await h.store.getSchedule('s')).toMatchObject({ nextRunAt: at(60), version: 2 });
+      const history = await h.store.listJobs({ limit: 10, scheduleId: 's' });
+      expect(history.items.map((job) => job.id)).toEqual([existing.ok && existing.value.id]);
+    });
+
+    it('records missed fire times as final jobs', async () => {
+      await createSchedules(h.store, [scheduleDraft('s', { nextRunAt: at(0) })]);
+      const jobs = await h.store.acquireDueSchedules(at(600), 10, recordingPlanner([], 'missed'));
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]).toMatchObject({
+        status: 'missed',
+        error: { code: 'misfire', message: 'late' },
+        finishedAt: at(600),
+      });
+      // A missed fire is not a run: lastRunAt stays.
+      expect(await h.store.getSchedule('s')).toMatchObject({ nextRunAt: at(60), lastRunAt: null });
+      expect(await h.store.claimJobs({ now: at(600), limit: 10, handlerId: 'n1' })).toEqual([]);
+    });
+
+    it('rolls everything back when the planner throws', async () => {
+      await createSchedules(h.store, [
+        scheduleDraft('a', { nextRunAt: at(0) }),
+        scheduleDraft('b', { nextRunAt: at(1) }),
+      ]);
+      const ok = recordingPlanner([]);
+      const failing = await h.store
+        .acquireDueSchedules(at(5), 10, (schedule, now, active) => {
+          if (schedule.id === 'b') throw new Error('planner bug');
+          return ok(schedule, now, active);
+        })
+        .then(
+          () => 'resolved',
+          (error: Error) => error.message,
+        );
+      expect(failing).toBe('planner bug');
+      expect(await h.store.getSchedule('a')).toMatchObject({ nextRunAt: at(0), version: 1 });
+      expect((await h.store.listJobs({ limit: 10 })).items).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,110 @@
+import { FINAL_JOB_STATUSES, type Job, type JobStatus } from '@schedulezero/protocol';
+import type { ClaimJobs, FinishJob, Outcome } from './types.ts';
+
+/**
+ * The status changes of a job, decided once for both dialects: each returns the columns to
+ * write, and the dialect runs the UPDATE inside its write path.
+ */
+
+/** Pending and running jobs count against a schedule's `maxInstances`. */
+export const ACTIVE_JOB_STATUSES = ['pending', 'running'] as const satisfies readonly JobStatus[];
+
+export type JobPatch = Partial<Omit<Job, 'id' | 'scheduleId' | 'scheduledAt' | 'createdAt'>>;
+
+export function isFinal(status: JobStatus): boolean {
+  return FINAL_JOB_STATUSES.includes(status);
+}
+
+/** Columns set on a claimed job, besides `attempt + 1`, which the dialect writes as SQL. */
+export function claimFields(claim: ClaimJobs) {
+  return {
+    status: 'running' as const,
+    startedAt: claim.now,
+    handlerId: claim.handlerId,
+    updatedAt: claim.now,
+  };
+}
+
+/** Claimed jobs come back from `UPDATE ... RETURNING` in no set order: oldest first again. */
+export function byClaimOrder(a: Job, b: Job): number {
+  return (
+    a.notBefore.getTime() - b.notBefore.getTime() ||
+    a.scheduledAt.getTime() - b.scheduledAt.getTime() ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
+/**
+ * A finish applies only to the attempt that is running (fencing: a late result of an attempt that
+ * was recovered or timed out elsewhere must not overwrite the newer one).
+ */
+export function planFinish(
+  job: Job | undefined,
+  finish: FinishJob,
+): Outcome<JobPatch, 'not_found' | 'stale'> {
+  if (job === undefined) return { ok: false, reason: 'not_found' };
+  if (job.status !== 'running' || job.attempt !== finish.attempt) return { ok: false, reason: 'stale' };
+  const { outcome, finishedAt } = finish;
+  const result = outcome.result ?? null;
+  if (outcome.status !== 'succeeded' && finish.retryAt) {
+    // Back in the queue; the error stays visible until the next attempt ends.
+    return {
+      ok: true,
+      value: {
+        status: 'pending',
+        notBefore: finish.retryAt,
+        handlerId: null,
+        error: outcome.error,
+        result,
+        updatedAt: finishedAt,
+      },
+    };
+  }
+  return {
+    ok: true,
+    value: {
+      status: outcome.status,
+      finishedAt,
+      durationMs: job.startedAt ? Math.max(0, finishedAt.getTime() - job.startedAt.getTime()) : null,
+      result,
+      error: outcome.status === 'succeeded' ? null : outcome.error,
+      handlerId: finish.handlerId ?? job.handlerId,
+      updatedAt: finishedAt,
+    },
+  };
+}
+
+/** A job whose runner died: another attempt when one remains, else failed as `interrupted`. */
+export function planRecovery(job: Job, now: Date): JobPatch {
+  const error = {
+    code: 'interrupted',
+    message: `attempt ${job.attempt} was interrupted: handler ${job.handlerId ?? '(none)'} stopped before it finished`,
+  };
+  if (job.attempt < job.maxAttempts) {
+    return { status: 'pending', notBefore: now, handlerId: null, error, updatedAt: now };
+  }
+  return {
+    status: 'failed',
+    finishedAt: now,
+    durationMs: job.startedAt ? Math.max(0, now.getTime() - job.startedAt.getTime()) : null,
+    error,
+    updatedAt: now,
+  };
+}
+
+/** Every status with a count, zeros included, from `GROUP BY status` rows. */
+export function statusCounts(
+  rows: ReadonlyArray<{ status: JobStatus; count: number }>,
+): Record<JobStatus, number> {
+  const counts: Record<JobStatus, number> = {
+    pending: 0,
+    running: 0,
+    succeeded: 0,
+    failed: 0,
+    timed_out: 0,
+    cancelled: 0,
+    missed: 0,
+  };
+  for (const row of rows) counts[row.status] = row.count;
+  return counts;
+}

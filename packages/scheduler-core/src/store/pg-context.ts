@@ -1,0 +1,54 @@
+import { eq, sql } from 'drizzle-orm';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { chunks, numberRecords, projectChanges } from './change-records.ts';
+import { expectRow, type Written } from './outcome.ts';
+import { changelog, meta, streamHeads } from './schema-pg.ts';
+import type { ChangeProjector } from './types.ts';
+
+export type PgDb = PostgresJsDatabase;
+export type PgTx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
+
+/** What the PostgreSQL method groups share: the database and its one write path. */
+export interface PgContext {
+  db: PgDb;
+  /**
+   * Runs `work` in one transaction (READ COMMITTED) and appends the change-log rows of the
+   * changes it reports before committing. The seqs come from `stream_heads`: bumping a zone's row
+   * locks it until commit, so a second writer of that zone waits for the first to commit and
+   * seqs become visible in order, without gaps (a rollback gives its seqs back).
+   */
+  write<T>(work: (tx: PgTx) => Promise<Written<T>>): Promise<T>;
+}
+
+export function pgContext(db: PgDb, epoch: string, projector: ChangeProjector | undefined): PgContext {
+  return {
+    db,
+    write: (work) =>
+      db.transaction(async (tx) => {
+        const { value, changes } = await work(tx);
+        const batches = projectChanges(projector, changes);
+        const createdAt = new Date();
+        // Heads are bumped last, so a zone's lock is held only for the rest of the commit.
+        for (const batch of batches) {
+          const [head] = await tx
+            .insert(streamHeads)
+            .values({ zone: batch.zone, seq: batch.records.length })
+            .onConflictDoUpdate({
+              target: streamHeads.zone,
+              set: { seq: sql`${streamHeads.seq} + ${batch.records.length}` },
+            })
+            .returning({ seq: streamHeads.seq });
+          const rows = numberRecords(batch, expectRow(head, 'stream head upsert').seq, epoch, createdAt);
+          for (const chunk of chunks(rows)) await tx.insert(changelog).values(chunk);
+        }
+        return value;
+      }),
+  };
+}
+
+/** The database's epoch: drawn once, on first open; a replaced database gets a new one. */
+export async function pgEpoch(db: PgDb, fresh: string): Promise<string> {
+  await db.insert(meta).values({ key: 'epoch', value: fresh }).onConflictDoNothing();
+  const [row] = await db.select({ value: meta.value }).from(meta).where(eq(meta.key, 'epoch'));
+  return expectRow(row, 'epoch').value;
+}

@@ -1,0 +1,142 @@
+import type { Job } from '@schedulezero/protocol';
+import { count, eq, inArray, min, sql } from 'drizzle-orm';
+import { executedChanges } from './change-records.ts';
+import { encodeJobCursor, toPage } from './cursor.ts';
+import { byClaimOrder, claimFields, planFinish, planRecovery, statusCounts } from './job-transitions.ts';
+import { expectRow, fail, ok, unlogged } from './outcome.ts';
+import type { PgContext } from './pg-context.ts';
+import {
+  activeJobsWhere,
+  claimableWhere,
+  claimOrder,
+  fencedWhere,
+  historyOrder,
+  jobPageWhere,
+  pendingAfterWhere,
+  runningOnWhere,
+} from './query-conditions.ts';
+import { newJobRow, toJob, toSchedule } from './row-mapping.ts';
+import { jobs, schedules } from './schema-pg.ts';
+import type { Outcome, Store } from './types.ts';
+
+type JobMethods = Pick<
+  Store,
+  | 'createManualJob'
+  | 'claimJobs'
+  | 'finishJob'
+  | 'earliestPendingAt'
+  | 'recoverRunningJobs'
+  | 'getJob'
+  | 'listJobs'
+  | 'countJobsByStatus'
+>;
+
+export function pgJobMethods({ db, write }: PgContext): JobMethods {
+  return {
+    async createManualJob(scheduleId, draft) {
+      return write<Outcome<Job, 'not_found' | 'max_instances' | 'duplicate'>>(async (tx) => {
+        // The schedule's row lock serialises run-now requests, so two cannot both pass the
+        // maxInstances count.
+        const [row] = await tx.select().from(schedules).where(eq(schedules.id, scheduleId)).for('update');
+        if (row === undefined) return unlogged(fail('not_found'));
+        const schedule = toSchedule(row);
+        const [active] = await tx
+          .select({ count: count() })
+          .from(jobs)
+          .where(activeJobsWhere(jobs, [scheduleId]));
+        if ((active?.count ?? 0) >= schedule.maxInstances) return unlogged(fail('max_instances'));
+        const [created] = await tx
+          .insert(jobs)
+          .values(newJobRow(draft(schedule), new Date()))
+          .onConflictDoNothing()
+          .returning();
+        if (created === undefined) return unlogged(fail('duplicate'));
+        const job = toJob(created);
+        return { value: ok(job), changes: executedChanges([job]) };
+      });
+    },
+
+    async claimJobs(claim) {
+      if (claim.limit <= 0 || claim.tasks?.length === 0) return [];
+      return write(async (tx) => {
+        // SKIP LOCKED: concurrent claimers take disjoint jobs instead of queueing on one another.
+        const candidates = tx
+          .select({ id: jobs.id })
+          .from(jobs)
+          .where(claimableWhere(jobs, claim))
+          .orderBy(...claimOrder(jobs))
+          .limit(claim.limit)
+          .for('update', { skipLocked: true });
+        const rows = await tx
+          .update(jobs)
+          .set({ ...claimFields(claim), attempt: sql`${jobs.attempt} + 1` })
+          .where(inArray(jobs.id, candidates))
+          .returning();
+        return unlogged(rows.map(toJob).sort(byClaimOrder));
+      });
+    },
+
+    async finishJob(finish) {
+      return write<Outcome<Job, 'not_found' | 'stale'>>(async (tx) => {
+        const [row] = await tx.select().from(jobs).where(eq(jobs.id, finish.jobId)).for('update');
+        const planned = planFinish(row && toJob(row), finish);
+        if (!planned.ok) return unlogged(planned);
+        const [updated] = await tx
+          .update(jobs)
+          .set(planned.value)
+          .where(fencedWhere(jobs, finish.jobId, finish.attempt))
+          .returning();
+        const job = toJob(expectRow(updated, 'fenced finish'));
+        return { value: ok(job), changes: executedChanges([job]) };
+      });
+    },
+
+    async earliestPendingAt(after) {
+      const [row] = await db
+        .select({ at: min(jobs.notBefore) })
+        .from(jobs)
+        .where(pendingAfterWhere(jobs, after));
+      return row?.at ?? null;
+    },
+
+    async recoverRunningJobs(handlerIds, now) {
+      if (handlerIds.length === 0) return [];
+      return write(async (tx) => {
+        const running = (
+          await tx.select().from(jobs).where(runningOnWhere(jobs, handlerIds)).for('update')
+        ).map(toJob);
+        const recovered: Job[] = [];
+        for (const job of running) {
+          const [row] = await tx
+            .update(jobs)
+            .set(planRecovery(job, now))
+            .where(eq(jobs.id, job.id))
+            .returning();
+          recovered.push(toJob(expectRow(row, 'job recovery')));
+        }
+        return { value: recovered, changes: executedChanges(recovered) };
+      });
+    },
+
+    async getJob(id) {
+      const [row] = await db.select().from(jobs).where(eq(jobs.id, id));
+      return row && toJob(row);
+    },
+
+    async listJobs(query) {
+      const rows = await db
+        .select()
+        .from(jobs)
+        .where(jobPageWhere(jobs, query))
+        .orderBy(...historyOrder(jobs))
+        .limit(query.limit + 1);
+      return toPage(rows.map(toJob), query.limit, encodeJobCursor);
+    },
+
+    async countJobsByStatus() {
+      return statusCounts(
+        await db.select({ status: jobs.status, count: count() }).from(jobs).groupBy(jobs.status),
+      );
+    },
+  };
+}

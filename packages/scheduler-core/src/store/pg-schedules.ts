@@ -1,0 +1,163 @@
+import type { Job, Schedule } from '@schedulezero/protocol';
+import { asc, count, eq, min, sql } from 'drizzle-orm';
+import { chunks, executedChanges, scheduleChange } from './change-records.ts';
+import { encodeScheduleCursor, toPage } from './cursor.ts';
+import { expectRow, fail, ok, unlogged } from './outcome.ts';
+import type { PgContext, PgTx } from './pg-context.ts';
+import {
+  activeJobsWhere,
+  armedWhere,
+  dueOrder,
+  dueWhere,
+  pausedCount,
+  schedulePageWhere,
+  versionedWhere,
+} from './query-conditions.ts';
+import {
+  advancedScheduleFields,
+  newJobRow,
+  newScheduleRow,
+  scheduleDraftFields,
+  toJob,
+  toSchedule,
+} from './row-mapping.ts';
+import { jobs, schedules } from './schema-pg.ts';
+import type { Change, Outcome, Store } from './types.ts';
+
+type ScheduleMethods = Pick<
+  Store,
+  | 'createSchedule'
+  | 'getSchedule'
+  | 'updateSchedule'
+  | 'deleteSchedule'
+  | 'listSchedules'
+  | 'countSchedules'
+  | 'earliestNextRunAt'
+  | 'acquireDueSchedules'
+>;
+
+export function pgScheduleMethods({ db, write }: PgContext): ScheduleMethods {
+  /** Why a versioned UPDATE/DELETE matched no row. */
+  const missReason = async (tx: PgTx, id: string): Promise<'not_found' | 'version_conflict'> => {
+    const [row] = await tx.select({ id: schedules.id }).from(schedules).where(eq(schedules.id, id));
+    return row ? 'version_conflict' : 'not_found';
+  };
+
+  return {
+    async createSchedule(draft, now) {
+      return write<Outcome<Schedule, 'duplicate'>>(async (tx) => {
+        const [row] = await tx
+          .insert(schedules)
+          .values(newScheduleRow(draft, now))
+          .onConflictDoNothing()
+          .returning();
+        if (row === undefined) return unlogged(fail('duplicate'));
+        const schedule = toSchedule(row);
+        return { value: ok(schedule), changes: [scheduleChange('created', schedule)] };
+      });
+    },
+
+    async getSchedule(id) {
+      const [row] = await db.select().from(schedules).where(eq(schedules.id, id));
+      return row && toSchedule(row);
+    },
+
+    async updateSchedule(draft, now, expectedVersion) {
+      return write<Outcome<Schedule, 'not_found' | 'version_conflict'>>(async (tx) => {
+        const [row] = await tx
+          .update(schedules)
+          .set({ ...scheduleDraftFields(draft, now), version: sql`${schedules.version} + 1` })
+          .where(versionedWhere(schedules, draft.id, expectedVersion))
+          .returning();
+        if (row === undefined) return unlogged(fail(await missReason(tx, draft.id)));
+        const schedule = toSchedule(row);
+        return { value: ok(schedule), changes: [scheduleChange('updated', schedule)] };
+      });
+    },
+
+    async deleteSchedule(id, expectedVersion) {
+      return write<Outcome<Schedule, 'not_found' | 'version_conflict'>>(async (tx) => {
+        const [row] = await tx
+          .delete(schedules)
+          .where(versionedWhere(schedules, id, expectedVersion))
+          .returning();
+        if (row === undefined) return unlogged(fail(await missReason(tx, id)));
+        const schedule = toSchedule(row);
+        return { value: ok(schedule), changes: [scheduleChange('deleted', schedule)] };
+      });
+    },
+
+    async listSchedules(query) {
+      const rows = await db
+        .select()
+        .from(schedules)
+        .where(schedulePageWhere(schedules, query))
+        .orderBy(asc(schedules.id))
+        .limit(query.limit + 1);
+      return toPage(rows.map(toSchedule), query.limit, encodeScheduleCursor);
+    },
+
+    async countSchedules() {
+      const [row] = await db.select({ total: count(), paused: pausedCount(schedules) }).from(schedules);
+      return { total: row?.total ?? 0, paused: row?.paused ?? 0 };
+    },
+
+    async earliestNextRunAt() {
+      const [row] = await db
+        .select({ at: min(schedules.nextRunAt) })
+        .from(schedules)
+        .where(armedWhere(schedules));
+      return row?.at ?? null;
+    },
+
+    async acquireDueSchedules(now, limit, plan) {
+      return write(async (tx) => {
+        // SKIP LOCKED: a schedule another loop is planning right now is not ours to plan; it
+        // comes back with its new nextRunAt once that loop commits.
+        const due = (
+          await tx
+            .select()
+            .from(schedules)
+            .where(dueWhere(schedules, now))
+            .orderBy(...dueOrder(schedules))
+            .limit(limit)
+            .for('update', { skipLocked: true })
+        ).map(toSchedule);
+        if (due.length === 0) return unlogged<Job[]>([]);
+        const dueIds = due.map((schedule) => schedule.id);
+        const activeRows = await tx
+          .select({ scheduleId: jobs.scheduleId, count: count() })
+          .from(jobs)
+          .where(activeJobsWhere(jobs, dueIds))
+          .groupBy(jobs.scheduleId);
+        const active = new Map(activeRows.map((row) => [row.scheduleId, row.count]));
+        const inserted: Job[] = [];
+        const changes: Change[] = [];
+        for (const schedule of due) {
+          const firePlan = plan(schedule, now, active.get(schedule.id) ?? 0);
+          const created: Job[] = [];
+          for (const rows of chunks(firePlan.jobs.map((draft) => newJobRow(draft, now)))) {
+            // A fire time never yields two jobs, also when a crash left this one behind.
+            const returned = await tx
+              .insert(jobs)
+              .values(rows)
+              .onConflictDoNothing({ target: [jobs.scheduleId, jobs.scheduledAt] })
+              .returning();
+            created.push(...returned.map(toJob));
+          }
+          const [row] = await tx
+            .update(schedules)
+            .set(advancedScheduleFields(schedule, firePlan, now))
+            .where(eq(schedules.id, schedule.id))
+            .returning();
+          inserted.push(...created);
+          changes.push(
+            scheduleChange('updated', toSchedule(expectRow(row, 'schedule advance'))),
+            ...executedChanges(created),
+          );
+        }
+        return { value: inserted, changes };
+      });
+    },
+  };
+}

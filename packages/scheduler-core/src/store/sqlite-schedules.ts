@@ -1,0 +1,172 @@
+import type { Job, Schedule } from '@schedulezero/protocol';
+import { asc, count, eq, min, sql } from 'drizzle-orm';
+import { chunks, executedChanges, scheduleChange } from './change-records.ts';
+import { encodeScheduleCursor, toPage } from './cursor.ts';
+import { expectRow, fail, ok, unlogged } from './outcome.ts';
+import {
+  activeJobsWhere,
+  armedWhere,
+  dueOrder,
+  dueWhere,
+  pausedCount,
+  schedulePageWhere,
+  versionedWhere,
+} from './query-conditions.ts';
+import {
+  advancedScheduleFields,
+  newJobRow,
+  newScheduleRow,
+  scheduleDraftFields,
+  toJob,
+  toSchedule,
+} from './row-mapping.ts';
+import { jobs, schedules } from './schema-sqlite.ts';
+import type { SqliteContext, SqliteTx } from './sqlite-context.ts';
+import type { Change, Outcome, Store } from './types.ts';
+
+type ScheduleMethods = Pick<
+  Store,
+  | 'createSchedule'
+  | 'getSchedule'
+  | 'updateSchedule'
+  | 'deleteSchedule'
+  | 'listSchedules'
+  | 'countSchedules'
+  | 'earliestNextRunAt'
+  | 'acquireDueSchedules'
+>;
+
+export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMethods {
+  /** Why a versioned UPDATE/DELETE matched no row. */
+  const missReason = (tx: SqliteTx, id: string): 'not_found' | 'version_conflict' =>
+    tx.select({ id: schedules.id }).from(schedules).where(eq(schedules.id, id)).get()
+      ? 'version_conflict'
+      : 'not_found';
+
+  return {
+    async createSchedule(draft, now) {
+      return write<Outcome<Schedule, 'duplicate'>>((tx) => {
+        const row = tx
+          .insert(schedules)
+          .values(newScheduleRow(draft, now))
+          .onConflictDoNothing()
+          .returning()
+          .get();
+        if (row === undefined) return unlogged(fail('duplicate'));
+        const schedule = toSchedule(row);
+        return { value: ok(schedule), changes: [scheduleChange('created', schedule)] };
+      });
+    },
+
+    async getSchedule(id) {
+      const row = db.select().from(schedules).where(eq(schedules.id, id)).get();
+      return row && toSchedule(row);
+    },
+
+    async updateSchedule(draft, now, expectedVersion) {
+      return write<Outcome<Schedule, 'not_found' | 'version_conflict'>>((tx) => {
+        const row = tx
+          .update(schedules)
+          .set({ ...scheduleDraftFields(draft, now), version: sql`${schedules.version} + 1` })
+          .where(versionedWhere(schedules, draft.id, expectedVersion))
+          .returning()
+          .get();
+        if (row === undefined) return unlogged(fail(missReason(tx, draft.id)));
+        const schedule = toSchedule(row);
+        return { value: ok(schedule), changes: [scheduleChange('updated', schedule)] };
+      });
+    },
+
+    async deleteSchedule(id, expectedVersion) {
+      return write<Outcome<Schedule, 'not_found' | 'version_conflict'>>((tx) => {
+        const row = tx
+          .delete(schedules)
+          .where(versionedWhere(schedules, id, expectedVersion))
+          .returning()
+          .get();
+        if (row === undefined) return unlogged(fail(missReason(tx, id)));
+        const schedule = toSchedule(row);
+        return { value: ok(schedule), changes: [scheduleChange('deleted', schedule)] };
+      });
+    },
+
+    async listSchedules(query) {
+      const rows = db
+        .select()
+        .from(schedules)
+        .where(schedulePageWhere(schedules, query))
+        .orderBy(asc(schedules.id))
+        .limit(query.limit + 1)
+        .all();
+      return toPage(rows.map(toSchedule), query.limit, encodeScheduleCursor);
+    },
+
+    async countSchedules() {
+      const row = db
+        .select({ total: count(), paused: pausedCount(schedules) })
+        .from(schedules)
+        .get();
+      return { total: row?.total ?? 0, paused: row?.paused ?? 0 };
+    },
+
+    async earliestNextRunAt() {
+      return (
+        db
+          .select({ at: min(schedules.nextRunAt) })
+          .from(schedules)
+          .where(armedWhere(schedules))
+          .get()?.at ?? null
+      );
+    },
+
+    async acquireDueSchedules(now, limit, plan) {
+      // One IMMEDIATE transaction holds the database's write lock: no other loop can plan these
+      // schedules meanwhile, which is why the planner is synchronous.
+      return write((tx) => {
+        const due = tx
+          .select()
+          .from(schedules)
+          .where(dueWhere(schedules, now))
+          .orderBy(...dueOrder(schedules))
+          .limit(limit)
+          .all()
+          .map(toSchedule);
+        if (due.length === 0) return unlogged([]);
+        const dueIds = due.map((schedule) => schedule.id);
+        const activeRows = tx
+          .select({ scheduleId: jobs.scheduleId, count: count() })
+          .from(jobs)
+          .where(activeJobsWhere(jobs, dueIds))
+          .groupBy(jobs.scheduleId)
+          .all();
+        const active = new Map(activeRows.map((row) => [row.scheduleId, row.count]));
+        const inserted: Job[] = [];
+        const changes: Change[] = [];
+        for (const schedule of due) {
+          const firePlan = plan(schedule, now, active.get(schedule.id) ?? 0);
+          const created = chunks(firePlan.jobs.map((draft) => newJobRow(draft, now))).flatMap((rows) =>
+            tx
+              .insert(jobs)
+              .values(rows)
+              .onConflictDoNothing({ target: [jobs.scheduleId, jobs.scheduledAt] })
+              .returning()
+              .all()
+              .map(toJob),
+          );
+          const row = tx
+            .update(schedules)
+            .set(advancedScheduleFields(schedule, firePlan, now))
+            .where(eq(schedules.id, schedule.id))
+            .returning()
+            .get();
+          inserted.push(...created);
+          changes.push(
+            scheduleChange('updated', toSchedule(expectRow(row, 'schedule advance'))),
+            ...executedChanges(created),
+          );
+        }
+        return { value: inserted, changes };
+      });
+    },
+  };
+}

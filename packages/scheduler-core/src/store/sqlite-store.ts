@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { and, asc, eq, gte, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { handlerChange } from './change-records.ts';
+import { migrationsFolder } from './migrations-folder.ts';
+import { expectRow } from './outcome.ts';
+import { toChangeRow, toHandler } from './row-mapping.ts';
+import { changelog, handlers, streamHeads } from './schema-sqlite.ts';
+import { type SqliteDb, sqliteContext, sqliteEpoch } from './sqlite-context.ts';
+import { sqliteJobMethods } from './sqlite-jobs.ts';
+import { sqliteScheduleMethods } from './sqlite-schedules.ts';
+import type { Store, StoreOptions } from './types.ts';
+
+/** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * The SQLite store: one better-sqlite3 connection, WAL, migrated on open. `filename` is a path
+ * (its directory is created) or `:memory:`.
+ */
+export function openSqliteStore(filename: string, options: StoreOptions = {}): Store {
+  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+  const client = new Database(filename);
+  try {
+    // WAL lets readers (API, replication tailer) run while the loop writes; NORMAL sync is
+    // durable across process crashes in WAL mode, which is what a scheduler needs.
+    client.pragma('journal_mode = WAL');
+    client.pragma('synchronous = NORMAL');
+    client.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    client.pragma('foreign_keys = ON');
+    const db = drizzle({ client });
+    migrateSqlite(db);
+    const epoch = sqliteEpoch(db, randomBytes(16).toString('hex'));
+    return createSqliteStore(db, client, epoch, options);
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+}
+
+function migrateSqlite(db: SqliteDb): void {
+  const config = { migrationsFolder: migrationsFolder('sqlite') };
+  try {
+    migrate(db, config);
+  } catch {
+    // Two processes creating one file: the migrator reads the applied list before it takes the
+    // write lock, so the slower one replays what the faster one committed. Read it again.
+    migrate(db, config);
+  }
+}
+
+function createSqliteStore(
+  db: SqliteDb,
+  client: Database.Database,
+  epoch: string,
+  options: StoreOptions,
+): Store {
+  const context = sqliteContext(db, epoch, options.projector);
+  const { write } = context;
+  return {
+    dialect: 'sqlite',
+    async ping() {
+      db.run(sql`select 1`);
+    },
+    async close() {
+      if (client.open) client.close();
+    },
+    ...sqliteScheduleMethods(context),
+    ...sqliteJobMethods(context),
+
+    async upsertHandler(handler, op) {
+      const { id, ...fields } = toHandler(handler);
+      return write((tx) => {
+        const row = tx
+          .insert(handlers)
+          .values({ id, ...fields })
+          .onConflictDoUpdate({ target: handlers.id, set: fields })
+          .returning()
+          .get();
+        const stored = toHandler(expectRow(row, 'handler upsert'));
+        return { value: stored, changes: [handlerChange(op, stored)] };
+      });
+    },
+
+    async getHandler(id) {
+      const row = db.select().from(handlers).where(eq(handlers.id, id)).get();
+      return row && toHandler(row);
+    },
+
+    async listHandlers() {
+      return db.select().from(handlers).orderBy(asc(handlers.id)).all().map(toHandler);
+    },
+
+    async readChanges(zone, fromSeq, limit) {
+      return db
+        .select()
+        .from(changelog)
+        .where(and(eq(changelog.zone, zone), gte(changelog.seq, fromSeq)))
+        .orderBy(asc(changelog.seq))
+        .limit(limit)
+        .all()
+        .map(toChangeRow);
+    },
+
+    async changeHead(zone) {
+      const row = db
+        .select({ seq: streamHeads.seq })
+        .from(streamHeads)
+        .where(eq(streamHeads.zone, zone))
+        .get();
+      return { epoch, seq: row?.seq ?? 0 };
+    },
+  };
+}

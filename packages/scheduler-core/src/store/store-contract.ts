@@ -1,0 +1,31 @@
+import { describe } from 'vitest';
+import { acquireContract } from './contract-acquire.ts';
+import { changeLogContract, handlerContract } from './contract-changes.ts';
+import { type StoreHarness, type TestDatabase, useStoreHarness } from './contract-fixtures.ts';
+import { historyContract } from './contract-history.ts';
+import { jobContract } from './contract-jobs.ts';
+import { scheduleContract } from './contract-schedules.ts';
+
+export type { StoreHarness, TestDatabase };
+
+/**
+ * The one suite every store passes. `createDatabase` gives each test an empty database of its
+ * dialect; `extra` adds dialect-only cases that share the harness. `skip` is decided once by the
+ * caller (e.g. no PostgreSQL server outside CI).
+ */
+export function describeStoreContract(
+  name: string,
+  createDatabase: () => Promise<TestDatabase>,
+  options: { skip?: boolean; extra?: (harness: StoreHarness) => void } = {},
+): void {
+  describe.skipIf(options.skip ?? false)(name, () => {
+    const harness = useStoreHarness(createDatabase);
+    scheduleContract(harness);
+    acquireContract(harness);
+    jobContract(harness);
+    historyContract(harness);
+    handlerContract(harness);
+    changeLogContract(harness);
+    options.extra?.(harness);
+  });
+}
