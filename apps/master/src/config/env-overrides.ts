@@ -52,7 +52,7 @@ export function collectEnvOverrides(
     if (shorthand) {
       const leaf = schemaAt(schema, shorthand.path);
       const mode = shorthand.mode ?? 'set';
-      const target = mode === 'append' && leaf && kindOf(leaf) === 'array' ? elementOf(leaf) : leaf;
+      const target = mode === 'append' && leaf && kindOf(unwrap(leaf)) === 'array' ? elementOf(leaf) : leaf;
       overrides.push({ source: name, path: shorthand.path, value: coerce(target, raw), mode });
       continue;
     }

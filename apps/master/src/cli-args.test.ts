@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs } from './cli-args.ts';
+
+describe('parseCliArgs', () => {
+  it('reads --config, -c and --config=FILE, falling back to SCHEDULEZERO_CONFIG', () => {
+    expect(parseCliArgs(['--config', 'a.yaml'], {})).toEqual({ kind: 'run', config: 'a.yaml' });
+    expect(parseCliArgs(['-c', 'b.yaml'], {})).toEqual({ kind: 'run', config: 'b.yaml' });
+    expect(parseCliArgs(['--config=c.yaml'], { SCHEDULEZERO_CONFIG: 'env.yaml' })).toEqual({
+      kind: 'run',
+      config: 'c.yaml',
+    });
+    expect(parseCliArgs([], { SCHEDULEZERO_CONFIG: 'env.yaml' })).toEqual({
+      kind: 'run',
+      config: 'env.yaml',
+    });
+    expect(parseCliArgs([], {})).toEqual({ kind: 'run', config: undefined });
+  });
+
+  it('knows --help and --version, and refuses anything else', () => {
+    expect(parseCliArgs(['--help'], {})).toEqual({ kind: 'help' });
+    expect(parseCliArgs(['-v'], {})).toEqual({ kind: 'version' });
+    expect(parseCliArgs(['--port', '1'], {}).kind).toBe('error');
+    expect(parseCliArgs(['extra'], {}).kind).toBe('error');
+    expect(parseCliArgs(['--config'], {}).kind).toBe('error');
+    expect(parseCliArgs(['--config='], {})).toEqual({ kind: 'error', message: '--config needs a file path' });
+  });
+});
