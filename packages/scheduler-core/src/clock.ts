@@ -12,6 +12,8 @@ export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 export const systemClock: Clock = {
   now: () => new Date(),
-  setTimer: (callback, delayMs) => ({ id: setTimeout(callback, Math.min(Math.max(0, delayMs), MAX_TIMER_DELAY_MS)) }),
+  setTimer: (callback, delayMs) => ({
+    id: setTimeout(callback, Math.min(Math.max(0, delayMs), MAX_TIMER_DELAY_MS)),
+  }),
   clearTimer: (handle) => clearTimeout(handle.id as NodeJS.Timeout),
 };

@@ -35,7 +35,13 @@ describe('planFires', () => {
   it('runs a fire time that is due and on time, and moves to the next one', () => {
     const plan = planFires(schedule(), new Date('2026-01-01T10:00:00.250Z'), 0, { newJobId });
     expect(plan.jobs).toHaveLength(1);
-    expect(plan.jobs[0]).toMatchObject({ status: 'pending', source: 'schedule', task: 'send_report', args: { to: 'ops' }, maxAttempts: 3 });
+    expect(plan.jobs[0]).toMatchObject({
+      status: 'pending',
+      source: 'schedule',
+      task: 'send_report',
+      args: { to: 'ops' },
+      maxAttempts: 3,
+    });
     expect(iso(plan.jobs[0]?.scheduledAt)).toBe('2026-01-01T10:00:00.000Z');
     expect(iso(plan.nextRunAt)).toBe('2026-01-01T11:00:00.000Z');
     expect(iso(plan.lastRunAt)).toBe('2026-01-01T10:00:00.000Z');
@@ -69,23 +75,34 @@ describe('planFires', () => {
   });
 
   it('coalesce earliest runs the oldest on-time fire; coalesce all runs each on-time fire', () => {
-    const base = { trigger: { type: 'cron', expression: '*/10 * * * * *', timezone: 'UTC' }, misfireGraceSeconds: 30 } as const;
+    const base = {
+      trigger: { type: 'cron', expression: '*/10 * * * * *', timezone: 'UTC' },
+      misfireGraceSeconds: 30,
+    } as const;
     const now = new Date('2026-01-01T10:00:35Z'); // due: :00 (late), :10, :20, :30
     const earliest = planFires(schedule({ ...base, coalesce: 'earliest' }), now, 0, { newJobId });
-    expect(earliest.jobs.filter((j) => j.status === 'pending').map((j) => iso(j.scheduledAt))).toEqual(['2026-01-01T10:00:10.000Z']);
+    expect(earliest.jobs.filter((j) => j.status === 'pending').map((j) => iso(j.scheduledAt))).toEqual([
+      '2026-01-01T10:00:10.000Z',
+    ]);
     const all = planFires(schedule({ ...base, coalesce: 'all', maxInstances: 10 }), now, 0, { newJobId });
     expect(all.jobs.filter((j) => j.status === 'pending').map((j) => iso(j.scheduledAt))).toEqual([
       '2026-01-01T10:00:10.000Z',
       '2026-01-01T10:00:20.000Z',
       '2026-01-01T10:00:30.000Z',
     ]);
-    expect(all.jobs.filter((j) => j.status === 'missed')).toMatchObject([{ missedCount: 1, error: { code: 'misfire' } }]);
+    expect(all.jobs.filter((j) => j.status === 'missed')).toMatchObject([
+      { missedCount: 1, error: { code: 'misfire' } },
+    ]);
   });
 
   it('does not start a run beyond maxInstances and records it as missed', () => {
     const plan = planFires(schedule({ maxInstances: 2 }), new Date('2026-01-01T10:00:01Z'), 2, { newJobId });
     expect(plan.jobs).toHaveLength(1);
-    expect(plan.jobs[0]).toMatchObject({ status: 'missed', missedCount: 1, error: { code: 'max_instances' } });
+    expect(plan.jobs[0]).toMatchObject({
+      status: 'missed',
+      missedCount: 1,
+      error: { code: 'max_instances' },
+    });
     expect(plan.lastRunAt).toBeNull();
   });
 
@@ -118,13 +135,22 @@ describe('planFires', () => {
 describe('manualJobDraft', () => {
   it('belongs to the instant it was asked for', () => {
     const now = new Date('2026-01-01T12:34:56.789Z');
-    expect(manualJobDraft(schedule(), now, 'm1')).toMatchObject({ id: 'm1', source: 'manual', status: 'pending', scheduledAt: now, notBefore: now });
+    expect(manualJobDraft(schedule(), now, 'm1')).toMatchObject({
+      id: 'm1',
+      source: 'manual',
+      status: 'pending',
+      scheduledAt: now,
+      notBefore: now,
+    });
   });
 });
 
 describe('retryDelayMs', () => {
   it('grows exponentially and stays within [half, full] of the step', () => {
-    const job = (attempt: number) => ({ attempt, retry: { maxAttempts: 5, backoffMs: 1000, backoffFactor: 2 } });
+    const job = (attempt: number) => ({
+      attempt,
+      retry: { maxAttempts: 5, backoffMs: 1000, backoffFactor: 2 },
+    });
     expect(retryDelayMs(job(1), () => 0)).toBe(500);
     expect(retryDelayMs(job(1), () => 1)).toBe(1000);
     expect(retryDelayMs(job(3), () => 0)).toBe(2000);

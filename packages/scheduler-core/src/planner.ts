@@ -24,7 +24,12 @@ export interface PlanOptions {
   newJobId?: () => string;
 }
 
-export function planFires(schedule: Schedule, now: Date, activeJobs: number, options: PlanOptions = {}): FirePlan {
+export function planFires(
+  schedule: Schedule,
+  now: Date,
+  activeJobs: number,
+  options: PlanOptions = {},
+): FirePlan {
   const newJobId = options.newJobId ?? randomUUID;
   const context = { anchor: schedule.createdAt, seed: schedule.id };
   const { due, truncated } = dueFireTimes(schedule, now);
@@ -40,7 +45,11 @@ export function planFires(schedule: Schedule, now: Date, activeJobs: number, opt
   const blocked = chosen.slice(slots);
   const coalesced = onTime.filter((time) => !chosen.includes(time));
 
-  const jobs: JobDraft[] = runs.map((scheduledAt) => ({ ...jobBase(schedule, newJobId()), scheduledAt, notBefore: scheduledAt }));
+  const jobs: JobDraft[] = runs.map((scheduledAt) => ({
+    ...jobBase(schedule, newJobId()),
+    scheduledAt,
+    notBefore: scheduledAt,
+  }));
   const skipped = [...late, ...coalesced].sort((a, b) => a.getTime() - b.getTime());
   if (skipped.length > 0) {
     const reason = `${truncated ? 'at least ' : ''}${skipped.length} fire time(s) not run: ${late.length} older than misfireGraceSeconds (${schedule.misfireGraceSeconds}s)${coalesced.length ? `, ${coalesced.length} coalesced (${schedule.coalesce})` : ''}`;
@@ -99,7 +108,13 @@ function jobBase(schedule: Schedule, id: string): Omit<JobDraft, 'scheduledAt' |
   };
 }
 
-function missedRecord(schedule: Schedule, id: string, times: Date[], code: string, message: string): JobDraft {
+function missedRecord(
+  schedule: Schedule,
+  id: string,
+  times: Date[],
+  code: string,
+  message: string,
+): JobDraft {
   const first = times[0] as Date;
   const last = times.at(-1) as Date;
   return {
@@ -119,7 +134,10 @@ export function manualJobDraft(schedule: Schedule, now: Date, id: string = rando
 }
 
 /** The delay before attempt `job.attempt + 1`: exponential, with jitter in [half, full] of it. */
-export function retryDelayMs(job: Pick<Job, 'attempt' | 'retry'>, random: () => number = Math.random): number {
+export function retryDelayMs(
+  job: Pick<Job, 'attempt' | 'retry'>,
+  random: () => number = Math.random,
+): number {
   const full = job.retry.backoffMs * job.retry.backoffFactor ** Math.max(0, job.attempt - 1);
   return Math.round(full / 2 + (random() * full) / 2);
 }

@@ -1,0 +1,16 @@
+export { type Clock, systemClock, type TimerHandle } from './clock.ts';
+export { ERROR_CODES, type ErrorCode, type ErrorDetail, SchedulerError, toError } from './errors.ts';
+export type { ExecutionResult, Executor } from './executor.ts';
+export { LATENESS_BUCKETS_MS, type LatencySnapshot } from './latency-histogram.ts';
+export {
+  createLocalExecutor,
+  type HandlerContext,
+  type HandlerFunction,
+  type LocalExecutorOptions,
+} from './local-executor.ts';
+export { type Logger, silentLogger } from './logger.ts';
+export { manualJobDraft, planFires, retryDelayMs } from './planner.ts';
+export { createScheduler, type SchedulerOptions } from './scheduler.ts';
+export type { Scheduler, SchedulerStats } from './scheduler-types.ts';
+export * from './store/index.ts';
+export * from './triggers/index.ts';

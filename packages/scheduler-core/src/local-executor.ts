@@ -1,0 +1,78 @@
+import type { Job } from '@schedulezero/protocol';
+import type { ExecutionResult, Executor } from './executor.ts';
+
+/** What a handler function receives besides its args. */
+export interface HandlerContext {
+  /** Aborted when the job times out or the node shuts down. */
+  signal: AbortSignal;
+  jobId: string;
+  scheduleId: string;
+  attempt: number;
+  scheduledAt: Date;
+}
+
+/** A plain function, sync or async; its return value (JSON) becomes the job's result. */
+export type HandlerFunction = (args: unknown, context: HandlerContext) => unknown;
+
+export interface LocalExecutorOptions {
+  /** Jobs run at once in this process, all tasks together. */
+  concurrency?: number;
+}
+
+/** Runs jobs in this process by calling registered functions by task name. */
+export function createLocalExecutor(
+  handlers: Readonly<Record<string, HandlerFunction>>,
+  options: LocalExecutorOptions = {},
+): Executor {
+  const concurrency = options.concurrency ?? 50;
+  const listeners: Array<() => void> = [];
+  let active = 0;
+
+  return {
+    capacity() {
+      const free = Math.max(0, concurrency - active);
+      return new Map(Object.keys(handlers).map((task) => [task, free]));
+    },
+    async run(job: Job, signal: AbortSignal): Promise<ExecutionResult> {
+      const handler = handlers[job.task];
+      if (!handler)
+        return {
+          status: 'failed',
+          error: { code: 'no_handler', message: `no local handler for task "${job.task}"` },
+        };
+      active += 1;
+      try {
+        const context = {
+          signal,
+          jobId: job.id,
+          scheduleId: job.scheduleId,
+          attempt: job.attempt,
+          scheduledAt: job.scheduledAt,
+        };
+        return toSucceeded(await handler(job.args, context));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return { status: 'failed', error: { code: 'handler_error', message } };
+      } finally {
+        active -= 1;
+        for (const listener of listeners) listener();
+      }
+    },
+    onCapacity(listener) {
+      listeners.push(listener);
+    },
+  };
+}
+
+/** The result is stored as JSON: a value JSON cannot hold fails the attempt instead of the write. */
+function toSucceeded(value: unknown): ExecutionResult {
+  try {
+    const text = JSON.stringify(value ?? null);
+    return { status: 'succeeded', result: JSON.parse(text) };
+  } catch (error) {
+    return {
+      status: 'failed',
+      error: { code: 'invalid_result', message: `result is not JSON: ${String(error)}` },
+    };
+  }
+}

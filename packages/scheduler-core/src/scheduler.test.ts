@@ -1,0 +1,341 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Job } from '@schedulezero/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLocalExecutor, type HandlerFunction } from './local-executor.ts';
+import { createScheduler } from './scheduler.ts';
+import type { Scheduler } from './scheduler-types.ts';
+import { openStore } from './store/index.ts';
+import type { Store } from './store/types.ts';
+import { createFakeClock, eventually, type FakeClock } from './testing/index.ts';
+
+let dir: string;
+let store: Store;
+let clock: FakeClock;
+let scheduler: Scheduler | undefined;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sz-loop-'));
+  store = await openStore(`sqlite:${join(dir, 'loop.db')}`);
+  clock = createFakeClock('2026-03-01T10:00:00.000Z');
+});
+
+afterEach(async () => {
+  await scheduler?.stop({ graceMs: 0 });
+  scheduler = undefined;
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function start(handlers: Record<string, HandlerFunction>, concurrency = 10): Scheduler {
+  scheduler = createScheduler({
+    store,
+    clock,
+    nodeId: 'test-node',
+    executor: createLocalExecutor(handlers, { concurrency }),
+  });
+  return scheduler;
+}
+
+async function jobsOf(scheduleId: string): Promise<Job[]> {
+  return (await store.listJobs({ limit: 500, scheduleId })).items.reverse();
+}
+
+/**
+ * Waits until the loop has caught up: no job running, none pending whose time has come, and the
+ * loop's timer armed again (between passes it is the only timer left).
+ */
+async function settled(): Promise<void> {
+  await eventually(async () => {
+    expect(clock.pendingTimers()).toBe(1);
+    const counts = await store.countJobsByStatus();
+    expect(counts.running).toBe(0);
+    const due = (await store.listJobs({ limit: 500, status: 'pending' })).items.filter(
+      (job) => job.notBefore <= clock.now(),
+    );
+    expect(due).toEqual([]);
+  });
+}
+
+describe('the run loop on a fake clock', () => {
+  it('fires an every-second cron once per second and records each result', async () => {
+    const calls: string[] = [];
+    const s = start({ tick: (_args, ctx) => calls.push(ctx.scheduledAt.toISOString()) });
+    await s.start();
+    await s.createSchedule({
+      ...defaults(),
+      id: 'every-second',
+      task: 'tick',
+      trigger: { type: 'cron', expression: '* * * * * *', timezone: 'UTC' },
+    });
+    for (let second = 1; second <= 3; second++) {
+      clock.advance(1000);
+      await eventually(async () =>
+        expect((await jobsOf('every-second')).filter((j) => j.status === 'succeeded')).toHaveLength(second),
+      );
+    }
+    const jobs = await jobsOf('every-second');
+    expect(jobs.map((job) => job.scheduledAt.toISOString())).toEqual([
+      '2026-03-01T10:00:01.000Z',
+      '2026-03-01T10:00:02.000Z',
+      '2026-03-01T10:00:03.000Z',
+    ]);
+    expect(calls).toEqual(jobs.map((job) => job.scheduledAt.toISOString()));
+    expect(jobs.every((job) => job.attempt === 1 && job.handlerId === 'test-node')).toBe(true);
+  });
+
+  it('arms its timer for the earliest fire time, not a polling tick', async () => {
+    const s = start({ noop: () => null });
+    await s.start();
+    await s.createSchedule({
+      ...defaults(),
+      id: 'daily',
+      task: 'noop',
+      trigger: { type: 'cron', expression: '0 9 * * *', timezone: 'Europe/Berlin' },
+    });
+    await settled();
+    // 10:00Z is 11:00 in Berlin: the next run is tomorrow 08:00Z; nothing runs before it.
+    clock.set(new Date('2026-03-02T07:59:59.999Z'));
+    await settled();
+    expect(await jobsOf('daily')).toEqual([]);
+    clock.set(new Date('2026-03-02T08:00:00.000Z'));
+    await eventually(async () => expect((await jobsOf('daily')).map((j) => j.status)).toEqual(['succeeded']));
+  });
+
+  it('retries a failing job with backoff until it succeeds', async () => {
+    let calls = 0;
+    const s = start({
+      flaky: () => {
+        calls += 1;
+        if (calls < 3) throw new Error(`boom ${calls}`);
+        return { ok: true };
+      },
+    });
+    await s.start();
+    await s.createSchedule({
+      ...defaults(),
+      id: 'flaky',
+      task: 'flaky',
+      trigger: { type: 'date', at: '2026-03-01T10:00:01Z' },
+      retry: { maxAttempts: 3, backoffMs: 1000, backoffFactor: 2 },
+    });
+    clock.advance(1000);
+    await eventually(() => expect(calls).toBe(1));
+    await settled();
+    const [afterFirst] = await jobsOf('flaky');
+    expect(afterFirst).toMatchObject({
+      status: 'pending',
+      attempt: 1,
+      error: { code: 'handler_error', message: 'boom 1' },
+    });
+    clock.advance(1000); // the first backoff is within [500, 1000] ms
+    await eventually(() => expect(calls).toBe(2));
+    clock.advance(2000); // the second within [1000, 2000] ms
+    await eventually(async () =>
+      expect((await jobsOf('flaky'))[0]).toMatchObject({
+        status: 'succeeded',
+        attempt: 3,
+        result: { ok: true },
+        error: null,
+      }),
+    );
+  });
+
+  it('records a failure once the attempts are exhausted', async () => {
+    const s = start({ broken: () => Promise.reject(new Error('always')) });
+    await s.start();
+    await s.createSchedule({
+      ...defaults(),
+      id: 'broken',
+      task: 'broken',
+      trigger: { type: 'date', at: '2026-03-01T10:00:01Z' },
+      retry: { maxAttempts: 2, backoffMs: 100, backoffFactor: 1 },
+    });
+    clock.advance(1000);
+    await settled();
+    clock.advance(100);
+    await eventually(async () =>
+      expect((await jobsOf('broken'))[0]).toMatchObject({
+        status: 'failed',
+        attempt: 2,
+        error: { code: 'handler_error', message: 'always' },
+      }),
+    );
+  });
+
+  it('times a job out, aborts its signal, and records timed_out', async () => {
+    let aborted = false;
+    const s = start({
+      hang: (_args, ctx) =>
+        new Promise(() => {
+          ctx.signal.addEventListener('abort', () => {
+            aborted = true;
+          });
+        }),
+    });
+    await s.start();
+    await s.createSchedule({
+      ...defaults(),
+      id: 'hang',
+      task: 'hang',
+      timeoutSeconds: 5,
+      trigger: { type: 'date', at: '2026-03-01T10:00:01Z' },
+    });
+    clock.advance(1000);
+    await eventually(async () => expect((await jobsOf('hang'))[0]?.status).toBe('running'));
+    clock.advance(5000);
+    await eventually(async () =>
+      expect((await jobsOf('hang'))[0]).toMatchObject({ status: 'timed_out', error: { code: 'timeout' } }),
+    );
+    const [job] = await jobsOf('hang');
+    expect((job?.finishedAt?.getTime() ?? 0) - (job?.startedAt?.getTime() ?? 0)).toBe(5000);
+    expect(aborted).toBe(true);
+  });
+
+  it('keeps maxInstances: a fire while the previous run is still going is recorded as missed', async () => {
+    let release: () => void = () => {};
+    const s = start({
+      slow: () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    });
+    await s.start();
+    await s.createSchedule({
+      ...defaults(),
+      id: 'slow',
+      task: 'slow',
+      trigger: { type: 'interval', seconds: 10 },
+    });
+    clock.advance(10_000);
+    await eventually(async () => expect((await jobsOf('slow')).map((j) => j.status)).toEqual(['running']));
+    clock.advance(10_000);
+    await eventually(async () =>
+      expect((await jobsOf('slow')).map((j) => j.status)).toEqual(['running', 'missed']),
+    );
+    expect((await jobsOf('slow'))[1]?.error?.code).toBe('max_instances');
+    await expect(s.runNow('slow')).rejects.toMatchObject({ code: 'max_instances' });
+    release();
+    await eventually(async () =>
+      expect((await jobsOf('slow')).map((j) => j.status)).toEqual(['succeeded', 'missed']),
+    );
+  });
+
+  it('runs a manual job at once and pause stops the firing', async () => {
+    const s = start({ noop: () => 'done' });
+    await s.start();
+    await s.createSchedule({
+      ...defaults(),
+      id: 'p',
+      task: 'noop',
+      trigger: { type: 'interval', seconds: 60 },
+    });
+    const job = await s.runNow('p');
+    expect(job).toMatchObject({ source: 'manual', status: 'pending' });
+    await eventually(async () =>
+      expect(await s.getJob(job.id)).toMatchObject({ status: 'succeeded', result: 'done' }),
+    );
+    await s.pauseSchedule('p');
+    clock.advance(120_000);
+    await settled();
+    expect((await jobsOf('p')).map((j) => j.source)).toEqual(['manual']);
+    const resumed = await s.resumeSchedule('p');
+    expect(resumed.nextRunAt?.getTime()).toBeGreaterThan(clock.now().getTime());
+  });
+});
+
+describe('restart after downtime', () => {
+  it('applies misfire grace and coalesce to the fire times missed while down', async () => {
+    const first = start({ tick: () => null });
+    await first.start();
+    await first.createSchedule({
+      ...defaults(),
+      id: 'minutely',
+      task: 'tick',
+      misfireGraceSeconds: 90,
+      trigger: { type: 'cron', expression: '0 * * * * *', timezone: 'UTC' },
+    });
+    await first.stop();
+    scheduler = undefined;
+    // Down for 10 minutes and 30 seconds: fires 10:01 ... 10:10 were due; 10:09 and 10:10 are within 90 s.
+    clock.set(new Date('2026-03-01T10:10:30.000Z'));
+    const second = start({ tick: () => null });
+    await second.start();
+    await eventually(async () =>
+      expect((await jobsOf('minutely')).map((j) => j.status)).toEqual(['missed', 'succeeded']),
+    );
+    const [missed, run] = await jobsOf('minutely');
+    expect(run?.scheduledAt.toISOString()).toBe('2026-03-01T10:10:00.000Z');
+    expect(missed).toMatchObject({ missedCount: 9, error: { code: 'misfire' } });
+    expect(missed?.scheduledAt.toISOString()).toBe('2026-03-01T10:01:00.000Z');
+    expect(missed?.missedUntil?.toISOString()).toBe('2026-03-01T10:09:00.000Z');
+    expect((await second.getSchedule('minutely')).nextRunAt?.toISOString()).toBe('2026-03-01T10:11:00.000Z');
+  });
+
+  it('gives jobs interrupted by a crash back to the queue and runs them', async () => {
+    const s = start({ noop: () => 'again' });
+    const retry = { maxAttempts: 2, backoffMs: 0, backoffFactor: 1 };
+    await s.createSchedule({
+      ...defaults(),
+      id: 'c',
+      task: 'noop',
+      retry,
+      trigger: { type: 'interval', seconds: 3600 },
+    });
+    const manual = await s.runNow('c');
+    // What a crash leaves behind: the job claimed by this node and never finished.
+    await store.claimJobs({ now: clock.now(), limit: 1, handlerId: 'test-node' });
+    expect((await store.getJob(manual.id))?.status).toBe('running');
+    await s.start();
+    await eventually(async () =>
+      expect(await store.getJob(manual.id)).toMatchObject({
+        status: 'succeeded',
+        attempt: 2,
+        result: 'again',
+      }),
+    );
+  });
+});
+
+describe('the real loop', () => {
+  it('fires an every-second cron for real seconds, once per second', async () => {
+    const realStore = store;
+    const runs: number[] = [];
+    scheduler = createScheduler({
+      store: realStore,
+      nodeId: 'real',
+      executor: createLocalExecutor({ tick: (_a, ctx) => runs.push(ctx.scheduledAt.getTime()) }),
+    });
+    await scheduler.start();
+    await scheduler.createSchedule({
+      ...defaults(),
+      id: 'real',
+      task: 'tick',
+      trigger: { type: 'cron', expression: '* * * * * *', timezone: 'UTC' },
+    });
+    await eventually(() => expect(runs.length).toBeGreaterThanOrEqual(3), { timeoutMs: 6000 });
+    await scheduler.stop();
+    expect(new Set(runs).size).toBe(runs.length);
+    for (const time of runs) expect(time % 1000).toBe(0);
+    const jobs = await jobsOf('real');
+    expect(jobs.filter((job) => job.status === 'succeeded').length).toBe(runs.length);
+    const stats = await scheduler.stats();
+    expect(stats.lateness.count).toBe(runs.length);
+    expect(stats.lateness.buckets.at(-1)?.count).toBe(runs.length);
+  });
+});
+
+function defaults() {
+  return {
+    args: {},
+    metadata: {},
+    paused: false,
+    misfireGraceSeconds: 60,
+    coalesce: 'latest' as const,
+    maxInstances: 1,
+    retry: { maxAttempts: 1, backoffMs: 1000, backoffFactor: 2 },
+    timeoutSeconds: 300,
+    target: { tags: [] },
+  };
+}

@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import type { CreateScheduleBody, Job, Schedule, ScheduleSpec, Trigger } from '@schedulezero/protocol';
+import { type Clock, systemClock } from './clock.ts';
+import { SchedulerError } from './errors.ts';
+import type { Executor } from './executor.ts';
+import { createLatencyHistogram } from './latency-histogram.ts';
+import { type Logger, silentLogger } from './logger.ts';
+import { manualJobDraft } from './planner.ts';
+import { createRunLoop } from './run-loop.ts';
+import type { Scheduler } from './scheduler-types.ts';
+import type { Outcome, ScheduleDraft, Store } from './store/types.ts';
+import { nextFireTime, nextFireTimes, validateTrigger } from './triggers/index.ts';
+
+export interface SchedulerOptions {
+  store: Store;
+  /** Runs the jobs; without one, jobs are created and wait for an executor (e.g. on another node). */
+  executor?: Executor;
+  clock?: Clock;
+  logger?: Logger;
+  /** This node's name, recorded on the jobs it claims. */
+  nodeId: string;
+  batchSize?: number;
+  maxSleepMs?: number;
+}
+
+const noExecutor: Executor = {
+  capacity: () => new Map(),
+  run: async () => ({ status: 'failed', error: { code: 'no_handler', message: 'this node runs no jobs' } }),
+};
+
+/** The scheduler of one node: schedule operations for the API, and the run loop that fires them. */
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const { store } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const lateness = createLatencyHistogram();
+  const loop = createRunLoop({
+    store,
+    executor: options.executor ?? noExecutor,
+    clock,
+    logger,
+    nodeId: options.nodeId,
+    batchSize: options.batchSize,
+    maxSleepMs: options.maxSleepMs,
+    onJobStarted: (job, startedAt) => {
+      if (job.source === 'schedule' && job.attempt === 1)
+        lateness.observe(startedAt.getTime() - job.scheduledAt.getTime());
+    },
+  });
+
+  function checkTrigger(trigger: Trigger): void {
+    const details = validateTrigger(trigger);
+    if (details.length > 0)
+      throw new SchedulerError('validation', details.map((d) => `${d.path}: ${d.message}`).join('; '), {
+        details,
+      });
+  }
+
+  /**
+   * The first fire time after now, as a preview shows it: an interval without a start fires one
+   * interval after the schedule's creation. A one-shot date already past fires at once while within the misfire grace, and is
+   * refused beyond it: such a schedule would never fire.
+   */
+  function firstRun(spec: ScheduleSpec, id: string, createdAt: Date): Date | null {
+    const now = clock.now();
+    if (spec.trigger.type === 'date') {
+      const at = new Date(spec.trigger.at);
+      if (at.getTime() > now.getTime()) return at;
+      if (now.getTime() - at.getTime() <= spec.misfireGraceSeconds * 1000) return at;
+      const message = `is in the past by more than misfireGraceSeconds (${spec.misfireGraceSeconds}s); the schedule would never fire`;
+      throw new SchedulerError('validation', `trigger.at ${message}`, {
+        details: [{ path: 'trigger.at', message }],
+      });
+    }
+    return nextFireTime(spec.trigger, now, { anchor: createdAt, seed: id });
+  }
+
+  async function getSchedule(id: string): Promise<Schedule> {
+    const schedule = await store.getSchedule(id);
+    if (!schedule) throw new SchedulerError('not_found', `schedule "${id}" does not exist`);
+    return schedule;
+  }
+
+  function unwrap<T>(outcome: Outcome<T, string>, id: string): T {
+    if (outcome.ok) return outcome.value;
+    switch (outcome.reason) {
+      case 'not_found':
+        throw new SchedulerError('not_found', `schedule "${id}" does not exist`);
+      case 'version_conflict':
+        throw new SchedulerError(
+          'version_conflict',
+          `schedule "${id}" was changed by someone else; reload it and retry`,
+        );
+      case 'duplicate':
+        throw new SchedulerError('conflict', `schedule "${id}" exists already`);
+      case 'max_instances':
+        throw new SchedulerError(
+          'max_instances',
+          `schedule "${id}" has reached maxInstances; try again when a job ends`,
+        );
+      default:
+        throw new SchedulerError('conflict', `${outcome.reason} on "${id}"`);
+    }
+  }
+
+  /** Writes a new spec over a stored schedule; the next fire time restarts from now when the trigger changed or it resumes. */
+  async function write(current: Schedule, spec: ScheduleSpec, expectedVersion?: number): Promise<Schedule> {
+    checkTrigger(spec.trigger);
+    const rearm =
+      JSON.stringify(spec.trigger) !== JSON.stringify(current.trigger) || (current.paused && !spec.paused);
+    const nextRunAt = rearm ? firstRun(spec, current.id, current.createdAt) : current.nextRunAt;
+    const draft: ScheduleDraft = { ...spec, id: current.id, nextRunAt };
+    const updated = unwrap(await store.updateSchedule(draft, clock.now(), expectedVersion), current.id);
+    loop.wake();
+    return updated;
+  }
+
+  return {
+    start: () => loop.start(),
+    stop: (stopOptions = {}) => loop.stop(stopOptions.graceMs ?? 10_000),
+
+    async createSchedule(body: CreateScheduleBody) {
+      const { id: givenId, ...spec } = body;
+      checkTrigger(spec.trigger);
+      const id = givenId ?? randomUUID();
+      const now = clock.now();
+      const created = unwrap(
+        await store.createSchedule({ ...spec, id, nextRunAt: firstRun(spec, id, now) }, now),
+        id,
+      );
+      loop.wake();
+      return created;
+    },
+    getSchedule,
+    listSchedules: (query) => store.listSchedules(query),
+    async replaceSchedule(id, spec, expectedVersion) {
+      return write(await getSchedule(id), spec, expectedVersion);
+    },
+    async patchSchedule(id, patch) {
+      const { version, ...changes } = patch;
+      const current = await getSchedule(id);
+      const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+      return write(current, { ...current, ...defined }, version);
+    },
+    async deleteSchedule(id, expectedVersion) {
+      unwrap(await store.deleteSchedule(id, expectedVersion), id);
+      loop.wake();
+    },
+    async pauseSchedule(id) {
+      const current = await getSchedule(id);
+      return current.paused ? current : write(current, { ...current, paused: true });
+    },
+    async resumeSchedule(id) {
+      const current = await getSchedule(id);
+      return current.paused ? write(current, { ...current, paused: false }) : current;
+    },
+    async runNow(id): Promise<Job> {
+      const job = unwrap(
+        await store.createManualJob(id, (schedule) => manualJobDraft(schedule, clock.now())),
+        id,
+      );
+      loop.wake();
+      return job;
+    },
+    async nextFireTimes(id, count, from) {
+      const schedule = await getSchedule(id);
+      return nextFireTimes(schedule.trigger, from ?? clock.now(), count, {
+        anchor: schedule.createdAt,
+        seed: schedule.id,
+      });
+    },
+    previewTrigger(trigger, count, from) {
+      checkTrigger(trigger);
+      const start = from ?? clock.now();
+      return nextFireTimes(trigger, start, count, { anchor: start, seed: '' });
+    },
+
+    async getJob(id) {
+      const job = await store.getJob(id);
+      if (!job) throw new SchedulerError('not_found', `job "${id}" does not exist`);
+      return job;
+    },
+    listJobs: (query) => store.listJobs(query),
+    listHandlers: () => store.listHandlers(),
+    async stats() {
+      const [schedules, jobs] = await Promise.all([store.countSchedules(), store.countJobsByStatus()]);
+      return { schedules, jobs, running: loop.runningCount(), lateness: lateness.snapshot() };
+    },
+  };
+}
