@@ -1,2 +1,8 @@
+export {
+  PG_TEST_URL,
+  type PgTestDatabases,
+  pgTestDatabases,
+  probePostgres,
+} from '../store/pg-test-database.ts';
 export { eventually } from './eventually.ts';
 export { createFakeClock, type FakeClock } from './fake-clock.ts';
