@@ -1,0 +1,9 @@
+export {
+  applyOverrides,
+  coerce,
+  collectEnvOverrides,
+  type EnvOverrides,
+  type Override,
+  type Shorthand,
+} from './env-overrides.ts';
+export { type LoadConfigOptions, type LoadConfigResult, loadConfig } from './load.ts';
