@@ -203,8 +203,13 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
     }
     const job = startJob(fn, message, { handlerId: options.handlerId, abortGraceMs });
     running.set(key, job);
+    logger.debug({ jobId: message.jobId, task: message.task, attempt: message.attempt }, 'job started');
     void job.done.then((result) => {
       running.delete(key);
+      logger.debug(
+        { jobId: result.jobId, status: result.status, durationMs: result.durationMs },
+        'job finished',
+      );
       completed += 1;
       if (pendingResults.length >= MAX_PENDING_RESULTS) pendingResults.shift();
       pendingResults.push(result);
