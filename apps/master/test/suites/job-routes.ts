@@ -18,10 +18,15 @@ export function jobRouteTests(master: () => TestMaster): void {
   }
 
   async function finished(jobId: string) {
-    return waitFor(async () => {
-      const { body } = await api('GET', `/api/jobs/${jobId}`);
-      return ['succeeded', 'failed'].includes(body.job.status) ? body.job : undefined;
-    }, `job ${jobId} to finish`);
+    let last: unknown;
+    return waitFor(
+      async () => {
+        const { body } = await api('GET', `/api/jobs/${jobId}`);
+        last = body.job;
+        return ['succeeded', 'failed'].includes(body.job.status) ? body.job : undefined;
+      },
+      () => `job ${jobId} to finish; last seen: ${JSON.stringify(last)}`,
+    );
   }
 
   describe('jobs and history', () => {

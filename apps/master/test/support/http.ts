@@ -57,14 +57,17 @@ export const YEARLY = { type: 'cron', expression: '0 0 1 1 *', timezone: 'UTC' }
 /** Polls until `check` returns a value (not undefined) or the deadline passes. */
 export async function waitFor<T>(
   check: () => Promise<T | undefined>,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 8_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
