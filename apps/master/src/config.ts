@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
+import { type LoadConfigResult, loadConfig, type Shorthand } from '@schedulezero/config';
 import { z } from 'zod';
-import type { Shorthand } from './config/env-overrides.ts';
-import { type LoadConfigResult, loadConfig } from './config/load.ts';
 
 /**
  * The node configuration (DESIGN.md "Configuration"). The sections are written for all three node

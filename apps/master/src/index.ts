@@ -1,5 +1,5 @@
 export { createMasterApp, type MasterAppOptions } from './app.ts';
-export { type LoadConfigOptions, type LoadConfigResult, loadConfig } from './config/load.ts';
+
 export {
   apiSectionSchema,
   databaseSectionSchema,
