@@ -1,3 +1,3 @@
-export * from './schedule.ts';
 export * from './http.ts';
 export * from './link.ts';
+export * from './schedule.ts';

@@ -13,7 +13,10 @@ export const idSchema = z.string().regex(ID_PATTERN, `must be ${ID_RULE}`);
 export const taskNameSchema = z.string().regex(ID_PATTERN, `must be ${ID_RULE}`);
 
 /** An instant given as ISO-8601 with an offset or `Z`; kept as the string the client sent. */
-export const isoInstantSchema = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time with an offset, e.g. 2026-01-31T09:00:00Z' });
+export const isoInstantSchema = z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO-8601 date-time with an offset, e.g. 2026-01-31T09:00:00Z',
+});
 
 export const cronTriggerSchema = z.strictObject({
   type: z.literal('cron'),
@@ -25,11 +28,18 @@ export const cronTriggerSchema = z.strictObject({
 
 export const intervalTriggerSchema = z.strictObject({
   type: z.literal('interval'),
-  seconds: z.number().positive('must be a positive number of seconds').max(366 * 24 * 3600),
+  seconds: z
+    .number()
+    .positive('must be a positive number of seconds')
+    .max(366 * 24 * 3600),
   startAt: isoInstantSchema.optional(),
   endAt: isoInstantSchema.optional(),
   /** Each fire is moved by a random amount in [0, jitterSeconds]. */
-  jitterSeconds: z.number().min(0).max(24 * 3600).optional(),
+  jitterSeconds: z
+    .number()
+    .min(0)
+    .max(24 * 3600)
+    .optional(),
 });
 
 export const dateTriggerSchema = z.strictObject({
@@ -37,13 +47,22 @@ export const dateTriggerSchema = z.strictObject({
   at: isoInstantSchema,
 });
 
-export const triggerSchema = z.discriminatedUnion('type', [cronTriggerSchema, intervalTriggerSchema, dateTriggerSchema]);
+export const triggerSchema = z.discriminatedUnion('type', [
+  cronTriggerSchema,
+  intervalTriggerSchema,
+  dateTriggerSchema,
+]);
 
 export const coalesceSchema = z.enum(['latest', 'earliest', 'all']);
 
 export const retryPolicySchema = z.strictObject({
   maxAttempts: z.number().int().min(1).max(100).default(1),
-  backoffMs: z.number().int().min(0).max(24 * 3600 * 1000).default(1000),
+  backoffMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600 * 1000)
+    .default(1000),
   backoffFactor: z.number().min(1).max(10).default(2),
 });
 
@@ -64,11 +83,20 @@ export const scheduleSpecSchema = z.strictObject({
   metadata: jsonObjectSchema.default({}),
   paused: z.boolean().default(false),
   /** A fire time later than this when the loop sees it is recorded as missed, not run. */
-  misfireGraceSeconds: z.number().int().min(0).max(366 * 24 * 3600).default(60),
+  misfireGraceSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(366 * 24 * 3600)
+    .default(60),
   coalesce: coalesceSchema.default('latest'),
   maxInstances: z.number().int().min(1).max(10_000).default(1),
   retry: retryPolicySchema.default({ maxAttempts: 1, backoffMs: 1000, backoffFactor: 2 }),
-  timeoutSeconds: z.number().positive().max(7 * 24 * 3600).default(300),
+  timeoutSeconds: z
+    .number()
+    .positive()
+    .max(7 * 24 * 3600)
+    .default(300),
   target: targetSchema.default({ tags: [] }),
 });
 
@@ -103,10 +131,24 @@ export interface Schedule extends ScheduleSpec {
   version: number;
 }
 
-export const JOB_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'missed'] as const;
+export const JOB_STATUSES = [
+  'pending',
+  'running',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'missed',
+] as const;
 export const jobStatusSchema = z.enum(JOB_STATUSES);
 export type JobStatus = (typeof JOB_STATUSES)[number];
-export const FINAL_JOB_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled', 'missed'];
+export const FINAL_JOB_STATUSES: readonly JobStatus[] = [
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'missed',
+];
 
 /** Why a job exists: a fire time of its trigger, or a run-now request. */
 export type JobSource = 'schedule' | 'manual';
