@@ -75,39 +75,53 @@ export const targetSchema = z.strictObject({
 const jsonObjectSchema = z.record(z.string(), z.unknown());
 export const argsSchema = z.union([z.array(z.unknown()), jsonObjectSchema]);
 
-/** Everything a client may set on a schedule; the server fills the rest. */
-export const scheduleSpecSchema = z.strictObject({
+/** The settable fields, each without its default: what a PATCH may carry. */
+const scheduleFields = {
   task: taskNameSchema,
   trigger: triggerSchema,
-  args: argsSchema.default({}),
-  metadata: jsonObjectSchema.default({}),
-  paused: z.boolean().default(false),
+  args: argsSchema,
+  metadata: jsonObjectSchema,
+  paused: z.boolean(),
   /** A fire time later than this when the loop sees it is recorded as missed, not run. */
   misfireGraceSeconds: z
     .number()
     .int()
     .min(0)
-    .max(366 * 24 * 3600)
-    .default(60),
-  coalesce: coalesceSchema.default('latest'),
-  maxInstances: z.number().int().min(1).max(10_000).default(1),
-  retry: retryPolicySchema.default({ maxAttempts: 1, backoffMs: 1000, backoffFactor: 2 }),
+    .max(366 * 24 * 3600),
+  coalesce: coalesceSchema,
+  maxInstances: z.number().int().min(1).max(10_000),
+  retry: retryPolicySchema,
   timeoutSeconds: z
     .number()
     .positive()
-    .max(7 * 24 * 3600)
-    .default(300),
-  target: targetSchema.default({ tags: [] }),
+    .max(7 * 24 * 3600),
+  target: targetSchema,
+};
+
+/** Everything a client may set on a schedule; the server fills the rest. */
+export const scheduleSpecSchema = z.strictObject({
+  ...scheduleFields,
+  args: scheduleFields.args.default({}),
+  metadata: scheduleFields.metadata.default({}),
+  paused: scheduleFields.paused.default(false),
+  misfireGraceSeconds: scheduleFields.misfireGraceSeconds.default(60),
+  coalesce: scheduleFields.coalesce.default('latest'),
+  maxInstances: scheduleFields.maxInstances.default(1),
+  retry: scheduleFields.retry.default({ maxAttempts: 1, backoffMs: 1000, backoffFactor: 2 }),
+  timeoutSeconds: scheduleFields.timeoutSeconds.default(300),
+  target: scheduleFields.target.default({ tags: [] }),
 });
 
+/** The optimistic-concurrency token: when given, a write applies only to this version (else 409). */
+const versionField = z.number().int().min(1).optional();
+
 export const createScheduleBodySchema = scheduleSpecSchema.extend({ id: idSchema.optional() });
-export const replaceScheduleBodySchema = scheduleSpecSchema.extend({
-  /** When given, the update applies only if the stored version still equals it (else 409). */
-  version: z.number().int().min(1).optional(),
-});
-export const patchScheduleBodySchema = scheduleSpecSchema.partial().extend({
-  version: z.number().int().min(1).optional(),
-});
+export const replaceScheduleBodySchema = scheduleSpecSchema.extend({ version: versionField });
+/** Only the fields sent change; no defaults are filled in. */
+export const patchScheduleBodySchema = z
+  .strictObject(scheduleFields)
+  .partial()
+  .extend({ version: versionField });
 
 export type Trigger = z.infer<typeof triggerSchema>;
 export type CronTrigger = z.infer<typeof cronTriggerSchema>;

@@ -1,6 +1,14 @@
 export { type Clock, systemClock, type TimerHandle } from './clock.ts';
 export { ERROR_CODES, type ErrorCode, type ErrorDetail, SchedulerError, toError } from './errors.ts';
 export type { ExecutionResult, Executor } from './executor.ts';
+export {
+  createGovernedExecutor,
+  type GovernedExecutor,
+  type GovernorConfig,
+  type GovernorStats,
+  type Limit,
+  type LimitKind,
+} from './governor.ts';
 export { LATENESS_BUCKETS_MS, type LatencySnapshot } from './latency-histogram.ts';
 export {
   createLocalExecutor,

@@ -70,19 +70,21 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     });
   }
 
+  /** Passes until no wake came in during one (a wake while a pass runs is not lost), then sleeps. */
   async function runPasses(): Promise<void> {
-    let delayMs: number;
-    try {
-      do {
-        again = false;
+    let delayMs = errorBackoffMs;
+    do {
+      again = false;
+      try {
         await acquireDue();
         await dispatchPending();
-      } while (again && !stopped);
-      delayMs = await delayUntilNextWork();
-    } catch (error) {
-      logger.error({ err: toError(error) }, 'scheduler pass failed; retrying');
-      delayMs = errorBackoffMs;
-    }
+        delayMs = await delayUntilNextWork();
+      } catch (error) {
+        logger.error({ err: toError(error) }, 'scheduler pass failed; retrying');
+        delayMs = errorBackoffMs;
+        break;
+      }
+    } while (again && !stopped);
     arm(delayMs);
   }
 

@@ -8,6 +8,7 @@ import type {
   ScheduleSpec,
   Trigger,
 } from '@schedulezero/protocol';
+import type { GovernorStats } from './governor.ts';
 import type { JobQuery, Page, ScheduleQuery } from './store/types.ts';
 
 /**
@@ -49,4 +50,6 @@ export interface SchedulerStats {
   running: number;
   /** Fire lateness (job start − scheduled time) of jobs started by this process, in ms. */
   lateness: { count: number; sumMs: number; buckets: Array<{ leMs: number; count: number }> };
+  /** How often a governor limit held back work, by task and limit. */
+  throttled: GovernorStats['throttled'];
 }

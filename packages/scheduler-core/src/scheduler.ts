@@ -3,6 +3,7 @@ import type { CreateScheduleBody, Job, Schedule, ScheduleSpec, Trigger } from '@
 import { type Clock, systemClock } from './clock.ts';
 import { SchedulerError } from './errors.ts';
 import type { Executor } from './executor.ts';
+import { createGovernedExecutor, type GovernorConfig } from './governor.ts';
 import { createLatencyHistogram } from './latency-histogram.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { manualJobDraft } from './planner.ts';
@@ -21,6 +22,10 @@ export interface SchedulerOptions {
   nodeId: string;
   batchSize?: number;
   maxSleepMs?: number;
+  /** Rate and concurrency limits over the executor. */
+  governors?: GovernorConfig;
+  /** Run-now requests are refused (`rate_limited`) while this many jobs are pending. */
+  queueLimit?: number;
 }
 
 const noExecutor: Executor = {
@@ -34,9 +39,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const lateness = createLatencyHistogram();
+  const queueLimit = options.queueLimit ?? 10_000;
+  const executor = createGovernedExecutor(options.executor ?? noExecutor, options.governors ?? {}, clock);
   const loop = createRunLoop({
     store,
-    executor: options.executor ?? noExecutor,
+    executor,
     clock,
     logger,
     nodeId: options.nodeId,
@@ -117,7 +124,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   return {
     start: () => loop.start(),
-    stop: (stopOptions = {}) => loop.stop(stopOptions.graceMs ?? 10_000),
+    async stop(stopOptions = {}) {
+      await loop.stop(stopOptions.graceMs ?? 10_000);
+      executor.close();
+    },
 
     async createSchedule(body: CreateScheduleBody) {
       const { id: givenId, ...spec } = body;
@@ -155,6 +165,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return current.paused ? write(current, { ...current, paused: false }) : current;
     },
     async runNow(id): Promise<Job> {
+      const { pending } = await store.countJobsByStatus();
+      if (pending >= queueLimit) {
+        throw new SchedulerError(
+          'rate_limited',
+          `${pending} jobs are waiting (queue limit ${queueLimit}); try again later`,
+        );
+      }
       const job = unwrap(
         await store.createManualJob(id, (schedule) => manualJobDraft(schedule, clock.now())),
         id,
@@ -184,7 +201,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     listHandlers: () => store.listHandlers(),
     async stats() {
       const [schedules, jobs] = await Promise.all([store.countSchedules(), store.countJobsByStatus()]);
-      return { schedules, jobs, running: loop.runningCount(), lateness: lateness.snapshot() };
+      const { throttled } = executor.stats();
+      return { schedules, jobs, running: loop.runningCount(), lateness: lateness.snapshot(), throttled };
     },
   };
 }

@@ -33,8 +33,11 @@ export function encodeJobCursor(cursor: JobCursor): string {
 export function decodeJobCursor(text: string): JobCursor {
   const value = decode(text);
   const [at, id] = value;
-  if (value.length !== 2 || !Number.isSafeInteger(at) || typeof id !== 'string') throw invalidCursor();
-  return { scheduledAt: new Date(at as number), id };
+  if (value.length !== 2 || typeof at !== 'number' || typeof id !== 'string') throw invalidCursor();
+  const scheduledAt = new Date(at);
+  // Only instants a Date can hold (±8.64e15 ms) with whole milliseconds came from this server.
+  if (!Number.isInteger(at) || Number.isNaN(scheduledAt.getTime())) throw invalidCursor();
+  return { scheduledAt, id };
 }
 
 function encode(value: unknown[]): string {

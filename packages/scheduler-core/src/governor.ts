@@ -1,0 +1,150 @@
+import type { Job } from '@schedulezero/protocol';
+import type { Clock, TimerHandle } from './clock.ts';
+import type { ExecutionResult, Executor } from './executor.ts';
+import { createTokenBucket, type TokenBucket } from './token-bucket.ts';
+
+/**
+ * Rate and concurrency limits, global and per task, laid over an executor. The run loop claims
+ * only what `capacity()` allows, so jobs over a limit simply stay `pending` in the store (the
+ * queue) until a slot or a token frees up; nothing is dropped. Per-handler limits are the
+ * handlers' own capacity.
+ */
+export interface Limit {
+  perSecond?: number | undefined;
+  /** Tokens that may be spent at once; default: one second's worth. */
+  burst?: number | undefined;
+  concurrency?: number | undefined;
+}
+
+export interface GovernorConfig {
+  rate?: { perSecond: number; burst?: number | undefined } | undefined;
+  concurrency?: number | undefined;
+  perTask?: Record<string, Limit> | undefined;
+}
+
+export type LimitKind = 'rate' | 'concurrency';
+
+export interface GovernorStats {
+  /** How often a limit held back work an executor could have taken, by task and kind of limit. */
+  throttled: Array<{ task: string; limit: LimitKind; count: number }>;
+  active: number;
+}
+
+export interface GovernedExecutor extends Executor {
+  stats(): GovernorStats;
+  close(): void;
+}
+
+interface Gate {
+  bucket: TokenBucket | undefined;
+  concurrency: number | undefined;
+  active: number;
+}
+
+function gate(limit: Limit | undefined, nowMs: number): Gate {
+  const bucket =
+    limit?.perSecond !== undefined
+      ? createTokenBucket(limit.perSecond, limit.burst ?? Math.max(1, limit.perSecond), nowMs)
+      : undefined;
+  return { bucket, concurrency: limit?.concurrency, active: 0 };
+}
+
+export function createGovernedExecutor(
+  inner: Executor,
+  config: GovernorConfig,
+  clock: Clock,
+): GovernedExecutor {
+  const startMs = clock.now().getTime();
+  const global = gate({ ...config.rate, concurrency: config.concurrency }, startMs);
+  const perTask = new Map(
+    Object.entries(config.perTask ?? {}).map(([task, limit]) => [task, gate(limit, startMs)]),
+  );
+  const throttled = new Map<string, number>();
+  const listeners: Array<() => void> = [];
+  let refillTimer: TimerHandle | undefined;
+
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
+  inner.onCapacity?.(notify);
+
+  /** Free slots a gate leaves, and which limit is the tighter one. */
+  function room(g: Gate, nowMs: number): { slots: number; limit: LimitKind } {
+    const byConcurrency = g.concurrency === undefined ? Number.POSITIVE_INFINITY : g.concurrency - g.active;
+    const byRate = g.bucket === undefined ? Number.POSITIVE_INFINITY : g.bucket.available(nowMs);
+    return byRate < byConcurrency
+      ? { slots: byRate, limit: 'rate' }
+      : { slots: byConcurrency, limit: 'concurrency' };
+  }
+
+  /** When tokens are what is missing, wake the loop as soon as the next one is there. */
+  function armRefill(nowMs: number): void {
+    if (refillTimer) return;
+    const waits = [global, ...perTask.values()]
+      .map((g) => g.bucket?.msUntilNext(nowMs) ?? 0)
+      .filter((ms) => ms > 0);
+    if (waits.length === 0) return;
+    refillTimer = clock.setTimer(
+      () => {
+        refillTimer = undefined;
+        notify();
+      },
+      Math.min(...waits),
+    );
+  }
+
+  return {
+    capacity() {
+      const nowMs = clock.now().getTime();
+      const globalRoom = room(global, nowMs);
+      const result = new Map<string, number>();
+      let heldBack = false;
+      for (const [task, offered] of inner.capacity()) {
+        const taskGate = perTask.get(task);
+        const taskRoom = taskGate
+          ? room(taskGate, nowMs)
+          : { slots: Number.POSITIVE_INFINITY, limit: 'rate' as const };
+        const tightest = taskRoom.slots < globalRoom.slots ? taskRoom : globalRoom;
+        const slots = Math.max(0, Math.min(offered, tightest.slots));
+        if (slots < offered) {
+          heldBack = true;
+          const key = `${task}\u0000${tightest.limit}`;
+          throttled.set(key, (throttled.get(key) ?? 0) + 1);
+        }
+        result.set(task, slots);
+      }
+      if (heldBack) armRefill(nowMs);
+      return result;
+    },
+    async run(job: Job, signal: AbortSignal): Promise<ExecutionResult> {
+      const nowMs = clock.now().getTime();
+      const gates = [global, perTask.get(job.task)].filter((g): g is Gate => g !== undefined);
+      for (const g of gates) {
+        g.bucket?.take(nowMs);
+        g.active += 1;
+      }
+      try {
+        return await inner.run(job, signal);
+      } finally {
+        for (const g of gates) g.active -= 1;
+        notify();
+      }
+    },
+    onCapacity(listener) {
+      listeners.push(listener);
+    },
+    stats() {
+      return {
+        throttled: [...throttled].map(([key, count]) => {
+          const [task = '', limit] = key.split('\u0000');
+          return { task, limit: limit as LimitKind, count };
+        }),
+        active: global.active,
+      };
+    },
+    close() {
+      if (refillTimer) clock.clearTimer(refillTimer);
+      refillTimer = undefined;
+    },
+  };
+}
