@@ -1,26 +1,17 @@
 import type { Job, MasterMessage, ResultBody } from '@schedulezero/protocol';
-import type { Clock, ExecutionResult, Logger, TimerHandle } from '@schedulezero/scheduler-core';
+import type { Clock, ExecutionResult, Logger } from '@schedulezero/scheduler-core';
 import { type HandlerEntry, recordDuration } from './handler-entry.ts';
 import type { Registry } from './registry.ts';
 import { AffinityMap, selectHandler } from './select-handler.ts';
 import type { SendOutcome } from './socket-writer.ts';
-
-/** One `run()` call: waiting for a handler, then in flight on one until its result or loss. */
-interface Ticket {
-  key: string;
-  job: Job;
-  resolve: (result: ExecutionResult) => void;
-  /** `run()` has resolved; the ticket may still hold a handler slot until the handler answers. */
-  settled: boolean;
-  state: 'waiting' | 'inflight';
-  handlerId: string | null;
-  dispatchedAtMs: number;
-  trial: boolean;
-  excluded: Set<string>;
-  waitTimer: TimerHandle | undefined;
-  cancelReason: string | null;
-  detach: () => void;
-}
+import {
+  abortOutcome,
+  executeMessage,
+  newTicket,
+  noHandlerOutcome,
+  resultOutcome,
+  type Ticket,
+} from './ticket.ts';
 
 export interface DispatcherCounters {
   dispatched: number;
@@ -139,14 +130,7 @@ export function createDispatcher(options: DispatcherOptions) {
       unqueue(ticket);
       tickets.delete(ticket.key);
       counters.noHandler += 1;
-      const { task, target } = ticket.job;
-      settle(ticket, {
-        status: 'failed',
-        error: {
-          code: 'no_handler',
-          message: `no healthy handler offers "${task}"${describeTarget(target)} (waited ${options.noHandlerWaitMs} ms)`,
-        },
-      });
+      settle(ticket, noHandlerOutcome(ticket.job, options.noHandlerWaitMs));
     }, options.noHandlerWaitMs);
   }
 
@@ -163,19 +147,7 @@ export function createDispatcher(options: DispatcherOptions) {
     entry.dirty = true;
     counters.dispatched += 1;
     const { job } = ticket;
-    const deadlineMs = (job.startedAt?.getTime() ?? now) + job.timeoutSeconds * 1000;
-    const message: MasterMessage = {
-      type: 'execute',
-      jobId: job.id,
-      scheduleId: job.scheduleId,
-      task: job.task,
-      args: job.args ?? null,
-      attempt: job.attempt,
-      scheduledAt: job.scheduledAt.toISOString(),
-      deadline: new Date(deadlineMs).toISOString(),
-      timeoutMs: Math.max(0, Math.round(deadlineMs - now)),
-      idempotencyKey: job.id,
-    };
+    const message = executeMessage(job, now);
     void options.send(entry.id, message).then((outcome) => {
       if (outcome.ok || ticket.state !== 'inflight' || ticket.handlerId !== entry.id) return;
       release(ticket);
@@ -195,13 +167,7 @@ export function createDispatcher(options: DispatcherOptions) {
   }
 
   function onAbort(ticket: Ticket, reason: unknown): void {
-    const timeout = reason === 'timeout';
-    const result: ExecutionResult = timeout
-      ? { status: 'timed_out', error: { code: 'timeout', message: 'no result before the deadline' } }
-      : {
-          status: 'cancelled',
-          error: { code: 'cancelled', message: `the run was stopped (${String(reason)})` },
-        };
+    const result = abortOutcome(reason);
     if (ticket.state === 'waiting') {
       unqueue(ticket);
       tickets.delete(ticket.key);
@@ -209,20 +175,13 @@ export function createDispatcher(options: DispatcherOptions) {
       return;
     }
     const handlerId = ticket.handlerId ?? undefined;
-    ticket.cancelReason = timeout ? 'timeout' : 'cancelled';
+    ticket.cancelReason = reason === 'timeout' ? 'timeout' : 'cancelled';
     if (handlerId) {
       counters.cancelsSent += 1;
       void options.send(handlerId, { type: 'cancel', jobId: ticket.job.id, reason: ticket.cancelReason });
     }
     // The slot stays taken until the handler answers: the function may still be running there.
     settle(ticket, { ...result, ...(handlerId ? { handlerId } : {}) });
-  }
-
-  function outcomeOf(body: Exclude<ResultBody, { status: 'rejected' }>, handlerId: string): ExecutionResult {
-    if (body.status === 'ok') return { status: 'succeeded', result: body.result ?? null, handlerId };
-    const status =
-      body.error.code === 'timeout' ? 'timed_out' : body.error.code === 'cancelled' ? 'cancelled' : 'failed';
-    return { status, error: body.error, handlerId };
   }
 
   function lose(ticket: Ticket, message: string): void {
@@ -259,20 +218,7 @@ export function createDispatcher(options: DispatcherOptions) {
           });
           return;
         }
-        const ticket: Ticket = {
-          key,
-          job,
-          resolve,
-          settled: false,
-          state: 'waiting',
-          handlerId: null,
-          dispatchedAtMs: 0,
-          trial: false,
-          excluded: new Set(),
-          waitTimer: undefined,
-          cancelReason: null,
-          detach: () => {},
-        };
+        const ticket = newTicket(job, resolve);
         if (signal.aborted) {
           onAbort(ticket, signal.reason);
           return;
@@ -323,7 +269,7 @@ export function createDispatcher(options: DispatcherOptions) {
         return;
       }
       tickets.delete(ticket.key);
-      const outcome = outcomeOf(body, handlerId);
+      const outcome = resultOutcome(body, handlerId);
       if (entry) {
         if (outcome.status === 'succeeded') entry.successCount += 1;
         else entry.failureCount += 1;
@@ -388,12 +334,4 @@ export function createDispatcher(options: DispatcherOptions) {
       waiting.length = 0;
     },
   };
-}
-
-function describeTarget(target: Job['target']): string {
-  const parts = [
-    target.zone ? `zone ${target.zone}` : '',
-    target.tags.length > 0 ? `tags ${target.tags.join(',')}` : '',
-  ].filter(Boolean);
-  return parts.length > 0 ? ` for ${parts.join(' and ')}` : '';
 }

@@ -4,9 +4,5 @@ export { createHandlerLink } from './handler-link.ts';
 export type { HandlerLink, HandlerLinkOptions, HandlerLinkStats } from './link-types.ts';
 export type { HandlerStore } from './registry.ts';
 export type { RemoteHandlerContext, RemoteHandlerFunction } from './worker/job-runner.ts';
-export {
-  createLinkWorker,
-  type LinkWorker,
-  type LinkWorkerOptions,
-  type LinkWorkerStats,
-} from './worker/link-worker.ts';
+export { createLinkWorker } from './worker/link-worker.ts';
+export type { LinkWorker, LinkWorkerOptions, LinkWorkerStats } from './worker/worker-types.ts';

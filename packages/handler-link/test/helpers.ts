@@ -1,8 +1,10 @@
 import type { Job } from '@schedulezero/protocol';
 import { openStore, type Store } from '@schedulezero/scheduler-core';
+import { eventually } from '@schedulezero/scheduler-core/testing';
 import { createHandlerLink } from '../src/handler-link.ts';
 import type { HandlerLink, HandlerLinkOptions } from '../src/link-types.ts';
-import { createLinkWorker, type LinkWorker, type LinkWorkerOptions } from '../src/worker/link-worker.ts';
+import { createLinkWorker } from '../src/worker/link-worker.ts';
+import type { LinkWorker, LinkWorkerOptions } from '../src/worker/worker-types.ts';
 
 /** Things a test opened; `closeAll()` in `afterEach` closes them in reverse order. */
 const open: Array<() => Promise<unknown>> = [];
@@ -13,6 +15,28 @@ export function track(close: () => Promise<unknown>): void {
 
 export async function closeAll(): Promise<void> {
   for (const close of open.splice(0).reverse()) await close();
+}
+
+const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+let timersBefore = 0;
+
+/** For `beforeEach`: what is running before the test. */
+export function countTimers(): void {
+  timersBefore = timers();
+}
+
+/**
+ * For `afterEach`, after `closeAll()`: a link or worker that leaves a timer behind (heartbeat,
+ * sweep, registration retry, deadline) fails the test. ZeroMQ sockets hold no libuv handles, so
+ * their closing is covered by the links and workers awaiting their reader loops.
+ */
+export async function expectNoLeakedTimers(): Promise<void> {
+  await eventually(
+    () => {
+      if (timers() > timersBefore) throw new Error(`${timers() - timersBefore} timer(s) left running`);
+    },
+    { timeoutMs: 2_000 },
+  );
 }
 
 export async function openTestStore(): Promise<Store> {
@@ -95,4 +119,4 @@ export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => voi
   return { promise, open };
 }
 
-export { eventually } from '@schedulezero/scheduler-core/testing';
+export { eventually };

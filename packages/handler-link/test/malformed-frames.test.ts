@@ -1,7 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dealer, Router } from 'zeromq';
 import { createLinkWorker } from '../src/worker/link-worker.ts';
-import { closeAll, eventually, makeJob, openTestStore, startLink, startWorker, track } from './helpers.ts';
+import {
+  closeAll,
+  countTimers,
+  eventually,
+  expectNoLeakedTimers,
+  makeJob,
+  openTestStore,
+  startLink,
+  startWorker,
+  track,
+} from './helpers.ts';
 
 const MAX_BODY = 1024;
 
@@ -13,7 +23,11 @@ async function rawDealer(endpoint: string, routingId?: string): Promise<Dealer> 
 }
 
 describe('a ROUTER fed bad frames from a raw socket', () => {
-  afterEach(closeAll);
+  beforeEach(countTimers);
+  afterEach(async () => {
+    await closeAll();
+    await expectNoLeakedTimers();
+  });
 
   it('counts malformed, truncated, oversized, unknown-version and forged frames and keeps serving', async () => {
     const store = await openTestStore();

@@ -50,7 +50,9 @@ export function startJob(
     controller.signal.addEventListener(
       'abort',
       () => {
-        if (!finished) graceTimer = setTimeout(() => resolve(GRACE_OVER), options.abortGraceMs);
+        // At shutdown nobody waits for the function: the worker is closing its socket anyway.
+        const wait = controller.signal.reason === 'shutdown' ? 0 : options.abortGraceMs;
+        if (!finished) graceTimer = setTimeout(() => resolve(GRACE_OVER), wait);
       },
       { once: true },
     );
@@ -75,7 +77,7 @@ export function startJob(
     try {
       const value = await Promise.race([work, graceOver]);
       if (value === GRACE_OVER) {
-        const why = abortCode() === 'timeout' ? `its deadline (${message.timeoutMs} ms)` : 'a cancel';
+        const why = abortCode() === 'timeout' ? `its deadline (${message.timeoutMs} ms)` : 'it was cancelled';
         return {
           ...base,
           status: 'error',

@@ -3,65 +3,14 @@ import {
   decodeMasterMessage,
   encodeWorkerMessage,
   type MasterMessage,
-  type ResultBody,
   type WorkerMessage,
 } from '@schedulezero/protocol';
-import { type Logger, silentLogger, toError } from '@schedulezero/scheduler-core';
+import { silentLogger, toError } from '@schedulezero/scheduler-core';
 import { Dealer } from 'zeromq';
 import { type SendOutcome, SocketWriter } from '../socket-writer.ts';
-import { type RemoteHandlerFunction, type RunningJob, startJob } from './job-runner.ts';
-
-export interface LinkWorkerOptions {
-  /** The master's ROUTER, e.g. `tcp://10.88.88.1:5555`. */
-  endpoint: string;
-  /** Also the ZeroMQ routing id: unique among the master's handlers. */
-  handlerId: string;
-  functions: Readonly<Record<string, RemoteHandlerFunction>>;
-  /** Jobs run at once. */
-  capacity: number;
-  zone: string;
-  tags?: readonly string[];
-  logger?: Logger;
-  /** Applied to the DEALER before it connects: CURVE client keys. */
-  configureSocket?: (socket: Dealer) => void | Promise<void>;
-  /** Registration is retried with exponential backoff (with jitter) between these bounds. */
-  registerBackoff?: { initialMs?: number; maxMs?: number };
-  /** A function that ignores its AbortSignal is waited for this long before its slot is freed. */
-  abortGraceMs?: number;
-  /** How long `drain()` keeps trying to deliver the last results when the master is away. */
-  drainFlushTimeoutMs?: number;
-  maxBodyBytes?: number;
-  /** Called when the master asks this worker to drain; without it the worker drains itself. */
-  onDrainRequested?: (reason: string) => void;
-  host?: string;
-  pid?: number;
-}
-
-export interface LinkWorkerStats {
-  state: 'new' | 'registering' | 'registered' | 'closed';
-  draining: boolean;
-  masterId: string | null;
-  registrations: number;
-  running: number;
-  completed: number;
-  rejected: number;
-  pendingResults: number;
-  framesDropped: Record<string, number>;
-}
-
-export interface LinkWorker {
-  /** Connects and starts registering; registration goes on in the background. */
-  start(): Promise<void>;
-  /** Resolves once registered (now, or at the next registration). */
-  registered(): Promise<void>;
-  /** Takes no new jobs, lets the running ones finish, delivers their results, leaves. */
-  drain(): Promise<void>;
-  /** Stops at once: running jobs are aborted. Idempotent. */
-  close(): Promise<void>;
-  stats(): LinkWorkerStats;
-}
-
-const MAX_PENDING_RESULTS = 10_000;
+import { type RunningJob, startJob } from './job-runner.ts';
+import { createResultOutbox } from './result-outbox.ts';
+import type { LinkWorker, LinkWorkerOptions, LinkWorkerStats } from './worker-types.ts';
 
 /**
  * The worker end of the handler link: a DEALER whose routing id is the handler id. ZeroMQ
@@ -76,7 +25,6 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
   const backoffMaxMs = options.registerBackoff?.maxMs ?? 10_000;
   const abortGraceMs = options.abortGraceMs ?? 5_000;
   const running = new Map<string, RunningJob>();
-  const pendingResults: ResultBody[] = [];
   const framesDropped: Record<string, number> = {};
   const waitingForRegistration: Array<() => void> = [];
   let state: LinkWorkerStats['state'] = 'new';
@@ -96,7 +44,6 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
   let registrations = 0;
   let completed = 0;
   let rejected = 0;
-  let flushing = false;
 
   async function send(message: WorkerMessage): Promise<SendOutcome> {
     const encoded = encodeWorkerMessage(message, { maxBodyBytes });
@@ -104,6 +51,8 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
     if (!writer || state === 'closed') return { ok: false, code: 'CLOSED', error: 'worker closed' };
     return writer.send(encoded.frames);
   }
+
+  const outbox = createResultOutbox(send);
 
   function runningIds(): string[] {
     return [...new Set([...running.values()].map((job) => job.jobId))];
@@ -156,34 +105,14 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
       running: ids,
       draining: !!draining,
     });
-    void flushResults();
+    void outbox.flush();
     heartbeatTimer = setTimeout(heartbeat, heartbeatIntervalMs);
-  }
-
-  async function flushResults(): Promise<void> {
-    if (flushing) return;
-    flushing = true;
-    try {
-      for (let result = pendingResults[0]; result; result = pendingResults[0]) {
-        let outcome = await send({ type: 'result', ...result });
-        if (!outcome.ok && outcome.code === 'ENCODE') {
-          // The value cannot travel (not JSON, too large): report that instead of the value.
-          const error = { code: 'result_unserializable', message: String(outcome.error).slice(0, 4000) };
-          const { jobId, attempt, durationMs } = result;
-          outcome = await send({ type: 'result', jobId, attempt, durationMs, status: 'error', error });
-        }
-        if (!outcome.ok && outcome.code !== 'ENCODE') break;
-        pendingResults.shift();
-      }
-    } finally {
-      flushing = false;
-    }
   }
 
   function reject(jobId: string, attempt: number, code: string, message: string): void {
     rejected += 1;
-    pendingResults.push({ jobId, attempt, durationMs: 0, status: 'rejected', error: { code, message } });
-    void flushResults();
+    outbox.push({ jobId, attempt, durationMs: 0, status: 'rejected', error: { code, message } });
+    void outbox.flush();
   }
 
   function onExecute(message: Extract<MasterMessage, { type: 'execute' }>): void {
@@ -211,9 +140,8 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
         'job finished',
       );
       completed += 1;
-      if (pendingResults.length >= MAX_PENDING_RESULTS) pendingResults.shift();
-      pendingResults.push(result);
-      void flushResults();
+      outbox.push(result);
+      void outbox.flush();
     });
   }
 
@@ -236,7 +164,7 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
         firstSeqOfRegistration = heartbeatSeq + 1;
         if (!heartbeatTimer) heartbeatTimer = setTimeout(heartbeat, heartbeatIntervalMs);
         for (const resolve of waitingForRegistration.splice(0)) resolve();
-        void flushResults();
+        void outbox.flush();
         return;
       }
       case 'heartbeat_ack':
@@ -288,11 +216,12 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
       await Promise.all([...running.values()].map((job) => job.done));
       // Results go out as soon as the master is reachable; give up after the flush timeout.
       const giveUpAt = Date.now() + (options.drainFlushTimeoutMs ?? 10_000);
-      while ((pendingResults.length > 0 || flushing) && Date.now() < giveUpAt && state !== 'closed') {
-        await flushResults();
-        if (pendingResults.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      await outbox.flush();
+      while (outbox.size() > 0 && Date.now() < giveUpAt && state !== 'closed') {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await outbox.flush();
       }
-      if (pendingResults.length > 0) logger.warn({ count: pendingResults.length }, 'results not delivered');
+      if (outbox.size() > 0) logger.warn({ count: outbox.size() }, 'results not delivered');
       await send({ type: 'drain', phase: 'done' });
       await close();
     })();
@@ -320,7 +249,7 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
       const dealer = new Dealer({
         routingId: options.handlerId,
         // Send only over a completed connection; while the master is away sends fail at once and
-        // results wait in `pendingResults` instead of piling up inside ZeroMQ.
+        // results wait in the outbox instead of piling up inside ZeroMQ.
         immediate: true,
         sendTimeout: 0,
         // On close, give queued messages (last results, drain done) this long to leave.
@@ -356,7 +285,7 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
       running: running.size,
       completed,
       rejected,
-      pendingResults: pendingResults.length,
+      pendingResults: outbox.size(),
       framesDropped: { ...framesDropped },
     }),
   };

@@ -1,0 +1,53 @@
+import type { Logger } from '@schedulezero/scheduler-core';
+import type { Dealer } from 'zeromq';
+import type { RemoteHandlerFunction } from './job-runner.ts';
+
+export interface LinkWorkerOptions {
+  /** The master's ROUTER, e.g. `tcp://10.88.88.1:5555`. */
+  endpoint: string;
+  /** Also the ZeroMQ routing id: unique among the master's handlers. */
+  handlerId: string;
+  functions: Readonly<Record<string, RemoteHandlerFunction>>;
+  /** Jobs run at once. */
+  capacity: number;
+  zone: string;
+  tags?: readonly string[];
+  logger?: Logger;
+  /** Applied to the DEALER before it connects: CURVE client keys. */
+  configureSocket?: (socket: Dealer) => void | Promise<void>;
+  /** Registration is retried with exponential backoff (with jitter) between these bounds. */
+  registerBackoff?: { initialMs?: number; maxMs?: number };
+  /** A function that ignores its AbortSignal is waited for this long before its slot is freed. */
+  abortGraceMs?: number;
+  /** How long `drain()` keeps trying to deliver the last results when the master is away. */
+  drainFlushTimeoutMs?: number;
+  maxBodyBytes?: number;
+  /** Called when the master asks this worker to drain; without it the worker drains itself. */
+  onDrainRequested?: (reason: string) => void;
+  host?: string;
+  pid?: number;
+}
+
+export interface LinkWorkerStats {
+  state: 'new' | 'registering' | 'registered' | 'closed';
+  draining: boolean;
+  masterId: string | null;
+  registrations: number;
+  running: number;
+  completed: number;
+  rejected: number;
+  pendingResults: number;
+  framesDropped: Record<string, number>;
+}
+
+export interface LinkWorker {
+  /** Connects and starts registering; registration goes on in the background. */
+  start(): Promise<void>;
+  /** Resolves once registered (now, or at the next registration). */
+  registered(): Promise<void>;
+  /** Takes no new jobs, lets the running ones finish, delivers their results, leaves. */
+  drain(): Promise<void>;
+  /** Stops at once: running jobs are aborted. Idempotent. */
+  close(): Promise<void>;
+  stats(): LinkWorkerStats;
+}
