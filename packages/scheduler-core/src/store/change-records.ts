@@ -1,6 +1,6 @@
 import type { HandlerRecord, Job, Schedule } from '@schedulezero/protocol';
 import { isFinal } from './job-transitions.ts';
-import type { Change, ChangeProjector, ChangeRecord, ChangeRow } from './types.ts';
+import type { Change, ChangeProjector, ChangeRecord, ChangeRetention, ChangeRow } from './types.ts';
 
 /**
  * From the changes a write made to the change-log rows it appends. The dialect allocates `n`
@@ -65,4 +65,45 @@ export function chunks<T>(items: readonly T[], size = 500): T[][] {
   const result: T[][] = [];
   for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
   return result;
+}
+
+/** A snapshot's state as the records of creating it, kept for one zone (see `Store.readSnapshot`). */
+export function snapshotRecords(
+  projector: ChangeProjector | undefined,
+  zone: string,
+  state: { schedules: readonly Schedule[]; jobs: readonly Job[]; handlers: readonly HandlerRecord[] },
+): ChangeRecord[] {
+  if (projector === undefined) return [];
+  const changes: Change[] = [
+    ...state.schedules.map((schedule) => scheduleChange('created', schedule)),
+    ...state.handlers.map((handler) => handlerChange('registered', handler)),
+    ...executedChanges(state.jobs),
+  ];
+  return changes.flatMap((change) =>
+    projector(change)
+      .filter((record) => record.zone === zone)
+      // The column is JSON on the stream too: undefined does not round-trip, null does.
+      .map((record) => ({ ...record, payload: record.payload ?? null })),
+  );
+}
+
+/**
+ * The highest seq `pruneChanges` deletes. `olderSeq` is the newest seq committed before
+ * `retention.olderThan`; everything up to it goes, younger seqs below it included, so that the
+ * retained rows stay contiguous although concurrent writers commit out of `createdAt` order.
+ */
+export function pruneCutoff(head: number, retention: ChangeRetention, olderSeq: number | null): number {
+  let cutoff = 0;
+  if (retention.keepRows !== undefined) cutoff = Math.max(cutoff, head - Math.max(0, retention.keepRows));
+  if (retention.olderThan !== undefined && olderSeq !== null) cutoff = Math.max(cutoff, olderSeq);
+  return Math.min(cutoff, head);
+}
+
+/** Runs after COMMIT: a failing listener cannot undo the write, so it must not fail the call. */
+export function notifyCommit(onCommit: ((zones: string[]) => void) | undefined, zones: string[]): void {
+  try {
+    onCommit?.(zones);
+  } catch {
+    // Ignored by contract (StoreOptions.onCommit).
+  }
 }

@@ -76,8 +76,8 @@ export function changeLogContract(h: StoreHarness): void {
       ]);
 
       const head = await h.store.changeHead('admin');
-      expect(head).toEqual({ epoch: expect.stringMatching(/^[0-9a-f]{32}$/), seq: 4 });
-      expect(await h.store.changeHead('nobody')).toEqual({ epoch: head.epoch, seq: 0 });
+      expect(head).toEqual({ epoch: expect.stringMatching(/^[0-9a-f]{32}$/), seq: 4, oldestSeq: 1 });
+      expect(await h.store.changeHead('nobody')).toEqual({ epoch: head.epoch, seq: 0, oldestSeq: 1 });
       const tail = await h.store.readChanges('admin', 2, 2);
       expect(tail.map((row) => row.seq)).toEqual([2, 3]);
       expect(tail[0]).toEqual({
@@ -165,7 +165,7 @@ export function changeLogContract(h: StoreHarness): void {
       const { epoch } = await h.store.changeHead('admin');
       await h.store.close();
       const reopened = await h.open();
-      expect(await reopened.changeHead('admin')).toEqual({ epoch, seq: 1 });
+      expect(await reopened.changeHead('admin')).toEqual({ epoch, seq: 1, oldestSeq: 1 });
       expect((await reopened.readChanges('admin', 1, 1))[0]?.epoch).toBe(epoch);
       expect(await reopened.getSchedule('a')).toBeDefined();
       await reopened.ping();

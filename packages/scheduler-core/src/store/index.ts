@@ -3,9 +3,13 @@ export { openStore } from './open-store.ts';
 export { openPostgresStore } from './pg-store.ts';
 export { openSqliteStore } from './sqlite-store.ts';
 export type {
+  ApplyReplicated,
+  ApplySnapshot,
   Change,
+  ChangeHead,
   ChangeProjector,
   ChangeRecord,
+  ChangeRetention,
   ChangeRow,
   ClaimJobs,
   FinishJob,
@@ -16,8 +20,13 @@ export type {
   JobQuery,
   Outcome,
   Page,
+  ReplicaRefusal,
+  ReplicaState,
+  ReplicatedRow,
+  ResetReplica,
   ScheduleDraft,
   ScheduleQuery,
+  Snapshot,
   Store,
   StoreOptions,
 } from './types.ts';

@@ -1,9 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { chunks, numberRecords, projectChanges } from './change-records.ts';
+import { chunks, notifyCommit, numberRecords, projectChanges } from './change-records.ts';
 import { expectRow, type Written } from './outcome.ts';
 import { changelog, meta, streamHeads } from './schema-pg.ts';
-import type { ChangeProjector } from './types.ts';
+import type { ChangeProjector, StoreOptions } from './types.ts';
 
 export type PgDb = PostgresJsDatabase;
 export type PgTx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
@@ -11,6 +11,8 @@ export type PgTx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
 /** What the PostgreSQL method groups share: the database and its one write path. */
 export interface PgContext {
   db: PgDb;
+  epoch: string;
+  projector: ChangeProjector | undefined;
   /**
    * Runs `work` in one transaction (READ COMMITTED) and appends the change-log rows of the
    * changes it reports before committing. The seqs come from `stream_heads`: bumping a zone's row
@@ -20,11 +22,15 @@ export interface PgContext {
   write<T>(work: (tx: PgTx) => Promise<Written<T>>): Promise<T>;
 }
 
-export function pgContext(db: PgDb, epoch: string, projector: ChangeProjector | undefined): PgContext {
+export function pgContext(db: PgDb, epoch: string, options: StoreOptions): PgContext {
+  const { projector, onCommit } = options;
   return {
     db,
-    write: (work) =>
-      db.transaction(async (tx) => {
+    epoch,
+    projector,
+    write: async (work) => {
+      let zones: string[] = [];
+      const value = await db.transaction(async (tx) => {
         const { value, changes } = await work(tx);
         const batches = projectChanges(projector, changes);
         const createdAt = new Date();
@@ -41,8 +47,12 @@ export function pgContext(db: PgDb, epoch: string, projector: ChangeProjector | 
           const rows = numberRecords(batch, expectRow(head, 'stream head upsert').seq, epoch, createdAt);
           for (const chunk of chunks(rows)) await tx.insert(changelog).values(chunk);
         }
+        zones = batches.map((batch) => batch.zone);
         return value;
-      }),
+      });
+      if (zones.length > 0) notifyCommit(onCommit, zones);
+      return value;
+    },
   };
 }
 

@@ -8,9 +8,10 @@ import { migrationsFolder } from './migrations-folder.ts';
 import { expectRow } from './outcome.ts';
 import { type PgDb, pgContext, pgEpoch } from './pg-context.ts';
 import { pgJobMethods } from './pg-jobs.ts';
+import { pgReplicationMethods } from './pg-replication.ts';
 import { pgScheduleMethods } from './pg-schedules.ts';
 import { toChangeRow, toHandler } from './row-mapping.ts';
-import { changelog, handlers, streamHeads } from './schema-pg.ts';
+import { changelog, handlers } from './schema-pg.ts';
 import type { Store, StoreOptions } from './types.ts';
 
 /** Connections per store; the loop, the API and the replication tailer share them. */
@@ -49,7 +50,7 @@ async function migratePostgres(url: string): Promise<void> {
 }
 
 function createPgStore(db: PgDb, end: () => Promise<void>, epoch: string, options: StoreOptions): Store {
-  const context = pgContext(db, epoch, options.projector);
+  const context = pgContext(db, epoch, options);
   const { write } = context;
   let closing: Promise<void> | undefined;
   return {
@@ -63,6 +64,7 @@ function createPgStore(db: PgDb, end: () => Promise<void>, epoch: string, option
     },
     ...pgScheduleMethods(context),
     ...pgJobMethods(context),
+    ...pgReplicationMethods(context),
 
     async upsertHandler(handler, op) {
       const { id, ...fields } = toHandler(handler);
@@ -94,14 +96,6 @@ function createPgStore(db: PgDb, end: () => Promise<void>, epoch: string, option
         .orderBy(asc(changelog.seq))
         .limit(limit);
       return rows.map(toChangeRow);
-    },
-
-    async changeHead(zone) {
-      const [row] = await db
-        .select({ seq: streamHeads.seq })
-        .from(streamHeads)
-        .where(eq(streamHeads.zone, zone));
-      return { epoch, seq: row?.seq ?? 0 };
     },
   };
 }

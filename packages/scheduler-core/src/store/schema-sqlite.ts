@@ -127,3 +127,16 @@ export const meta = sqliteTable('meta', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/**
+ * A replica's position in the stream it follows (one row: a replica database follows one zone).
+ * Written in the transaction that applies the changes it counts.
+ */
+export const replicationState = sqliteTable('replication_state', {
+  zone: text('zone').primaryKey(),
+  epoch: text('epoch').notNull(),
+  appliedSeq: integer('applied_seq').notNull(),
+  snapshotSeq: integer('snapshot_seq'),
+  kinds: json<string[]>('kinds'),
+  updatedAt: time('updated_at').notNull(),
+});

@@ -1,9 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { chunks, numberRecords, projectChanges } from './change-records.ts';
+import { chunks, notifyCommit, numberRecords, projectChanges } from './change-records.ts';
 import { expectRow, type Written } from './outcome.ts';
 import { changelog, meta, streamHeads } from './schema-sqlite.ts';
-import type { ChangeProjector } from './types.ts';
+import type { ChangeProjector, StoreOptions } from './types.ts';
 
 export type SqliteDb = BetterSQLite3Database;
 export type SqliteTx = Parameters<Parameters<SqliteDb['transaction']>[0]>[0];
@@ -11,6 +11,8 @@ export type SqliteTx = Parameters<Parameters<SqliteDb['transaction']>[0]>[0];
 /** What the SQLite method groups share: the database and its one write path. */
 export interface SqliteContext {
   db: SqliteDb;
+  epoch: string;
+  projector: ChangeProjector | undefined;
   /**
    * Runs `work` in one `BEGIN IMMEDIATE` transaction and appends the change-log rows of the
    * changes it reports before committing. IMMEDIATE takes the write lock up front: a deferred
@@ -19,15 +21,15 @@ export interface SqliteContext {
   write<T>(work: (tx: SqliteTx) => Written<T>): T;
 }
 
-export function sqliteContext(
-  db: SqliteDb,
-  epoch: string,
-  projector: ChangeProjector | undefined,
-): SqliteContext {
+export function sqliteContext(db: SqliteDb, epoch: string, options: StoreOptions): SqliteContext {
+  const { projector, onCommit } = options;
   return {
     db,
-    write: (work) =>
-      db.transaction(
+    epoch,
+    projector,
+    write: (work) => {
+      let zones: string[] = [];
+      const value = db.transaction(
         (tx) => {
           const { value, changes } = work(tx);
           const batches = projectChanges(projector, changes);
@@ -45,10 +47,14 @@ export function sqliteContext(
             const rows = numberRecords(batch, expectRow(head, 'stream head upsert').seq, epoch, createdAt);
             for (const chunk of chunks(rows)) tx.insert(changelog).values(chunk).run();
           }
+          zones = batches.map((batch) => batch.zone);
           return value;
         },
         { behavior: 'immediate' },
-      ),
+      );
+      if (zones.length > 0) notifyCommit(onCommit, zones);
+      return value;
+    },
   };
 }
 

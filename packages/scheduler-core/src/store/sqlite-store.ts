@@ -9,9 +9,10 @@ import { handlerChange } from './change-records.ts';
 import { migrationsFolder } from './migrations-folder.ts';
 import { expectRow } from './outcome.ts';
 import { toChangeRow, toHandler } from './row-mapping.ts';
-import { changelog, handlers, streamHeads } from './schema-sqlite.ts';
+import { changelog, handlers } from './schema-sqlite.ts';
 import { type SqliteDb, sqliteContext, sqliteEpoch } from './sqlite-context.ts';
 import { sqliteJobMethods } from './sqlite-jobs.ts';
+import { sqliteReplicationMethods } from './sqlite-replication.ts';
 import { sqliteScheduleMethods } from './sqlite-schedules.ts';
 import type { Store, StoreOptions } from './types.ts';
 
@@ -59,7 +60,7 @@ function createSqliteStore(
   epoch: string,
   options: StoreOptions,
 ): Store {
-  const context = sqliteContext(db, epoch, options.projector);
+  const context = sqliteContext(db, epoch, options);
   const { write } = context;
   return {
     dialect: 'sqlite',
@@ -71,6 +72,7 @@ function createSqliteStore(
     },
     ...sqliteScheduleMethods(context),
     ...sqliteJobMethods(context),
+    ...sqliteReplicationMethods(context),
 
     async upsertHandler(handler, op) {
       const { id, ...fields } = toHandler(handler);
@@ -104,15 +106,6 @@ function createSqliteStore(
         .limit(limit)
         .all()
         .map(toChangeRow);
-    },
-
-    async changeHead(zone) {
-      const row = db
-        .select({ seq: streamHeads.seq })
-        .from(streamHeads)
-        .where(eq(streamHeads.zone, zone))
-        .get();
-      return { epoch, seq: row?.seq ?? 0 };
     },
   };
 }

@@ -4,6 +4,7 @@ import { changeLogContract, handlerContract } from './contract-changes.ts';
 import { type StoreHarness, type TestDatabase, useStoreHarness } from './contract-fixtures.ts';
 import { historyContract } from './contract-history.ts';
 import { jobContract } from './contract-jobs.ts';
+import { replicaContract, retentionContract } from './contract-replication.ts';
 import { scheduleContract } from './contract-schedules.ts';
 
 export type { StoreHarness, TestDatabase };
@@ -26,6 +27,8 @@ export function describeStoreContract(
     historyContract(harness);
     handlerContract(harness);
     changeLogContract(harness);
+    retentionContract(harness);
+    replicaContract(harness);
     options.extra?.(harness);
   });
 }

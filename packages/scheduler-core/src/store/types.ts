@@ -195,11 +195,121 @@ export interface Store {
 
   /** Change-log rows of one zone with `seq >= fromSeq`, ascending. */
   readChanges(zone: string, fromSeq: number, limit: number): Promise<ChangeRow[]>;
-  /** Highest committed seq of a zone's stream (0 when empty) and the stream's epoch. */
-  changeHead(zone: string): Promise<{ epoch: string; seq: number }>;
+  /** A zone's stream position, read at one instant. */
+  changeHead(zone: string): Promise<ChangeHead>;
+  /**
+   * Deletes a zone's oldest change-log rows per `retention`. Rows go by seq, never leaving a hole:
+   * what remains is always `oldestSeq..head`.
+   */
+  pruneChanges(zone: string, retention: ChangeRetention): Promise<{ deleted: number; oldestSeq: number }>;
+  /**
+   * The zone's whole projected state and its head seq from one read (one SQLite read transaction,
+   * a REPEATABLE READ transaction on PostgreSQL): every schedule as `created`, every job in a final
+   * status as `executed` (the jobs the stream carries), every handler as `registered`, run through
+   * the projector and kept for `zone`. Applying the records and then the stream from `seq + 1`
+   * gives the master's state. Empty without a projector.
+   */
+  readSnapshot(zone: string): Promise<Snapshot>;
+
+  // ---- the replica side: written only by the replication subscriber, never to the change log ----
+
+  /** The replica's position in `zone`'s stream; undefined before its first snapshot. */
+  replicationState(zone: string): Promise<ReplicaState | undefined>;
+  /**
+   * Starts loading a snapshot read at `snapshotSeq`: deletes every schedule, job and handler and
+   * every replication state, and records `zone` as loading. A replica database follows one zone.
+   */
+  resetReplica(reset: ResetReplica): Promise<ReplicaState>;
+  /** Writes one page of the snapshot being loaded; `complete` sets `appliedSeq` to the snapshot's seq. */
+  applySnapshot(page: ApplySnapshot): Promise<Outcome<ReplicaState, ReplicaRefusal>>;
+  /**
+   * Applies rows in one transaction with the new `appliedSeq`: rows with `seq <= appliedSeq` are
+   * skipped, so a batch applied twice changes nothing. Refused while a snapshot is loading.
+   */
+  applyReplicated(batch: ApplyReplicated): Promise<Outcome<ReplicaState, ReplicaRefusal>>;
 }
+
+export interface ChangeHead {
+  /** The database's epoch, drawn when it was created. */
+  epoch: string;
+  /** Highest committed seq of the zone's stream; 0 when empty. */
+  seq: number;
+  /** The oldest seq still in the change log; `seq + 1` when none is retained. */
+  oldestSeq: number;
+}
+
+/** A row goes when either bound says so. */
+export interface ChangeRetention {
+  /** Keep the newest `keepRows` seqs. */
+  keepRows?: number | undefined;
+  /** Drop rows committed before this instant (and any older seq). */
+  olderThan?: Date | undefined;
+}
+
+export interface Snapshot {
+  epoch: string;
+  /** The zone's head when the state was read: the records include every change up to it. */
+  seq: number;
+  records: ChangeRecord[];
+}
+
+/** A change-log row as a replica receives it (payloads are JSON: instants are ISO strings). */
+export interface ReplicatedRow {
+  seq: number;
+  topic: string;
+  payload: unknown;
+}
+
+export interface ReplicaState {
+  zone: string;
+  /** The master's epoch the replica's data belongs to. */
+  epoch: string;
+  /** Every change up to this seq is applied (rows of kinds the replica does not take included). */
+  appliedSeq: number;
+  /** Set while a snapshot read at this seq is being loaded: the data is incomplete. */
+  snapshotSeq: number | null;
+  /** The kinds the replica takes; null for all. */
+  kinds: string[] | null;
+  updatedAt: Date;
+}
+
+export interface ResetReplica {
+  zone: string;
+  epoch: string;
+  snapshotSeq: number;
+  kinds: string[] | null;
+}
+
+export interface ApplySnapshot {
+  zone: string;
+  epoch: string;
+  snapshotSeq: number;
+  records: Array<{ topic: string; payload: unknown }>;
+  complete: boolean;
+}
+
+export interface ApplyReplicated {
+  zone: string;
+  epoch: string;
+  /** Ascending by seq. */
+  rows: ReplicatedRow[];
+  /** Where the batch leaves the replica; beyond the last row when the rows after it were of other kinds. */
+  appliedSeq: number;
+}
+
+/**
+ * `no_state`: no snapshot was ever started for this zone. `epoch_mismatch`: the data belongs to
+ * another master database. `snapshot_incomplete`: a snapshot is loading (changes must wait).
+ * `not_loading`: a snapshot page for a snapshot that is not the one loading.
+ */
+export type ReplicaRefusal = 'no_state' | 'epoch_mismatch' | 'snapshot_incomplete' | 'not_loading';
 
 export interface StoreOptions {
   /** When set, every mutation appends the records it returns to the change log, in the same transaction. */
   projector?: ChangeProjector;
+  /**
+   * Called after a transaction that appended change-log rows commits, with the zones it wrote
+   * (e.g. to wake the replication publisher). Its errors are ignored: the write has committed.
+   */
+  onCommit?: (zones: string[]) => void;
 }

@@ -1,0 +1,199 @@
+import { FINAL_JOB_STATUSES } from '@schedulezero/protocol';
+import { and, asc, eq, inArray, lt, lte, max, min } from 'drizzle-orm';
+import { chunks, pruneCutoff, snapshotRecords } from './change-records.ts';
+import { fail, ok } from './outcome.ts';
+import type { WriteGroup } from './replica-rows.ts';
+import {
+  excludedSet,
+  planReplicated,
+  planSnapshotPage,
+  type ReplicaPlan,
+  toReplicaState,
+} from './replica-state.ts';
+import { toHandler, toJob, toSchedule } from './row-mapping.ts';
+import { changelog, handlers, jobs, replicationState, schedules, streamHeads } from './schema-sqlite.ts';
+import type { SqliteContext, SqliteTx } from './sqlite-context.ts';
+import type { ReplicaState, Store } from './types.ts';
+
+type ReplicationMethods = Pick<
+  Store,
+  | 'changeHead'
+  | 'pruneChanges'
+  | 'readSnapshot'
+  | 'replicationState'
+  | 'resetReplica'
+  | 'applySnapshot'
+  | 'applyReplicated'
+>;
+
+/**
+ * The change log's retention and snapshot (master side) and the replica's apply path. Replica
+ * writes use their own transactions, never `write`: a replica database has no change log.
+ */
+export function sqliteReplicationMethods({ db, epoch, projector }: SqliteContext): ReplicationMethods {
+  const head = (tx: SqliteTx, zone: string): number =>
+    tx.select({ seq: streamHeads.seq }).from(streamHeads).where(eq(streamHeads.zone, zone)).get()?.seq ?? 0;
+
+  const oldest = (tx: SqliteTx, zone: string, seq: number): number =>
+    tx
+      .select({ seq: min(changelog.seq) })
+      .from(changelog)
+      .where(eq(changelog.zone, zone))
+      .get()?.seq ?? seq + 1;
+
+  const readState = (tx: SqliteTx, zone: string): ReplicaState | undefined => {
+    const row = tx.select().from(replicationState).where(eq(replicationState.zone, zone)).get();
+    return row && toReplicaState(row);
+  };
+
+  /** Runs a plan and stores the new position, inside the caller's transaction. */
+  const commitPlan = (tx: SqliteTx, state: ReplicaState, plan: ReplicaPlan): ReplicaState => {
+    for (const group of plan.groups) runGroup(tx, group);
+    const next = {
+      ...state,
+      appliedSeq: plan.appliedSeq,
+      snapshotSeq: plan.snapshotSeq,
+      updatedAt: new Date(),
+    };
+    tx.update(replicationState)
+      .set({ appliedSeq: next.appliedSeq, snapshotSeq: next.snapshotSeq, updatedAt: next.updatedAt })
+      .where(eq(replicationState.zone, state.zone))
+      .run();
+    return next;
+  };
+
+  return {
+    async changeHead(zone) {
+      // One read transaction: the head and the oldest row from one instant.
+      return db.transaction((tx) => {
+        const seq = head(tx, zone);
+        return { epoch, seq, oldestSeq: oldest(tx, zone, seq) };
+      });
+    },
+
+    async pruneChanges(zone, retention) {
+      return db.transaction(
+        (tx) => {
+          const seq = head(tx, zone);
+          const olderSeq =
+            retention.olderThan === undefined
+              ? null
+              : (tx
+                  .select({ seq: max(changelog.seq) })
+                  .from(changelog)
+                  .where(and(eq(changelog.zone, zone), lt(changelog.createdAt, retention.olderThan)))
+                  .get()?.seq ?? null);
+          const cutoff = pruneCutoff(seq, retention, olderSeq);
+          const deleted =
+            cutoff > 0
+              ? tx
+                  .delete(changelog)
+                  .where(and(eq(changelog.zone, zone), lte(changelog.seq, cutoff)))
+                  .run().changes
+              : 0;
+          return { deleted, oldestSeq: oldest(tx, zone, seq) };
+        },
+        { behavior: 'immediate' },
+      );
+    },
+
+    async readSnapshot(zone) {
+      // better-sqlite3 runs this synchronously on the store's one connection: no write of this
+      // process can interleave, and WAL keeps other processes' commits out of the read.
+      const state = db.transaction((tx) => ({
+        seq: head(tx, zone),
+        schedules: tx.select().from(schedules).orderBy(asc(schedules.id)).all().map(toSchedule),
+        handlers: tx.select().from(handlers).orderBy(asc(handlers.id)).all().map(toHandler),
+        jobs: tx
+          .select()
+          .from(jobs)
+          .where(inArray(jobs.status, [...FINAL_JOB_STATUSES]))
+          .orderBy(asc(jobs.id))
+          .all()
+          .map(toJob),
+      }));
+      return { epoch, seq: state.seq, records: snapshotRecords(projector, zone, state) };
+    },
+
+    async replicationState(zone) {
+      return db.transaction((tx) => readState(tx, zone));
+    },
+
+    async resetReplica(reset) {
+      return db.transaction(
+        (tx) => {
+          tx.delete(schedules).run();
+          tx.delete(jobs).run();
+          tx.delete(handlers).run();
+          tx.delete(replicationState).run();
+          const row = tx
+            .insert(replicationState)
+            .values({
+              zone: reset.zone,
+              epoch: reset.epoch,
+              appliedSeq: 0,
+              snapshotSeq: reset.snapshotSeq,
+              kinds: reset.kinds,
+              updatedAt: new Date(),
+            })
+            .returning()
+            .get();
+          return toReplicaState(row);
+        },
+        { behavior: 'immediate' },
+      );
+    },
+
+    async applySnapshot(page) {
+      return db.transaction(
+        (tx) => {
+          const state = readState(tx, page.zone);
+          const plan = planSnapshotPage(state, page);
+          return plan.ok && state
+            ? ok(commitPlan(tx, state, plan.value))
+            : fail(plan.ok ? 'no_state' : plan.reason);
+        },
+        { behavior: 'immediate' },
+      );
+    },
+
+    async applyReplicated(batch) {
+      return db.transaction(
+        (tx) => {
+          const state = readState(tx, batch.zone);
+          const plan = planReplicated(state, batch);
+          return plan.ok && state
+            ? ok(commitPlan(tx, state, plan.value))
+            : fail(plan.ok ? 'no_state' : plan.reason);
+        },
+        { behavior: 'immediate' },
+      );
+    },
+  };
+}
+
+function runGroup(tx: SqliteTx, group: WriteGroup): void {
+  if (group.op === 'delete') {
+    for (const ids of chunks(group.ids)) tx.delete(schedules).where(inArray(schedules.id, ids)).run();
+    return;
+  }
+  // The rows are whole: an upsert replaces every column (the zone's empty values included).
+  if (group.table === 'schedules')
+    for (const rows of chunks(group.rows, 200))
+      tx.insert(schedules)
+        .values(rows)
+        .onConflictDoUpdate({ target: schedules.id, set: excludedSet(schedules) })
+        .run();
+  else if (group.table === 'jobs')
+    for (const rows of chunks(group.rows, 200))
+      tx.insert(jobs)
+        .values(rows)
+        .onConflictDoUpdate({ target: jobs.id, set: excludedSet(jobs) })
+        .run();
+  else
+    for (const rows of chunks(group.rows, 200))
+      tx.insert(handlers)
+        .values(rows)
+        .onConflictDoUpdate({ target: handlers.id, set: excludedSet(handlers) })
+        .run();
+}
