@@ -81,7 +81,7 @@ describe('worker processes against a real handler link', () => {
   afterEach(async () => {
     await killAll();
     for (const link of links.splice(0)) await link.close();
-    await store.close();
+    await store?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
