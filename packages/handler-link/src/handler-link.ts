@@ -17,6 +17,8 @@ import { type SendOutcome, SocketWriter } from './socket-writer.ts';
 
 type Message<T extends WorkerMessage['type']> = Extract<WorkerMessage, { type: T }>;
 
+const FORGET_OFFLINE_AFTER_MS = 24 * 3600 * 1000;
+
 export function createHandlerLink(options: HandlerLinkOptions): HandlerLink {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
@@ -194,6 +196,8 @@ export function createHandlerLink(options: HandlerLinkOptions): HandlerLink {
     const now = nowMs();
     for (const entry of registry.expired(now)) goOffline(entry, `no message for ${offlineAfterMs} ms`);
     registry.flush(now);
+    // A fleet that churns ids (autoscaled workers) must not grow the table forever.
+    registry.forgetOffline(now, FORGET_OFFLINE_AFTER_MS);
     dispatcher.pump();
     // A breaker that turned half-open frees a trial slot: tell the loop only when capacity grew.
     const free = dispatcher.capacity();
@@ -220,7 +224,7 @@ export function createHandlerLink(options: HandlerLinkOptions): HandlerLink {
         router.close();
         throw error;
       }
-      const stale = await registry.markStoredOffline();
+      const stale = await registry.loadStored();
       if (stale > 0) logger.info({ count: stale }, 'marked handlers of a previous run offline');
       socket = router;
       writer = new SocketWriter(router);

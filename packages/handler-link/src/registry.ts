@@ -33,11 +33,17 @@ export interface Registry {
   setPresence(entry: HandlerEntry, presence: Presence, nowMs: number): void;
   /** Handlers not offline whose last message is older than the allowed silence. */
   expired(nowMs: number): HandlerEntry[];
+  /** Drops from memory handlers offline for longer than `ms` (the store keeps their record). */
+  forgetOffline(nowMs: number, ms: number): void;
   /** Writes status transitions now, counter changes and `lastSeenAt` at their pace. */
   flush(nowMs: number): void;
   persist(entry: HandlerEntry, op: PersistOp, nowMs: number): void;
-  /** Handlers a previous master run left as not offline: nobody is connected to this one yet. */
-  markStoredOffline(): Promise<number>;
+  /**
+   * Reads the stored handlers: their counters seed a later registration, and those a previous
+   * master run left as not offline are marked offline (nobody is connected to this run yet).
+   * Returns how many were marked.
+   */
+  loadStored(): Promise<number>;
   /** Resolves when every write queued so far is done. */
   idle(): Promise<void>;
   countByStatus(nowMs: number): Record<HandlerStatus, number>;
@@ -51,6 +57,7 @@ export function createRegistry(options: RegistryOptions): Registry {
   const entries = new Map<string, HandlerEntry>();
   const persistedSeen = new Map<string, number>();
   const persistedAt = new Map<string, number>();
+  const stored = new Map<string, HandlerRecord>();
   let writes: Promise<void> = Promise.resolve();
 
   function enqueue(record: HandlerRecord, op: PersistOp, onError?: () => void): void {
@@ -85,6 +92,14 @@ export function createRegistry(options: RegistryOptions): Registry {
     register(body, now) {
       const previous = entries.get(body.handlerId);
       const entry = createEntry(body, now, options.breaker, previous);
+      const record = stored.get(body.handlerId);
+      if (!previous && record) {
+        // Counters are the handler's history, not this master run's: carry them over a restart.
+        entry.successCount = record.successCount;
+        entry.failureCount = record.failureCount;
+        entry.avgDurationMs = record.avgDurationMs;
+      }
+      stored.delete(body.handlerId);
       entries.set(entry.id, entry);
       persist(entry, 'registered', now.getTime());
       return { entry, previous: previous?.presence ?? null };
@@ -99,6 +114,19 @@ export function createRegistry(options: RegistryOptions): Registry {
         (entry) =>
           entry.presence !== 'offline' && nowMs - entry.lastSeenAt.getTime() > options.offlineAfterMs,
       );
+    },
+    forgetOffline(nowMs, ms) {
+      for (const entry of [...entries.values()]) {
+        if (
+          entry.presence === 'offline' &&
+          entry.active.size === 0 &&
+          nowMs - entry.lastSeenAt.getTime() > ms
+        ) {
+          entries.delete(entry.id);
+          persistedAt.delete(entry.id);
+          persistedSeen.delete(entry.id);
+        }
+      }
     },
     flush(nowMs) {
       for (const entry of entries.values()) {
@@ -119,8 +147,10 @@ export function createRegistry(options: RegistryOptions): Registry {
       }
     },
     persist,
-    async markStoredOffline() {
-      const stale = (await store.listHandlers()).filter((record) => record.status !== 'offline');
+    async loadStored() {
+      const records = await store.listHandlers();
+      for (const record of records) stored.set(record.id, record);
+      const stale = records.filter((record) => record.status !== 'offline');
       for (const record of stale) enqueue({ ...record, status: 'offline', activeJobs: 0 }, 'offline');
       await writes;
       return stale.length;

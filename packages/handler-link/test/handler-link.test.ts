@@ -268,9 +268,12 @@ describe('handler link (real sockets, in-process workers)', () => {
     await eventually(async () => expect((await store.getHandler('a'))?.status).toBe('healthy'));
   });
 
-  it('a worker registers again with a restarted master on the same endpoint', async () => {
+  it('a worker registers again with a restarted master on the same endpoint; its counters carry over', async () => {
     const first = await startLink(store);
     const worker = await startWorker(first.endpoint, { handlerId: 'w', functions: { echo: () => 'ok' } });
+    expect(await first.link.run(makeJob(), new AbortController().signal)).toMatchObject({
+      status: 'succeeded',
+    });
     await first.link.close();
     expect((await store.getHandler('w'))?.status).toBe('offline');
     const second = await startLink(store, { bind: first.endpoint });
@@ -280,7 +283,9 @@ describe('handler link (real sockets, in-process workers)', () => {
     expect(await second.link.run(makeJob(), new AbortController().signal)).toMatchObject({
       status: 'succeeded',
     });
-    await eventually(async () => expect((await store.getHandler('w'))?.status).toBe('healthy'));
+    await eventually(async () =>
+      expect(await store.getHandler('w')).toMatchObject({ status: 'healthy', successCount: 2 }),
+    );
   });
 
   it('drain: the running job finishes, its result arrives, new work goes elsewhere, the handler leaves', async () => {

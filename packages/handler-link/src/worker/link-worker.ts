@@ -54,8 +54,13 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
 
   const outbox = createResultOutbox(send);
 
+  /**
+   * Jobs the master will still hear about: running ones, and finished ones whose result has not
+   * left yet. Listing the latter keeps a heartbeat that overtakes a delayed result from making the
+   * master count that job as lost.
+   */
   function runningIds(): string[] {
-    return [...new Set([...running.values()].map((job) => job.jobId))];
+    return [...new Set([...[...running.values()].map((job) => job.jobId), ...outbox.jobIds()])];
   }
 
   function register(): void {

@@ -12,6 +12,7 @@ export interface ResultOutbox {
   /** Sends what it can; stops at the first transport failure. Concurrent calls share one pass. */
   flush(): Promise<void>;
   size(): number;
+  jobIds(): string[];
 }
 
 export function createResultOutbox(
@@ -47,5 +48,6 @@ export function createResultOutbox(
       return flushing;
     },
     size: () => pending.length,
+    jobIds: () => pending.map((result) => result.jobId),
   };
 }
