@@ -209,6 +209,9 @@ export function createHandlerLink(options: HandlerLinkOptions): HandlerLink {
   return {
     async start() {
       if (state !== 'new') throw new Error('the handler link can be started once');
+      // The store first: when it is unreachable, nothing is bound that would need closing.
+      const stale = await registry.loadStored();
+      if (stale > 0) logger.info({ count: stale }, 'marked handlers of a previous run offline');
       const router = new Router({
         mandatory: true,
         handover: true,
@@ -224,8 +227,6 @@ export function createHandlerLink(options: HandlerLinkOptions): HandlerLink {
         router.close();
         throw error;
       }
-      const stale = await registry.loadStored();
-      if (stale > 0) logger.info({ count: stale }, 'marked handlers of a previous run offline');
       socket = router;
       writer = new SocketWriter(router);
       state = 'started';
