@@ -67,6 +67,8 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     }
     pass = runPasses().finally(() => {
       pass = undefined;
+      // A wake that came after the last pass checked for one would otherwise wait for the timer.
+      if (again) wake();
     });
   }
 
