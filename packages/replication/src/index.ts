@@ -1,2 +1,19 @@
-// Replication: change-log tailer, per-zone publisher and the replica subscriber (not built yet).
-export {};
+// Replication: the master's per-zone publisher (PUB + catch-up ROUTER) and the replica's subscriber.
+export { createPublisher } from './publisher.ts';
+export { createSubscriber } from './subscriber.ts';
+export type {
+  AppliedEvent,
+  ConfigureSocket,
+  Publisher,
+  PublisherOptions,
+  PublisherStats,
+  PublisherZone,
+  RetentionOptions,
+  SocketRole,
+  Subscriber,
+  SubscriberEvents,
+  SubscriberOptions,
+  SubscriberState,
+  SubscriberStatus,
+  ZoneStats,
+} from './types.ts';
