@@ -1,0 +1,140 @@
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { createHandlerLink, type HandlerLink } from '@schedulezero/handler-link';
+import { createMasterApp, masterConfigSchema } from '@schedulezero/master';
+import { createScheduleBodySchema, type Trigger } from '@schedulezero/protocol';
+import {
+  createLocalExecutor,
+  createScheduler,
+  type Executor,
+  openStore,
+  type Scheduler,
+  type Store,
+} from '@schedulezero/scheduler-core';
+import { nowMs, roleParams, serveRole } from '../lib/role.ts';
+
+/**
+ * A ScheduleZero master: store + scheduler + handler link (remote workers over ZeroMQ) or a local
+ * no-op executor, and optionally the HTTP API. Wired with the package APIs, as apps/master does.
+ */
+interface Params {
+  storeUrl: string;
+  /** Handler link endpoint; without it jobs run on a local no-op executor in this process. */
+  bind?: string;
+  httpPort?: number;
+  localConcurrency?: number;
+}
+
+const params = roleParams<Params>();
+const startedAt = performance.now();
+let store: Store | undefined;
+let scheduler: Scheduler | undefined;
+let link: HandlerLink | undefined;
+let server: ReturnType<typeof createAdaptorServer> | undefined;
+let finished = 0;
+let lastFinishedAt = 0;
+const finishWaiters: Array<{ n: number; resolve: () => void }> = [];
+/** Lateness of jobs the local executor started, with their fire time. */
+const localSamples: Array<[number, number]> = [];
+
+async function init() {
+  store = await openStore(params.storeUrl);
+  const finishJob = store.finishJob.bind(store);
+  store.finishJob = async (finish) => {
+    const outcome = await finishJob(finish);
+    finished += 1;
+    lastFinishedAt = nowMs();
+    for (const waiter of finishWaiters.splice(0)) {
+      if (finished >= waiter.n) waiter.resolve();
+      else finishWaiters.push(waiter);
+    }
+    return outcome;
+  };
+  let executor: Executor;
+  if (params.bind) {
+    link = createHandlerLink({ bind: params.bind, store });
+    await link.start();
+    executor = link;
+  } else {
+    executor = createLocalExecutor(
+      {
+        noop: (_args, context) => {
+          localSamples.push([context.scheduledAt.getTime(), nowMs() - context.scheduledAt.getTime()]);
+          return null;
+        },
+      },
+      { concurrency: params.localConcurrency ?? 50 },
+    );
+  }
+  scheduler = createScheduler({ store, executor, nodeId: 'bench-master' });
+  await scheduler.start();
+  if (params.httpPort !== undefined) {
+    const api = masterConfigSchema.parse({ api: { requireAuth: false } }).api;
+    const silent = { debug() {}, info() {}, warn() {}, error() {} };
+    const app = createMasterApp({ scheduler, api, logger: silent, node: 'bench-master' });
+    server = createAdaptorServer({ fetch: app.fetch });
+    const listening = server;
+    await new Promise<void>((resolve) => listening.listen(params.httpPort, '127.0.0.1', resolve));
+  }
+  const readyMs = performance.now() - startedAt;
+  const active = scheduler;
+
+  async function createMany(triggers: Trigger[], concurrency = 200): Promise<number> {
+    const first = nowMs();
+    for (let i = 0; i < triggers.length; i += concurrency) {
+      await Promise.all(
+        triggers
+          .slice(i, i + concurrency)
+          .map((trigger) =>
+            active.createSchedule(
+              createScheduleBodySchema.parse({ task: 'noop', trigger, misfireGraceSeconds: 3600 }),
+            ),
+          ),
+      );
+    }
+    return first;
+  }
+
+  return {
+    startup: () => ({
+      readyMs,
+      rss: process.memoryUsage().rss,
+      port: (server?.address() as AddressInfo | undefined)?.port,
+      endpoint: link?.endpoint(),
+    }),
+    handlers: async (n: unknown) => {
+      const deadline = Date.now() + 30_000;
+      while ((link?.handlers().filter((h) => h.status === 'healthy').length ?? 0) < Number(n)) {
+        if (Date.now() > deadline) throw new Error('handlers did not register');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    /** `n` one-shot schedules due now; returns when the first was enqueued. */
+    enqueueNow: async (n: unknown) => {
+      const at = new Date().toISOString();
+      return createMany(Array.from({ length: Number(n) }, () => ({ type: 'date', at })));
+    },
+    createDates: async (dues: unknown) =>
+      createMany((dues as number[]).map((due) => ({ type: 'date', at: new Date(due).toISOString() }))),
+    createCrons: async (data: unknown) => {
+      const { n, expression } = data as { n: number; expression: string };
+      return createMany(Array.from({ length: n }, () => ({ type: 'cron', expression, timezone: 'UTC' })));
+    },
+    waitFinished: (data: unknown) => {
+      const { n } = data as { n: number };
+      return new Promise<number>((resolve) => {
+        if (finished >= n) resolve(lastFinishedAt);
+        else finishWaiters.push({ n, resolve: () => resolve(lastFinishedAt) });
+      });
+    },
+    rss: () => process.memoryUsage().rss,
+    localSamples: () => localSamples.splice(0),
+  };
+}
+
+serveRole(init, async () => {
+  server?.close();
+  await scheduler?.stop({ graceMs: 1_000 });
+  await link?.close();
+  await store?.close();
+});
