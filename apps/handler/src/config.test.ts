@@ -58,13 +58,13 @@ describe('handler config', () => {
     expect(text).toMatch(/colour/);
   });
 
-  it('fails closed without CURVE unless plaintext is allowed, and refuses a key it cannot apply yet', () => {
-    const plain = load('worker: { modules: [x] }');
-    expect(plain).toMatchObject({
-      ok: false,
-      problems: [expect.stringContaining('security.allowPlaintext')],
-    });
-    const keyed = load('worker: { modules: [x], serverKey: abc }');
-    expect(keyed).toMatchObject({ ok: false, problems: [expect.stringContaining('CURVE')] });
+  it('makes key file paths absolute against the config file', () => {
+    const result = load(
+      'worker: { modules: [x], serverKeyFile: keys/link.pub }\nsecurity: { secretKeyFile: keys/node.key }',
+    );
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    expect(result.config.worker.serverKeyFile).toBe(join(dir, 'keys/link.pub'));
+    expect(result.config.security.secretKeyFile).toBe(join(dir, 'keys/node.key'));
+    expect(result.config.security.allowPlaintext).toBe(false);
   });
 });

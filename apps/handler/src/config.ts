@@ -1,33 +1,25 @@
-import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { type LoadConfigResult, loadConfig } from '@schedulezero/config';
+import {
+  type LoadConfigResult,
+  loadConfig,
+  loggingSection,
+  looseSection,
+  nodeNameSchema,
+  nodeSection,
+  SECTION_KEYS,
+  securitySection,
+} from '@schedulezero/config';
 import { DEFAULT_LINK_PORT, idSchema } from '@schedulezero/protocol';
 import { z } from 'zod';
 
 /**
  * The handler node's configuration (DESIGN.md "Configuration"): the sections it uses (node, worker,
  * security, logging) are checked strictly; those of other node types are accepted loosely so that
- * one file shape serves every node. This is the only module of the app that reads `process.env`.
+ * one file shape serves every node. Keys are read at start (main.ts): CURVE unless
+ * `security.allowPlaintext` is set. This is the only module of the app that reads `process.env`.
  */
 
 export const ENV_PREFIX = 'SCHEDULEZERO_';
-
-const nameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-"');
-
-const nodeSectionSchema = z.strictObject({
-  type: z.literal('handler', { message: 'this is a handler; expected "handler"' }).default('handler'),
-  name: nameSchema.default(() => hostname().slice(0, 64) || 'schedulezero-handler'),
-  /** The worker's zone when `worker.zone` is not set. */
-  zone: nameSchema.default('default'),
-  /** After SIGTERM, running jobs get this long to finish before they are aborted. */
-  shutdownGraceSeconds: z
-    .number()
-    .min(0)
-    .max(24 * 3600)
-    .default(300),
-});
 
 const workerSectionSchema = z.strictObject({
   /** The master's handler-link ROUTER. */
@@ -38,8 +30,8 @@ const workerSectionSchema = z.strictObject({
   /** Handler id and ZeroMQ routing id, unique among the master's handlers. Default: node.name. */
   id: idSchema.optional(),
   /** Default: node.zone. */
-  zone: nameSchema.optional(),
-  /** The master's CURVE public key (Z85), inline or in a file. */
+  zone: nodeNameSchema.optional(),
+  /** The master link's CURVE public key (Z85), inline or in a file. */
   serverKey: z.string().min(1).optional(),
   serverKeyFile: z.string().min(1).optional(),
   /** Modules whose exported functions become the methods this worker offers (task = export name). */
@@ -51,56 +43,18 @@ const workerSectionSchema = z.strictObject({
   abortGraceSeconds: z.number().min(0).max(3600).default(5),
 });
 
-const securitySectionSchema = z.strictObject({
-  secretKeyFile: z.string().min(1).optional(),
-  publicKeyFile: z.string().min(1).optional(),
-  secretKey: z.string().min(1).optional(),
-  publicKey: z.string().min(1).optional(),
-  /** Development only: talk to the master without CURVE. */
-  allowPlaintext: z.boolean().default(false),
+export const handlerConfigSchema = z.strictObject({
+  node: nodeSection('handler', { zone: 'default', shutdownGraceSeconds: 300 }).prefault({}),
+  worker: workerSectionSchema,
+  security: securitySection.prefault({}),
+  logging: loggingSection.prefault({}),
+  network: looseSection(SECTION_KEYS.network),
+  database: looseSection(SECTION_KEYS.database),
+  api: looseSection(SECTION_KEYS.api),
+  handlers: looseSection(SECTION_KEYS.handlers),
+  replication: looseSection(SECTION_KEYS.replication),
+  governors: looseSection(SECTION_KEYS.governors),
 });
-
-const loggingSectionSchema = z.strictObject({
-  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  pretty: z.boolean().default(false),
-});
-
-// Sections other node types own; listed so that environment overrides find their keys.
-const looseSection = (keys: readonly string[]) =>
-  z.looseObject(Object.fromEntries(keys.map((key) => [key, z.unknown().optional()]))).optional();
-
-export const handlerConfigSchema = z
-  .strictObject({
-    node: nodeSectionSchema.prefault({}),
-    worker: workerSectionSchema,
-    security: securitySectionSchema.prefault({}),
-    logging: loggingSectionSchema.prefault({}),
-    network: looseSection(['bindAddress', 'port']),
-    database: looseSection(['url']),
-    api: looseSection(['requireAuth', 'tokens', 'allowedOrigins']),
-    handlers: looseSection(['bind', 'modules', 'secretKeyFile', 'secretKey', 'clientKeys']),
-    replication: looseSection(['zones', 'master', 'kinds', 'retention']),
-    governors: looseSection(['rate', 'concurrency', 'perTask']),
-  })
-  .superRefine((config, context) => {
-    const hasKey = config.worker.serverKey !== undefined || config.worker.serverKeyFile !== undefined;
-    if (hasKey) {
-      // Fail closed: a configured key that is silently not applied would look like a secure link.
-      context.addIssue({
-        code: 'custom',
-        path: ['worker', 'serverKey'],
-        message:
-          'CURVE for the handler link is not available in this build yet; remove the key and set security.allowPlaintext: true on a trusted network',
-      });
-    } else if (!config.security.allowPlaintext) {
-      context.addIssue({
-        code: 'custom',
-        path: ['worker', 'serverKey'],
-        message:
-          'no serverKey: set worker.serverKey (CURVE) or, for development, security.allowPlaintext: true',
-      });
-    }
-  });
 
 export type HandlerConfig = z.output<typeof handlerConfigSchema>;
 
@@ -123,7 +77,21 @@ export function loadHandlerConfig(options: LoadHandlerConfigOptions): LoadConfig
       const modulePath = (value: string) =>
         // Bare names (`@acme/handlers`) are packages, resolved by the module loader as usual.
         value.startsWith('.') || isAbsolute(value) ? file(value, ['worker', 'modules']) : value;
-      return { ...config, worker: { ...config.worker, modules: config.worker.modules.map(modulePath) } };
+      const optionalFile = (value: string | undefined, path: readonly string[]) =>
+        value === undefined ? undefined : file(value, path);
+      return {
+        ...config,
+        worker: {
+          ...config.worker,
+          modules: config.worker.modules.map(modulePath),
+          serverKeyFile: optionalFile(config.worker.serverKeyFile, ['worker', 'serverKeyFile']),
+        },
+        security: {
+          ...config.security,
+          secretKeyFile: optionalFile(config.security.secretKeyFile, ['security', 'secretKeyFile']),
+          publicKeyFile: optionalFile(config.security.publicKeyFile, ['security', 'publicKeyFile']),
+        },
+      };
     },
   });
 }

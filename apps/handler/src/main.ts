@@ -1,9 +1,15 @@
 import { hostname } from 'node:os';
-import { createLinkWorker } from '@schedulezero/handler-link';
-import { parseCliArgs, USAGE } from './cli-args.ts';
+import { createLinkWorker, type RemoteHandlerFunction } from '@schedulezero/handler-link';
+import {
+  clientSecurity,
+  commandLineConfig,
+  createLogger,
+  exitOnFatalErrors,
+  exitWithProblems,
+  loadFunctions,
+} from '@schedulezero/node-runtime';
 import { loadHandlerConfig, workerIdentity } from './config.ts';
-import { loadFunctions } from './load-functions.ts';
-import { createLogger } from './logger.ts';
+import { VERSION } from './version.ts';
 
 /**
  * CLI entry of the handler worker. Exit codes: 0 drained and stopped, 1 failed (or jobs had to be
@@ -14,44 +20,42 @@ const EXIT_CODE_BY_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 
 /** After a clean stop nothing should keep the process alive; if something does, say so and exit. */
 const EXIT_WATCHDOG_MS = 5_000;
 
-const command = parseCliArgs(process.argv.slice(2), process.env);
-if (command.kind === 'help') {
-  console.log(USAGE);
-  process.exit(0);
-}
-if (command.kind === 'error') {
-  console.error(`${command.message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
-const loaded = loadHandlerConfig({ file: command.config, env: process.env, cwd: process.cwd() });
-if (!loaded.ok) {
-  const where = loaded.file ? ` (${loaded.file})` : '';
-  console.error(`Invalid configuration${where}:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}`);
-  process.exit(2);
-}
-const config = loaded.config;
+const { config, file } = commandLineConfig({
+  usage: {
+    bin: 'schedulezero-handler',
+    summary: `Runs a ScheduleZero handler worker: loads the functions of worker.modules, registers them with the
+master (worker.master, a ZeroMQ endpoint) and runs the jobs it is sent, up to worker.capacity at once.
+SIGTERM or SIGINT drains: running jobs finish, no new ones are taken, then the process exits 0.`,
+    environment: 'e.g. SCHEDULEZERO_WORKER__CAPACITY=20, SCHEDULEZERO_WORKER__MASTER=tcp://10.0.0.1:5555',
+  },
+  version: VERSION,
+  load: (configFile) => loadHandlerConfig({ file: configFile, env: process.env, cwd: process.cwd() }),
+});
 const { id, zone } = workerIdentity(config);
 const logger = createLogger({
   level: config.logging.level,
   pretty: config.logging.pretty,
   base: { node: config.node.name, handlerId: id },
 });
+exitOnFatalErrors(logger);
 
-process.on('uncaughtException', (error) => {
-  logger.fatal({ err: error }, 'uncaught exception');
-  process.exit(1);
-});
-process.on('unhandledRejection', (error) => {
-  logger.fatal({ err: error }, 'unhandled rejection');
-  process.exit(1);
-});
-
-const { functions, sources, problems } = await loadFunctions(config.worker.modules);
-if (problems.length > 0) {
-  console.error(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  process.exit(2);
-}
+const { functions, sources, problems } = await loadFunctions<RemoteHandlerFunction>(
+  config.worker.modules,
+  'worker.modules',
+);
+if (problems.length > 0) exitWithProblems(problems, file);
+const { security } = config;
+const secured = await clientSecurity(
+  {
+    setting: 'worker',
+    serverKey: { inline: config.worker.serverKey, file: config.worker.serverKeyFile },
+    secretKey: { inline: security.secretKey, file: security.secretKeyFile },
+    publicKey: { inline: security.publicKey, file: security.publicKeyFile },
+  },
+  security.allowPlaintext,
+);
+if (!secured.ok) exitWithProblems(secured.problems, file);
+for (const warning of secured.warnings) logger.warn({}, warning);
 
 let stopping = false;
 const worker = createLinkWorker({
@@ -66,6 +70,7 @@ const worker = createLinkWorker({
   host: hostname(),
   pid: process.pid,
   onDrainRequested: (reason) => shutdown(`the master asked: ${reason}`),
+  ...(secured.value.configure ? { configureSocket: secured.value.configure } : {}),
 });
 
 function shutdown(reason: string): void {

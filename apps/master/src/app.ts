@@ -9,7 +9,7 @@ import { DOCS_PAGE_HTML } from './http/docs-page.ts';
 import { createErrorHandler, notFoundHandler, validationResponse } from './http/errors.ts';
 import { registerJobRoutes } from './http/routes/jobs.ts';
 import { registerScheduleRoutes } from './http/routes/schedules.ts';
-import { registerSystemRoutes } from './http/routes/system.ts';
+import { registerSystemRoutes, type SystemRoutesOptions } from './http/routes/system.ts';
 import type { AppLogger } from './http/types.ts';
 
 export interface MasterAppOptions {
@@ -24,6 +24,8 @@ export interface MasterAppOptions {
   /** A cheap database round trip for readiness. */
   ping?: () => Promise<void>;
   startedAt?: Date;
+  /** Metrics of the node's other components (handler link, ZAP handler). */
+  components?: SystemRoutesOptions['components'];
 }
 
 /** The master's HTTP API as a hono app; `main.ts` serves it, tests call `app.request()`. */
@@ -74,6 +76,7 @@ export function createMasterApp(options: MasterAppOptions): OpenAPIHono {
     startedAt: options.startedAt ?? new Date(),
     accepting: options.accepting ?? (() => true),
     ...(options.ping ? { ping: options.ping } : {}),
+    ...(options.components ? { components: options.components } : {}),
   });
 
   let document: unknown;

@@ -148,7 +148,7 @@ logging: { level: loud }
     );
     const expected = [
       /^SCHEDULEZERO_NETWORK__NOPE: no setting "nope" in "network"/,
-      /^node\.type: this is the master/,
+      /^node\.type: this is a master node/,
       /^\(top level\): unknown setting\(s\): netwrok/,
       /^network\.port: .*\(from SCHEDULEZERO_NETWORK__PORT\)$/,
       /^database\.url: must be sqlite:PATH/,

@@ -1,13 +1,29 @@
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { createLocalExecutor, createScheduler, openStore, type Store } from '@schedulezero/scheduler-core';
+import { createHandlerLink, type HandlerLink } from '@schedulezero/handler-link';
+import { type Logger, loadFunctions } from '@schedulezero/node-runtime';
+import {
+  combineExecutors,
+  createLocalExecutor,
+  createScheduler,
+  type Executor,
+  type HandlerFunction,
+  openStore,
+  type Store,
+} from '@schedulezero/scheduler-core';
 import { createMasterApp } from './app.ts';
 import type { MasterConfig } from './config.ts';
-import type { AppLogger } from './http/types.ts';
 import { createLocalHandlerRecord } from './local-handler-record.ts';
-import { loadLocalHandlers } from './local-handlers.ts';
+import { linkMetrics, zapMetrics } from './metrics-components.ts';
+import { type ServerSecurity, startServerSecurity } from './zeromq-security.ts';
 
-/** Wires a master node: store, local handlers, scheduler, HTTP server; and stops them in order. */
+/**
+ * Wires a master node: store, ZeroMQ security, local handlers and the handler link, scheduler,
+ * HTTP server; and stops them in the reverse order.
+ */
+
+/** The ZAP domain of the handler link. */
+export const LINK_DOMAIN = 'handlers';
 
 export interface RunningMaster {
   /** The bound URL, e.g. http://127.0.0.1:8888 (the real port when 0 was configured). */
@@ -21,7 +37,7 @@ export type StartMasterResult = { ok: true; master: RunningMaster } | { ok: fals
 
 export interface StartMasterOptions {
   config: MasterConfig;
-  logger: AppLogger;
+  logger: Logger;
   version: string;
 }
 
@@ -30,25 +46,65 @@ export async function startMaster({
   logger,
   version,
 }: StartMasterOptions): Promise<StartMasterResult> {
-  const local = await loadLocalHandlers(config.handlers.modules);
+  const local = await loadFunctions<HandlerFunction>(config.handlers.modules, 'handlers.modules');
   if (local.problems.length > 0) return { ok: false, problems: local.problems };
+  const zapRejections = new Map<string, number>();
+  const secured = await startServerSecurity(
+    linkEndpoints(config),
+    config.security.allowPlaintext,
+    logger,
+    (domain) => zapRejections.set(domain, (zapRejections.get(domain) ?? 0) + 1),
+  );
+  if (!secured.ok) return { ok: false, problems: secured.problems };
 
-  const store = await openStore(config.database.url);
+  const store = await openStore(config.database.url).catch(async (error: unknown) => {
+    await secured.security.close();
+    throw error;
+  });
   try {
-    return { ok: true, master: await startOnStore(store, config, logger, version, local.handlers) };
+    const master = await startOnStore({
+      store,
+      config,
+      logger,
+      version,
+      functions: local.functions,
+      security: secured.security,
+      zapRejections,
+    });
+    return { ok: true, master };
   } catch (error) {
     await store.close().catch(() => {});
+    await secured.security.close().catch(() => {});
     throw error;
   }
 }
 
-async function startOnStore(
-  store: Store,
-  config: MasterConfig,
-  logger: AppLogger,
-  version: string,
-  functions: Awaited<ReturnType<typeof loadLocalHandlers>>['handlers'],
-): Promise<RunningMaster> {
+function linkEndpoints(config: MasterConfig) {
+  const { handlers } = config;
+  if (handlers.bind === undefined) return [];
+  const secretKey = { inline: handlers.secretKey, file: handlers.secretKeyFile };
+  return [{ setting: 'handlers', domain: LINK_DOMAIN, secretKey, clientKeys: handlers.clientKeys }];
+}
+
+interface Wiring {
+  store: Store;
+  config: MasterConfig;
+  logger: Logger;
+  version: string;
+  functions: Record<string, HandlerFunction>;
+  security: ServerSecurity;
+  zapRejections: ReadonlyMap<string, number>;
+}
+
+async function startOnStore({
+  store,
+  config,
+  logger,
+  version,
+  functions,
+  security,
+  zapRejections,
+}: Wiring): Promise<RunningMaster> {
   const nodeId = config.node.name;
   const record =
     Object.keys(functions).length > 0
@@ -61,10 +117,21 @@ async function startOnStore(
           onError: (error) => logger.warn({ err: error }, 'could not write the local handler record'),
         })
       : undefined;
-  const executor = record
-    ? createLocalExecutor(record.handlers, { concurrency: config.handlers.localConcurrency })
-    : undefined;
-  const scheduler = createScheduler({ store, logger, nodeId, ...(executor ? { executor } : {}) });
+  const link = config.handlers.bind === undefined ? undefined : createLink(config, store, logger, security);
+  const executors: Executor[] = [];
+  if (record)
+    executors.push(createLocalExecutor(record.handlers, { concurrency: config.handlers.localConcurrency }));
+  if (link) executors.push(link);
+  await link?.start();
+  const { queueLimit, ...governors } = config.governors;
+  const scheduler = createScheduler({
+    store,
+    logger,
+    nodeId,
+    executor: combineExecutors(executors),
+    governors,
+    queueLimit,
+  });
   await scheduler.start();
   await record?.register();
 
@@ -77,6 +144,15 @@ async function startOnStore(
     version,
     accepting: () => accepting,
     ping: () => store.ping(),
+    components: () => {
+      const families = zapMetrics(zapRejections);
+      if (!link) return { summary: { zapRejected: Object.fromEntries(zapRejections) }, families };
+      const stats = link.stats();
+      return {
+        summary: { link: stats, zapRejected: Object.fromEntries(zapRejections) },
+        families: [...linkMetrics(stats), ...families],
+      };
+    },
   });
   const server = createAdaptorServer({ fetch: app.fetch });
   await new Promise<void>((resolve, reject) => {
@@ -87,6 +163,7 @@ async function startOnStore(
     });
   }).catch(async (error: unknown) => {
     await scheduler.stop({ graceMs: 0 });
+    await link?.close();
     throw error;
   });
   const { port } = server.address() as AddressInfo;
@@ -100,6 +177,7 @@ async function startOnStore(
       port,
       database: redactUrl(config.database.url),
       handlers: Object.keys(functions),
+      link: link?.endpoint() ?? null,
       auth: config.api.requireAuth,
     },
     'listening',
@@ -112,6 +190,8 @@ async function startOnStore(
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     if ('closeIdleConnections' in server) server.closeIdleConnections();
     await scheduler.stop({ graceMs: config.node.shutdownGraceSeconds * 1000 });
+    await link?.close();
+    await security.close();
     await record?.close();
     if ('closeAllConnections' in server) server.closeAllConnections();
     await closed;
@@ -137,4 +217,22 @@ function redactUrl(url: string): string {
   } catch {
     return 'postgres://(unparsable)';
   }
+}
+
+function createLink(
+  config: MasterConfig,
+  store: Store,
+  logger: Logger,
+  security: ServerSecurity,
+): HandlerLink {
+  const { handlers } = config;
+  return createHandlerLink({
+    bind: handlers.bind as string,
+    store,
+    logger,
+    heartbeatIntervalMs: handlers.heartbeatSeconds * 1000,
+    missedHeartbeats: handlers.missedHeartbeats,
+    noHandlerWaitMs: handlers.noHandlerWaitSeconds * 1000,
+    configureSocket: security.configure(LINK_DOMAIN),
+  });
 }

@@ -9,7 +9,7 @@ import { killLeftovers, startMasterProcess } from './support/master-process.ts';
 /** The real bin, as an operator runs it: a temporary SQLite file, a free port, signals. */
 
 const TOKEN = 'process-test-token-0123456789';
-const EXAMPLES = fileURLToPath(new URL('../examples/handlers.ts', import.meta.url));
+const EXAMPLES = fileURLToPath(new URL('../../../examples/handlers.ts', import.meta.url));
 
 describe('schedulezero-master process', () => {
   let dir: string;
@@ -78,7 +78,7 @@ describe('schedulezero-master process', () => {
     for (const job of jobs) expect(kept.get(job.id)).toBe('succeeded');
     const handlers = await api(url2, 'GET', '/api/handlers');
     expect(handlers.body.handlers).toContainEqual(
-      expect.objectContaining({ id: 'process-test', methods: ['echo', 'fail', 'sleep'], status: 'healthy' }),
+      expect.objectContaining({ id: 'process-test', methods: ['echo', 'fail', 'http_status', 'sleep'], status: 'healthy' }),
     );
     expect(await second.stop('SIGINT')).toBe(0);
   }, 45_000);

@@ -7,3 +7,4 @@ export {
   type Shorthand,
 } from './env-overrides.ts';
 export { type LoadConfigOptions, type LoadConfigResult, loadConfig } from './load.ts';
+export * from './sections.ts';

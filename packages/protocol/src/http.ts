@@ -190,6 +190,12 @@ export const metricsSummarySchema = z
       sumMs: z.number(),
       buckets: z.array(z.object({ leMs: z.number(), count: z.number().int() })),
     }),
+    /** How often a governor limit held back work, by task and limit. */
+    throttled: z.array(
+      z.object({ task: z.string(), limit: z.enum(['rate', 'concurrency']), count: z.number().int() }),
+    ),
+    /** Counters of the node's components: `link` (handler link frames, drops, dispatch), `zap` (refused connections). */
+    components: z.record(z.string(), z.unknown()),
     uptimeSeconds: z.number(),
   })
   .meta({ id: 'MetricsSummary' });

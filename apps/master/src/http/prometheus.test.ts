@@ -18,7 +18,16 @@ describe('renderPrometheus', () => {
             { leMs: 1000, count: 3 },
           ],
         },
+        throttled: [{ task: 'send_email', limit: 'rate', count: 4 }],
       },
+      extra: [
+        {
+          name: 'schedulezero_link_frames_dropped_total',
+          type: 'counter',
+          help: 'Dropped.',
+          samples: [[{ reason: 'malformed' }, 2]],
+        },
+      ],
       handlers: [{ status: 'healthy' }, { status: 'healthy' }, { status: 'offline' }] as never,
     });
     expect(text).toContain('schedulezero_up{node="m\\"1"} 1\n');
@@ -28,6 +37,10 @@ describe('renderPrometheus', () => {
     );
     expect(text).toContain('schedulezero_handlers{status="healthy"} 2\n');
     expect(text).toContain('schedulezero_handlers{status="offline"} 1\n');
+    expect(text).toContain('schedulezero_throttled_total{task="send_email",limit="rate"} 4\n');
+    expect(text).toContain(
+      '# TYPE schedulezero_link_frames_dropped_total counter\nschedulezero_link_frames_dropped_total{reason="malformed"} 2\n',
+    );
     expect(text).toContain(
       [
         '# TYPE schedulezero_fire_lateness_seconds histogram',

@@ -9,14 +9,23 @@ import type { SchedulerStats } from '@schedulezero/scheduler-core';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
+/** A metric the node's components add (handler link, ZAP handler): name, type, help and samples. */
+export interface MetricFamily {
+  name: string;
+  type: 'counter' | 'gauge';
+  help: string;
+  samples: Array<[Record<string, string>, number]>;
+}
+
 export interface MetricsInput {
   stats: SchedulerStats;
   handlers: readonly HandlerRecord[];
   node: string;
   uptimeSeconds: number;
+  extra?: readonly MetricFamily[];
 }
 
-export function renderPrometheus({ stats, handlers, node, uptimeSeconds }: MetricsInput): string {
+export function renderPrometheus({ stats, handlers, node, uptimeSeconds, extra = [] }: MetricsInput): string {
   const lines: string[] = [];
   const metric = (
     name: string,
@@ -52,6 +61,14 @@ export function renderPrometheus({ stats, handlers, node, uptimeSeconds }: Metri
       handlers.filter((handler) => handler.status === status).length,
     ]),
   );
+
+  metric(
+    'schedulezero_throttled_total',
+    'counter',
+    'How often a governor limit held back work an executor could have taken.',
+    stats.throttled.map(({ task, limit, count }) => [{ task, limit }, count]),
+  );
+  for (const family of extra) metric(family.name, family.type, family.help, family.samples);
 
   const name = 'schedulezero_fire_lateness_seconds';
   lines.push(

@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createLogger } from '@schedulezero/node-runtime';
 import {
   createLocalExecutor,
   createScheduler,
@@ -9,7 +10,6 @@ import {
 } from '@schedulezero/scheduler-core';
 import { createMasterApp } from '../../src/app.ts';
 import { masterConfigSchema } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 

@@ -3,7 +3,7 @@ import { metricsSummarySchema } from '@schedulezero/protocol';
 import type { Scheduler } from '@schedulezero/scheduler-core';
 import { z } from 'zod';
 import { errorResponses, jsonContent } from '../openapi-helpers.ts';
-import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../prometheus.ts';
+import { type MetricFamily, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../prometheus.ts';
 import type { AppLogger } from '../types.ts';
 
 export interface SystemRoutesOptions {
@@ -15,6 +15,13 @@ export interface SystemRoutesOptions {
   accepting: () => boolean;
   /** A cheap database round trip for readiness; defaults to the scheduler's stats. */
   ping?: () => Promise<void>;
+  /** What the node's other components count (handler link, ZAP): JSON for /api/metrics, families for /metrics. */
+  components?: () => ComponentMetrics;
+}
+
+export interface ComponentMetrics {
+  summary: Record<string, unknown>;
+  families: MetricFamily[];
 }
 
 const probeSchema = z.object({ status: z.string(), reason: z.string().optional() });
@@ -47,6 +54,8 @@ export function registerSystemRoutes(app: OpenAPIHono, options: SystemRoutesOpti
           running: stats.running,
           handlers: { total: handlers.length, byStatus },
           lateness: stats.lateness,
+          throttled: stats.throttled,
+          components: options.components?.().summary ?? {},
           uptimeSeconds: uptimeSeconds(),
         },
         200,
@@ -64,7 +73,14 @@ export function registerSystemRoutes(app: OpenAPIHono, options: SystemRoutesOpti
     }),
     async (c) => {
       const { stats, handlers } = await summary();
-      const text = renderPrometheus({ stats, handlers, node: options.node, uptimeSeconds: uptimeSeconds() });
+      const extra = options.components?.().families ?? [];
+      const text = renderPrometheus({
+        stats,
+        handlers,
+        node: options.node,
+        uptimeSeconds: uptimeSeconds(),
+        extra,
+      });
       return c.text(text, 200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
     },
   );

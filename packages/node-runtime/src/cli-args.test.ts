@@ -20,7 +20,9 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['--help'], {})).toEqual({ kind: 'help' });
     expect(parseCliArgs(['-v'], {})).toEqual({ kind: 'version' });
     expect(parseCliArgs(['--port', '1'], {}).kind).toBe('error');
-    expect(parseCliArgs(['extra'], {}).kind).toBe('error');
+    expect(parseCliArgs(['extra'], {})).toEqual({ kind: 'error', message: 'unknown command: extra' });
+    expect(parseCliArgs(['keygen'], {})).toEqual({ kind: 'keygen' });
+    expect(parseCliArgs(['keygen', 'now'], {}).kind).toBe('error');
     expect(parseCliArgs(['--config'], {}).kind).toBe('error');
     expect(parseCliArgs(['--config='], {})).toEqual({ kind: 'error', message: '--config needs a file path' });
   });

@@ -1,0 +1,73 @@
+import type { Logger } from '@schedulezero/node-runtime';
+import {
+  type ConfigureSocket,
+  type ServerEndpointSettings,
+  serverEndpointSecurity,
+} from '@schedulezero/node-runtime';
+import { startZapHandler, type ZapDomainConfig, type ZapHandler } from '@schedulezero/security-filter';
+
+/**
+ * The master's ZeroMQ security: every server endpoint (the handler link, each zone's stream) gets
+ * CURVE with its own key and ZAP domain, and one ZAP handler decides for all of them from their
+ * allow-lists. It is started before any socket binds; without it nobody gets in (fail closed).
+ */
+export interface ServerSecurity {
+  configure(domain: string): ConfigureSocket;
+  zap: ZapHandler;
+  close(): Promise<void>;
+}
+
+export type ServerSecurityResult = { ok: true; security: ServerSecurity } | { ok: false; problems: string[] };
+
+export async function startServerSecurity(
+  endpoints: readonly ServerEndpointSettings[],
+  allowPlaintext: boolean,
+  logger: Logger,
+  onRejection: (domain: string) => void,
+): Promise<ServerSecurityResult> {
+  const problems: string[] = [];
+  const configureByDomain = new Map<string, ConfigureSocket>();
+  const domains: Record<string, ZapDomainConfig> = {};
+  for (const endpoint of endpoints) {
+    const outcome = await serverEndpointSecurity(endpoint, allowPlaintext);
+    if (!outcome.ok) {
+      problems.push(...outcome.problems);
+      continue;
+    }
+    for (const warning of outcome.warnings) logger.warn({ endpoint: endpoint.setting }, warning);
+    configureByDomain.set(endpoint.domain, outcome.value.configure);
+    domains[endpoint.domain] = outcome.value.zap;
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const zap = await startZapHandler({
+    domains,
+    onRejection: (rejection) => {
+      onRejection(rejection.domain);
+      logger.warn(
+        {
+          domain: rejection.domain,
+          address: rejection.address,
+          mechanism: rejection.mechanism,
+          reason: rejection.reason,
+          clientKey: rejection.clientKey,
+        },
+        'ZeroMQ connection refused',
+      );
+    },
+    onError: (error) =>
+      logger.error({ err: error }, 'ZAP handler stopped: no new ZeroMQ connection will be admitted'),
+  });
+  return {
+    ok: true,
+    security: {
+      configure(domain) {
+        const configure = configureByDomain.get(domain);
+        if (!configure) throw new Error(`no security configured for ZAP domain "${domain}"`);
+        return configure;
+      },
+      zap,
+      close: () => zap.close(),
+    },
+  };
+}

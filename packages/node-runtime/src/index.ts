@@ -1,0 +1,13 @@
+export { type CliCommand, parseCliArgs, type UsageText, usage } from './cli-args.ts';
+export { commandLineConfig, exitOnFatalErrors, exitWithProblems } from './command-line.ts';
+export { type LoadedFunctions, loadFunctions } from './load-functions.ts';
+export { createLogger, type Logger, type LoggerOptions } from './logger.ts';
+export {
+  type ClientSettings,
+  type ConfigureSocket,
+  clientSecurity,
+  type SecurityOutcome,
+  type ServerEndpointSecurity,
+  type ServerEndpointSettings,
+  serverEndpointSecurity,
+} from './socket-security.ts';
