@@ -19,6 +19,11 @@ export class FrameQueue<T> {
     return this.#items.length;
   }
 
+  /** The reader is (or would be) waiting for room. */
+  get full(): boolean {
+    return this.#items.length >= this.#limit;
+  }
+
   /** Resolves once the item is queued (or the queue closed). */
   async push(item: T): Promise<void> {
     while (this.#items.length >= this.#limit && !this.#closed) {
@@ -49,6 +54,13 @@ export class FrameQueue<T> {
         this.#taker = resolve;
       });
     }
+    const taken = this.#items.splice(0, max);
+    this.#releaseRoom();
+    return taken;
+  }
+
+  /** Up to `max` items already queued, without waiting. */
+  takeReady(max: number): T[] {
     const taken = this.#items.splice(0, max);
     this.#releaseRoom();
     return taken;

@@ -57,6 +57,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
   let pruning: Promise<void> | undefined;
   let again = false;
   let heartbeatDue = false;
+  /** The head is checked (epoch, a log that went back) on the timers, not on every commit. */
+  let verifyDue = true;
 
   async function openZone(zone: PublisherZone): Promise<ZoneRuntime> {
     const head = await store.changeHead(zone.name);
@@ -164,12 +166,15 @@ export function createPublisher(options: PublisherOptions): Publisher {
     zone.stats.published += 1;
   }
 
-  async function tailZone(zone: ZoneRuntime): Promise<void> {
-    const head = await store.changeHead(zone.name);
-    if (head.epoch !== zone.epoch) {
-      zone.epoch = head.epoch;
-      restart(zone, head.seq, 'the database has a new epoch: publishing from its head');
-    } else if (head.seq < zone.published) restart(zone, head.seq, 'the log went back (a restored database?)');
+  async function tailZone(zone: ZoneRuntime, verify: boolean): Promise<void> {
+    if (verify) {
+      const head = await store.changeHead(zone.name);
+      if (head.epoch !== zone.epoch) {
+        zone.epoch = head.epoch;
+        restart(zone, head.seq, 'the database has a new epoch: publishing from its head');
+      } else if (head.seq < zone.published)
+        restart(zone, head.seq, 'the log went back (a restored database?)');
+    }
     for (;;) {
       const rows = await store.readChanges(zone.name, zone.published + 1, pageSize);
       const first = rows[0];
@@ -195,11 +200,15 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
   /** Tails every zone until no notify came in meanwhile; heartbeats go after a tail, so they show its end. */
   async function tailLoop(): Promise<void> {
+    // Commits of one turn of the event loop are tailed together.
+    await new Promise((resolve) => setImmediate(resolve));
     while (again && state === 'started') {
       again = false;
+      const verify = verifyDue;
+      verifyDue = false;
       for (const zone of runtimes) {
         try {
-          await tailZone(zone);
+          await tailZone(zone, verify);
         } catch (error) {
           logger.error({ zone: zone.name, err: toError(error) }, 'tailing the change log failed');
         }
@@ -273,8 +282,12 @@ export function createPublisher(options: PublisherOptions): Publisher {
           'replication zone publishing',
         );
       }
-      every('poll', pollMs, notify);
+      every('poll', pollMs, () => {
+        verifyDue = true;
+        notify();
+      });
       every('heartbeat', heartbeatMs, () => {
+        verifyDue = true;
         heartbeatDue = true;
         notify();
       });

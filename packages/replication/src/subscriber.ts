@@ -63,6 +63,8 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
   const contact = () => {
     lastContact = now();
   };
+  /** Heard from the master lately, or too busy to listen (the buffer is full). */
+  const inTouch = () => queue.full || now() - lastContact < silenceMs;
 
   function setState(next: SubscriberState): void {
     if (state === next) return;
@@ -84,8 +86,16 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
   async function live(): Promise<void> {
     setState('live');
     const frames = await queue.take(maxBatch);
+    if (frames.length > 0 && frames.length < maxBatch) {
+      // Frames come in bursts (a transaction's rows, a tail's page): one more turn of the event
+      // loop lets the rest of the burst in, to be applied in the same transaction.
+      await new Promise((resolve) => setImmediate(resolve));
+      frames.push(...queue.takeReady(maxBatch - frames.length));
+    }
     if (frames.length === 0) {
-      if (!closing && now() - lastContact >= silenceMs) {
+      // A loop that was busy (a long synchronous write) has socket reads pending: let them in first.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!closing && queue.size === 0 && !inTouch()) {
         logger.warn({ zone, silentMs: now() - lastContact }, 'no frame from the master: asking the log');
         need = 'catch_up';
       }
@@ -95,10 +105,6 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
     const rows: Array<{ seq: number; topic: string; payload: unknown; time: number }> = [];
     for (const [index, frame] of frames.entries()) {
       const { header } = frame;
-      if (header.epoch === position.epoch) {
-        if (header.kind === 'heartbeat') lag.heartbeat(header.seq, header.masterTime, now(), at);
-        else lag.head(header.seq, header.masterTime, at);
-      }
       const verdict = judgeFrame(header, frame.topic, at, position.epoch, kinds);
       if (verdict.action === 'skip') continue;
       if (verdict.action === 'apply') {
@@ -185,8 +191,17 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
           logger.debug({ zone, reason: decoded.reason, detail: decoded.detail }, 'dropped a stream frame');
           continue;
         }
+        // The head as it arrives, not as the loop gets to it: lag counts what waits in the buffer.
+        const { header } = decoded.value;
+        if (header.epoch === position.epoch) {
+          if (header.kind === 'heartbeat')
+            lag.heartbeat(header.seq, header.masterTime, now(), position.applied);
+          else lag.head(header.seq, header.masterTime, position.applied);
+        }
         // Waits while the buffer is full: ZeroMQ queues behind it, the publisher drops, a gap follows.
         await queue.push(decoded.value);
+        // Not listening is not silence: the time spent waiting for room does not count.
+        contact();
       }
     } catch (error) {
       if (!closing) logger.error({ zone, err: toError(error) }, 'stream reader stopped');
@@ -195,7 +210,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
 
   function watch(): void {
     watchdog = clock.setTimer(watch, Math.max(20, Math.floor(silenceMs / 2)));
-    if (now() - lastContact >= silenceMs) queue.wake();
+    if (!inTouch()) queue.wake();
   }
 
   function status(): SubscriberStatus {
@@ -210,7 +225,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
       headSeq: Math.max(lag.headSeq, position.applied),
       lagChanges,
       lagMs,
-      connected: localNow - lastContact < silenceMs,
+      connected: inTouch(),
       ...counters,
       dropped: counters.dropped + (client?.dropped ?? 0),
       lastError,
