@@ -22,7 +22,8 @@ export function createResultOutbox(
   const pending: ResultBody[] = [];
   let flushing: Promise<void> | undefined;
 
-  async function pass(): Promise<void> {
+  /** Sends until the queue is empty; false when a transport failure stopped it. */
+  async function pass(): Promise<boolean> {
     for (let result = pending[0]; result; result = pending[0]) {
       let outcome = await send({ type: 'result', ...result });
       if (!outcome.ok && outcome.code === 'ENCODE') {
@@ -31,9 +32,22 @@ export function createResultOutbox(
         const { jobId, attempt, durationMs } = result;
         outcome = await send({ type: 'result', jobId, attempt, durationMs, status: 'error', error });
       }
-      if (!outcome.ok && outcome.code !== 'ENCODE') return;
+      if (!outcome.ok && outcome.code !== 'ENCODE') return false;
       pending.shift();
     }
+    return true;
+  }
+
+  /**
+   * A result pushed after the pass saw an empty queue but before it settled would otherwise wait
+   * for the next heartbeat's flush: a pass that drained the queue runs again while it is not empty.
+   */
+  function flush(): Promise<void> {
+    flushing ??= pass().then((drained) => {
+      flushing = undefined;
+      return drained && pending.length > 0 ? flush() : undefined;
+    });
+    return flushing;
   }
 
   return {
@@ -41,12 +55,7 @@ export function createResultOutbox(
       if (pending.length >= max) pending.shift();
       pending.push(result);
     },
-    flush() {
-      flushing ??= pass().finally(() => {
-        flushing = undefined;
-      });
-      return flushing;
-    },
+    flush,
     size: () => pending.length,
     jobIds: () => pending.map((result) => result.jobId),
   };
