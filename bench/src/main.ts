@@ -56,6 +56,7 @@ async function runWorkload(workload: Workload): Promise<string> {
     }
     log(`${workload.name}: run ${run} took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
+  await workload.cleanup?.().catch(() => {});
   const report = reportWorkload(workload, results, smoke, failures);
   const prefix = smoke ? 'smoke-' : '';
   if (report.svg) writeFileSync(`${resultsDir}${prefix}${workload.name}.svg`, report.svg);

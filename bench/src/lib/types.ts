@@ -35,4 +35,6 @@ export interface Workload {
   /** Upper bound of one run, after which it fails. */
   timeoutMs(smoke: boolean): number;
   run(context: RunContext): Promise<RunResult>;
+  /** Removes what the runs shared (filled databases). */
+  cleanup?(): Promise<void>;
 }

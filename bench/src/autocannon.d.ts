@@ -1,0 +1,9 @@
+/** The slice of autocannon's API the API workload uses (the package ships no types). */
+declare module 'autocannon' {
+  interface Options {
+    url: string;
+    connections?: number;
+    duration?: number;
+  }
+  export default function autocannon(options: Options): Promise<unknown>;
+}
