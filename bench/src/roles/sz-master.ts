@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import type { createAdaptorServer } from '@hono/node-server';
 import { createHandlerLink, type HandlerLink } from '@schedulezero/handler-link';
-import { createMasterApp, masterConfigSchema } from '@schedulezero/master';
 import { createScheduleBodySchema, type Trigger } from '@schedulezero/protocol';
 import {
   createLocalExecutor,
@@ -68,14 +67,9 @@ async function init() {
   }
   scheduler = createScheduler({ store, executor, nodeId: 'bench-master' });
   await scheduler.start();
-  if (params.httpPort !== undefined) {
-    const api = masterConfigSchema.parse({ api: { requireAuth: false } }).api;
-    const silent = { debug() {}, info() {}, warn() {}, error() {} };
-    const app = createMasterApp({ scheduler, api, logger: silent, node: 'bench-master' });
-    server = createAdaptorServer({ fetch: app.fetch });
-    const listening = server;
-    await new Promise<void>((resolve) => listening.listen(params.httpPort, '127.0.0.1', resolve));
-  }
+  // Loaded only when asked for: the HTTP layer is an app concern and may be mid-move in a checkout.
+  if (params.httpPort !== undefined)
+    server = await (await import('../lib/sz-http.ts')).serveApi(scheduler, params.httpPort);
   const readyMs = performance.now() - startedAt;
   const active = scheduler;
 
@@ -128,6 +122,16 @@ async function init() {
       });
     },
     rss: () => process.memoryUsage().rss,
+    /** `count` list calls of 100 schedules through the scheduler API, serialised as the HTTP layer would. */
+    listLatency: async (count: unknown) => {
+      const latencies: number[] = [];
+      for (let i = 0; i < Number(count); i++) {
+        const t = performance.now();
+        JSON.stringify(await active.listSchedules({ limit: 100 }));
+        latencies.push(performance.now() - t);
+      }
+      return latencies;
+    },
     localSamples: () => localSamples.splice(0),
   };
 }
