@@ -1,5 +1,5 @@
 import type { HandlerLinkStats } from '@schedulezero/handler-link';
-import type { MetricFamily } from './http/prometheus.ts';
+import type { MetricFamily } from '@schedulezero/http-api';
 
 /** Prometheus families of the handler link: frames received and dropped, send errors, dispatch counters. */
 export function linkMetrics(stats: HandlerLinkStats): MetricFamily[] {

@@ -1,4 +1,4 @@
-import type { AppLogger } from './http/types.ts';
+import type { AppLogger } from '@schedulezero/http-api';
 
 export interface ShutdownOptions {
   logger: AppLogger;

@@ -19,7 +19,8 @@ export {
 } from './local-executor.ts';
 export { type Logger, silentLogger } from './logger.ts';
 export { manualJobDraft, planFires, retryDelayMs } from './planner.ts';
+export { createReadOnlyScheduler, type ReadOnlySchedulerOptions } from './read-only-scheduler.ts';
 export { createScheduler, type SchedulerOptions } from './scheduler.ts';
-export type { Scheduler, SchedulerStats } from './scheduler-types.ts';
+export type { ReadScheduler, Scheduler, SchedulerStats } from './scheduler-types.ts';
 export * from './store/index.ts';
 export * from './triggers/index.ts';

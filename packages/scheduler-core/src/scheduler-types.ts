@@ -43,6 +43,22 @@ export interface Scheduler {
   stats(): Promise<SchedulerStats>;
 }
 
+/**
+ * The read half of `Scheduler`: what a read-only node (a replica) serves from its own store.
+ * `previewTrigger` computes without the store; the HTTP layer still refuses it on a replica (a POST).
+ */
+export type ReadScheduler = Pick<
+  Scheduler,
+  | 'getSchedule'
+  | 'listSchedules'
+  | 'nextFireTimes'
+  | 'previewTrigger'
+  | 'getJob'
+  | 'listJobs'
+  | 'listHandlers'
+  | 'stats'
+>;
+
 export interface SchedulerStats {
   schedules: { total: number; paused: number };
   jobs: Record<JobStatus, number>;

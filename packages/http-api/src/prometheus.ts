@@ -37,7 +37,7 @@ export function renderPrometheus({ stats, handlers, node, uptimeSeconds, extra =
     for (const [labels, value] of samples) lines.push(`${name}${formatLabels(labels)} ${formatValue(value)}`);
   };
 
-  metric('schedulezero_up', 'gauge', 'Whether the master serves (always 1 when scraped).', [[{ node }, 1]]);
+  metric('schedulezero_up', 'gauge', 'Whether the node serves (always 1 when scraped).', [[{ node }, 1]]);
   metric('schedulezero_uptime_seconds', 'gauge', 'Seconds since the process started.', [[{}, uptimeSeconds]]);
   metric(
     'schedulezero_jobs',

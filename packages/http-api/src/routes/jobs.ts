@@ -6,10 +6,10 @@ import {
   jobPageSchema,
   listJobsQuerySchema,
 } from '@schedulezero/protocol';
-import type { Scheduler } from '@schedulezero/scheduler-core';
+import type { ReadScheduler } from '@schedulezero/scheduler-core';
 import { errorResponses, jsonContent } from '../openapi-helpers.ts';
 
-export function registerJobRoutes(app: OpenAPIHono, scheduler: Scheduler): void {
+export function registerJobRoutes(app: OpenAPIHono, scheduler: ReadScheduler): void {
   app.openapi(
     createRoute({
       method: 'get',

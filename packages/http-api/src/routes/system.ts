@@ -1,13 +1,13 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { metricsSummarySchema } from '@schedulezero/protocol';
-import type { Scheduler } from '@schedulezero/scheduler-core';
+import type { ReadScheduler } from '@schedulezero/scheduler-core';
 import { z } from 'zod';
 import { errorResponses, jsonContent } from '../openapi-helpers.ts';
 import { type MetricFamily, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../prometheus.ts';
 import type { AppLogger } from '../types.ts';
 
 export interface SystemRoutesOptions {
-  scheduler: Scheduler;
+  scheduler: ReadScheduler;
   logger: AppLogger;
   node: string;
   startedAt: Date;
@@ -15,6 +15,11 @@ export interface SystemRoutesOptions {
   accepting: () => boolean;
   /** A cheap database round trip for readiness; defaults to the scheduler's stats. */
   ping?: () => Promise<void>;
+  /**
+   * Why the node is not ready beyond the database (a replica behind its master), or undefined
+   * when it is: /readyz answers 503 with that reason.
+   */
+  notReady?: () => string | undefined;
   /** What the node's other components count (handler link, ZAP): JSON for /api/metrics, families for /metrics. */
   components?: () => ComponentMetrics;
 }
@@ -101,18 +106,21 @@ export function registerSystemRoutes(app: OpenAPIHono, options: SystemRoutesOpti
       method: 'get',
       path: '/readyz',
       tags: ['operations'],
-      summary: 'Readiness: 200 when the database answers and the node is not shutting down',
+      summary:
+        'Readiness: 200 when the database answers, the node is not shutting down and (replica) it is caught up',
       responses: { 200: jsonContent(probeSchema, 'Ready'), 503: jsonContent(probeSchema, 'Not ready') },
     }),
     async (c) => {
       if (!options.accepting()) return c.json({ status: 'unavailable', reason: 'shutting down' }, 503);
       try {
         await (options.ping ? options.ping() : scheduler.stats());
-        return c.json({ status: 'ok' }, 200);
       } catch (error) {
         options.logger.warn({ err: error }, 'readiness check failed');
         return c.json({ status: 'unavailable', reason: 'database unreachable' }, 503);
       }
+      const reason = options.notReady?.();
+      if (reason !== undefined) return c.json({ status: 'unavailable', reason }, 503);
+      return c.json({ status: 'ok' }, 200);
     },
   );
 }

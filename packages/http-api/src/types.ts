@@ -5,3 +5,12 @@ export interface AppLogger {
   warn(fields: object, message?: string): void;
   error(fields: object, message?: string): void;
 }
+
+/** The `api` section of a node's config (`apiSection` of @schedulezero/config). */
+export interface ApiOptions {
+  requireAuth: boolean;
+  tokens: readonly string[];
+  allowedOrigins: readonly string[];
+  maxBodyBytes: number;
+  docs: boolean;
+}

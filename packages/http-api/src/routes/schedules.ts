@@ -12,7 +12,7 @@ import {
   schedulePageSchema,
   triggerPreviewBodySchema,
 } from '@schedulezero/protocol';
-import type { Scheduler } from '@schedulezero/scheduler-core';
+import type { ReadScheduler, Scheduler } from '@schedulezero/scheduler-core';
 import { z } from 'zod';
 import { errorResponses, jsonBody, jsonContent } from '../openapi-helpers.ts';
 
@@ -48,22 +48,8 @@ const deleteQuery = z.object({
 const tags = ['schedules'];
 const idRequest = { params: idParamsSchema };
 
-export function registerScheduleRoutes(app: OpenAPIHono, scheduler: Scheduler): void {
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/api/schedules',
-      tags,
-      summary: 'Create a schedule',
-      request: { body: jsonBody(createBody) },
-      responses: {
-        201: jsonContent(scheduleEnvelopeSchema, 'Created'),
-        ...errorResponses(400, 401, 409, 413, 415),
-      },
-    }),
-    async (c) => c.json({ schedule: await scheduler.createSchedule(c.req.valid('json')) }, 201),
-  );
-
+/** The schedule reads: what every node serves, a replica from its own copy. */
+export function registerScheduleReadRoutes(app: OpenAPIHono, scheduler: ReadScheduler): void {
   app.openapi(
     createRoute({
       method: 'get',
@@ -92,6 +78,48 @@ export function registerScheduleRoutes(app: OpenAPIHono, scheduler: Scheduler): 
       },
     }),
     async (c) => c.json({ schedule: await scheduler.getSchedule(c.req.valid('param').id) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/schedules/{id}/next',
+      tags,
+      summary: "The schedule's next fire times (ISO, UTC)",
+      request: { ...idRequest, query: nextFireTimesQuerySchema },
+      responses: { 200: jsonContent(fireTimesSchema, 'Fire times'), ...errorResponses(400, 401, 404) },
+    }),
+    async (c) => {
+      const { count, from } = c.req.valid('query');
+      const times = await scheduler.nextFireTimes(
+        c.req.valid('param').id,
+        count,
+        from ? new Date(from) : undefined,
+      );
+      return c.json({ fireTimes: times.map((time) => time.toISOString()) }, 200);
+    },
+  );
+}
+
+/**
+ * The schedule writes, and the trigger preview (a POST, so a read-only node refuses it with the
+ * rest): registered only on a node that accepts mutations, so a replica's OpenAPI document does
+ * not advertise them.
+ */
+export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Scheduler): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/schedules',
+      tags,
+      summary: 'Create a schedule',
+      request: { body: jsonBody(createBody) },
+      responses: {
+        201: jsonContent(scheduleEnvelopeSchema, 'Created'),
+        ...errorResponses(400, 401, 409, 413, 415),
+      },
+    }),
+    async (c) => c.json({ schedule: await scheduler.createSchedule(c.req.valid('json')) }, 201),
   );
 
   app.openapi(
@@ -188,26 +216,6 @@ export function registerScheduleRoutes(app: OpenAPIHono, scheduler: Scheduler): 
       },
     }),
     async (c) => c.json({ job: await scheduler.runNow(c.req.valid('param').id) }, 202),
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/api/schedules/{id}/next',
-      tags,
-      summary: "The schedule's next fire times (ISO, UTC)",
-      request: { ...idRequest, query: nextFireTimesQuerySchema },
-      responses: { 200: jsonContent(fireTimesSchema, 'Fire times'), ...errorResponses(400, 401, 404) },
-    }),
-    async (c) => {
-      const { count, from } = c.req.valid('query');
-      const times = await scheduler.nextFireTimes(
-        c.req.valid('param').id,
-        count,
-        from ? new Date(from) : undefined,
-      );
-      return c.json({ fireTimes: times.map((time) => time.toISOString()) }, 200);
-    },
   );
 
   app.openapi(
