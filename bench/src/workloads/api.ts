@@ -4,7 +4,7 @@ import { freshStore, startSzCluster } from '../lib/sz-cluster.ts';
 import type { RunContext, RunResult, Workload } from '../lib/types.ts';
 
 /** Workload 6: HTTP load on the schedule list, with a hono hello-world as the ceiling. */
-const plan = (smoke: boolean) => (smoke ? { seconds: 2, schedules: 300 } : { seconds: 10, schedules: 1_000 });
+const plan = (smoke: boolean) => (smoke ? { seconds: 1, schedules: 300 } : { seconds: 10, schedules: 1_000 });
 const CONNECTIONS = 10;
 
 interface CannonResult {

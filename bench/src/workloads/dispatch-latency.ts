@@ -7,7 +7,7 @@ import type { RunContext, RunResult, Workload } from '../lib/types.ts';
 
 /** Workload 2: one-shot jobs due at known times; lateness = handler start − due time. */
 const sizes = (smoke: boolean) =>
-  smoke ? { n: 200, spanMs: 3_000, leadMs: 3_000 } : { n: 2_000, spanMs: 10_000, leadMs: 5_000 };
+  smoke ? { n: 200, spanMs: 2_000, leadMs: 2_500 } : { n: 2_000, spanMs: 10_000, leadMs: 5_000 };
 
 function dueTimes(smoke: boolean): number[] {
   const { n, spanMs, leadMs } = sizes(smoke);

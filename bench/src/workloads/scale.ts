@@ -6,7 +6,7 @@ import type { RunContext, RunResult, Workload } from '../lib/types.ts';
 
 /** Workload 4: a master over 100,000 stored schedules — memory, start-up, list latency, fire lateness. */
 const plan = (smoke: boolean) =>
-  smoke ? { n: 2_000, windowS: 4, requests: 50 } : { n: 100_000, windowS: 20, requests: 200 };
+  smoke ? { n: 1_000, windowS: 3, requests: 50 } : { n: 100_000, windowS: 20, requests: 200 };
 
 /** Filled once per store kind and reused by the runs (the master is what is measured). */
 const filled = new Map<StoreKind, SzStore>();
