@@ -1,0 +1,139 @@
+import { isAbsolute, resolve } from 'node:path';
+import {
+  apiSection,
+  databaseSection,
+  type LoadConfigResult,
+  loadConfig,
+  loggingSection,
+  looseSection,
+  networkSection,
+  nodeNameSchema,
+  nodeSection,
+  resolveDatabaseUrl,
+  SECTION_KEYS,
+  type Shorthand,
+  securitySection,
+} from '@schedulezero/config';
+import { REPLICATION_KINDS } from '@schedulezero/protocol';
+import { z } from 'zod';
+
+/**
+ * The replica node's configuration (DESIGN.md "Configuration"): node, network, database, api,
+ * replication (the replica side: `zone`, `master`, `kinds`), security and logging are checked
+ * strictly; the other node types' sections are accepted loosely so one file shape serves every
+ * node. A replica is read-only whatever this file says: no key turns mutations on. This is the only
+ * module of the app that reads `process.env`.
+ */
+
+export const ENV_PREFIX = 'SCHEDULEZERO_';
+
+export const ENV_SHORTHANDS: Readonly<Record<string, Shorthand>> = {
+  SCHEDULEZERO_API_TOKEN: { path: ['api', 'tokens'], mode: 'append' },
+  SCHEDULEZERO_DATABASE_URL: { path: ['database', 'url'] },
+  SCHEDULEZERO_HTTP_PORT: { path: ['network', 'port'] },
+};
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/replica.db';
+
+const tcpEndpoint = z.string().regex(/^tcp:\/\/.+:\d+$/, 'must be tcp://HOST:PORT');
+
+/** The master's endpoints of this replica's zone, and the zone's CURVE server key. */
+const masterEndpointsSchema = z.strictObject({
+  /** The zone's PUB, e.g. tcp://10.88.88.1:5562. */
+  publish: tcpEndpoint,
+  /** The zone's catch-up ROUTER, e.g. tcp://10.88.88.1:5563. */
+  sync: tcpEndpoint,
+  /** The zone endpoint's CURVE public key (Z85), inline or in a file. */
+  serverKey: z.string().min(1).optional(),
+  serverKeyFile: z.string().min(1).optional(),
+});
+
+export const replicaReplicationSchema = z.strictObject({
+  /** The zone whose stream this replica takes; default node.zone. */
+  zone: nodeNameSchema.optional(),
+  master: masterEndpointsSchema,
+  /** Kinds to take (topic selection); all when omitted. */
+  kinds: z
+    .array(z.enum(REPLICATION_KINDS))
+    .min(1)
+    .refine((kinds) => new Set(kinds).size === kinds.length, 'list each kind once')
+    .optional(),
+  // The master side of the same file shape; a replica ignores them.
+  zones: z.unknown().optional(),
+  retention: z.unknown().optional(),
+  heartbeatMs: z.unknown().optional(),
+});
+
+export const replicaConfigSchema = z.strictObject({
+  node: nodeSection('replica', { zone: 'dmz', shutdownGraceSeconds: 10 }).prefault({}),
+  network: networkSection(8889).prefault({}),
+  database: databaseSection(DEFAULT_DATABASE_URL).prefault({}),
+  // A DMZ status page is public: no token needed unless the operator asks for one.
+  api: apiSection({ requireAuth: false }).superRefine(requireTokenWithAuth).prefault({}),
+  replication: replicaReplicationSchema,
+  security: securitySection.prefault({}),
+  logging: loggingSection.prefault({}),
+  handlers: looseSection(SECTION_KEYS.handlers),
+  worker: looseSection(SECTION_KEYS.worker),
+  governors: looseSection(SECTION_KEYS.governors),
+});
+
+function requireTokenWithAuth(
+  api: z.output<ReturnType<typeof apiSection>>,
+  context: z.core.$RefinementCtx,
+): void {
+  if (api.requireAuth && api.tokens.length === 0) {
+    context.addIssue({
+      code: 'custom',
+      path: ['tokens'],
+      message: 'api.requireAuth is on but no token is configured: set api.tokens or SCHEDULEZERO_API_TOKEN',
+    });
+  }
+}
+
+export type ReplicaConfig = z.output<typeof replicaConfigSchema>;
+
+export interface LoadReplicaConfigOptions {
+  file?: string | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+}
+
+export function loadReplicaConfig(options: LoadReplicaConfigOptions): LoadConfigResult<ReplicaConfig> {
+  return loadConfig({
+    schema: replicaConfigSchema,
+    file: options.file,
+    env: options.env,
+    prefix: ENV_PREFIX,
+    shorthands: ENV_SHORTHANDS,
+    cwd: options.cwd,
+    resolvePaths: (config, baseFor) => {
+      const file = (value: string, path: readonly string[]) =>
+        isAbsolute(value) ? value : resolve(baseFor(path), value);
+      const optionalFile = (value: string | undefined, path: readonly string[]) =>
+        value === undefined ? undefined : file(value, path);
+      const { master } = config.replication;
+      return {
+        ...config,
+        database: { url: resolveDatabaseUrl(config.database.url, (path) => file(path, ['database', 'url'])) },
+        replication: {
+          ...config.replication,
+          master: {
+            ...master,
+            serverKeyFile: optionalFile(master.serverKeyFile, ['replication', 'master', 'serverKeyFile']),
+          },
+        },
+        security: {
+          ...config.security,
+          secretKeyFile: optionalFile(config.security.secretKeyFile, ['security', 'secretKeyFile']),
+          publicKeyFile: optionalFile(config.security.publicKeyFile, ['security', 'publicKeyFile']),
+        },
+      };
+    },
+  });
+}
+
+/** The zone this replica takes: `replication.zone`, else `node.zone`. */
+export function replicaZone(config: ReplicaConfig): string {
+  return config.replication.zone ?? config.node.zone;
+}

@@ -1,0 +1,151 @@
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { createNodeApp } from '@schedulezero/http-api';
+import { clientSecurity, type Logger } from '@schedulezero/node-runtime';
+import { createReadOnlyScheduler, openStore } from '@schedulezero/scheduler-core';
+import { type ReplicaConfig, replicaZone } from './config.ts';
+import { replicaMetrics } from './replication-metrics.ts';
+import { createSupervisedSubscriber, type SupervisedStatus } from './supervised-subscriber.ts';
+
+/**
+ * Wires a replica node: its own store (written only by the subscriber's apply path), the
+ * subscriber of its zone's stream, and the read-only HTTP API over the store; stopped in the
+ * reverse order. It never executes jobs: there is no scheduler loop, no executor.
+ */
+
+/** Live, and no known change older than this unapplied: /readyz says ready. */
+export const READY_MAX_LAG_MS = 5_000;
+
+export interface RunningReplica {
+  url: string;
+  port: number;
+  status(): SupervisedStatus;
+  stop(): Promise<void>;
+}
+
+export type StartReplicaResult = { ok: true; replica: RunningReplica } | { ok: false; problems: string[] };
+
+export interface StartReplicaOptions {
+  config: ReplicaConfig;
+  logger: Logger;
+  version: string;
+}
+
+export async function startReplica({
+  config,
+  logger,
+  version,
+}: StartReplicaOptions): Promise<StartReplicaResult> {
+  const { master, kinds } = config.replication;
+  const { security } = config;
+  const secured = await clientSecurity(
+    {
+      setting: 'replication.master',
+      serverKey: { inline: master.serverKey, file: master.serverKeyFile },
+      secretKey: { inline: security.secretKey, file: security.secretKeyFile },
+      publicKey: { inline: security.publicKey, file: security.publicKeyFile },
+    },
+    security.allowPlaintext,
+  );
+  if (!secured.ok) return { ok: false, problems: secured.problems };
+  for (const warning of secured.warnings) logger.warn({}, warning);
+  const configure = secured.value.configure;
+
+  const zone = replicaZone(config);
+  const store = await openStore(config.database.url);
+  const subscriber = createSupervisedSubscriber({
+    store,
+    zone,
+    publish: master.publish,
+    sync: master.sync,
+    kinds: kinds ?? null,
+    logger,
+    ...(configure ? { configureSocket: (socket) => configure(socket) } : {}),
+  });
+  let accepting = true;
+  const app = createNodeApp({
+    reads: createReadOnlyScheduler({ store }),
+    readOnly: true,
+    api: config.api,
+    logger,
+    node: config.node.name,
+    version,
+    accepting: () => accepting,
+    ping: () => store.ping(),
+    notReady: () => notReadyReason(subscriber.status()),
+    replication: async () => ({ role: 'replica', ...subscriber.status() }),
+    components: () => {
+      const status = subscriber.status();
+      return { summary: { replication: status }, families: replicaMetrics(status) };
+    },
+  });
+  const server = createAdaptorServer({ fetch: app.fetch });
+  try {
+    await subscriber.start();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.network.port, config.network.bindAddress, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await subscriber.close().catch(() => {});
+    await store.close().catch(() => {});
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  const host = config.network.bindAddress.includes(':')
+    ? `[${config.network.bindAddress}]`
+    : config.network.bindAddress;
+  const url = `http://${host}:${port}`;
+  logger.info(
+    {
+      url,
+      port,
+      zone,
+      kinds: kinds ?? 'all',
+      master: { publish: master.publish, sync: master.sync },
+      database: redactUrl(config.database.url),
+      auth: config.api.requireAuth,
+      curve: configure !== undefined,
+    },
+    'listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    accepting = false;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+    await subscriber.close();
+    if ('closeAllConnections' in server) server.closeAllConnections();
+    await closed;
+    await store.close();
+  };
+  return {
+    ok: true,
+    replica: {
+      url,
+      port,
+      status: () => subscriber.status(),
+      stop: () => {
+        stopping ??= stop();
+        return stopping;
+      },
+    },
+  };
+}
+
+/** Ready = live, in touch with the master, and not behind by more than READY_MAX_LAG_MS. */
+export function notReadyReason(status: SupervisedStatus): string | undefined {
+  if (status.state !== 'live') return `replication is ${status.state.replace('_', ' ')}`;
+  if (!status.connected) return 'no word from the master: the data may be stale';
+  if (status.lagChanges > 0 && status.lagMs > READY_MAX_LAG_MS)
+    return `behind the master by ${status.lagChanges} changes (${Math.round(status.lagMs)} ms)`;
+  return undefined;
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
