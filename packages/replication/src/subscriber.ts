@@ -150,10 +150,12 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
           if (!firstCatchUp) counters.resyncs += 1;
           firstCatchUp = false;
           need = (await steps?.catchUp()) ?? 'live';
-          // What the catch-up covered needs no buffer space any more.
-          queue.discard(
-            (frame) => frame.header.epoch === position.epoch && frame.header.seq <= position.applied,
-          );
+          // What the catch-up covered needs no buffer space any more, nor do frames of another
+          // epoch: the master just confirmed ours (a newer one shows again in the next heartbeat).
+          if (need === 'live')
+            queue.discard(
+              (frame) => frame.header.epoch !== position.epoch || frame.header.seq <= position.applied,
+            );
         } else await live();
         backoffMs = MIN_BACKOFF_MS;
       } catch (error) {
