@@ -58,7 +58,7 @@ network: { bindAddress: 0.0.0.0, port: 9000 }
 database: { url: "sqlite:../db/master.db" }
 api: { tokens: ["${TOKEN}"], allowedOrigins: ["https://ops.example.com"] }
 handlers: { modules: [./handlers.ts, /opt/h.ts, "@acme/handlers"] }
-replication: { zones: { dmz: { policy: dmz } } }
+replication: { zones: { dmz: { publish: "tcp://0.0.0.0:5562", sync: "tcp://0.0.0.0:5563", secretKeyFile: keys/dmz.key } } }
 `);
     const config = load({}, file);
     expect(config.node.name).toBe('sz-master-01');
@@ -66,7 +66,14 @@ replication: { zones: { dmz: { policy: dmz } } }
     expect(config.database.url).toBe(`sqlite:${join(dir, 'db', 'master.db')}`);
     expect(config.handlers.modules).toEqual([join(dir, 'etc', 'handlers.ts'), '/opt/h.ts', '@acme/handlers']);
     expect(config.api.allowedOrigins).toEqual(['https://ops.example.com']);
-    expect(config.replication).toEqual({ zones: { dmz: { policy: 'dmz' } } });
+    expect(config.replication.zones.dmz).toEqual({
+      publish: 'tcp://0.0.0.0:5562',
+      sync: 'tcp://0.0.0.0:5563',
+      policy: 'dmz',
+      secretKeyFile: join(dir, 'etc', 'keys', 'dmz.key'),
+      clientKeys: [],
+    });
+    expect(config.replication.retention).toEqual({ changes: 1_000_000 });
   });
 
   it('takes SCHEDULEZERO_<SECTION>__<KEY> overrides, case-insensitively, coerced by the schema', () => {
@@ -81,7 +88,7 @@ replication: { zones: { dmz: { policy: dmz } } }
         SCHEDULEZERO_LOGGING__PRETTY: 'yes',
         SCHEDULEZERO_NODE__SHUTDOWNGRACESECONDS: '2.5',
         SCHEDULEZERO_HANDLERS__MODULES: '["./a.ts","./b.ts"]',
-        SCHEDULEZERO_REPLICATION__ZONES__DMZ__POLICY: 'dmz',
+        SCHEDULEZERO_REPLICATION__HEARTBEATMS: '250',
         SCHEDULEZERO_SECURITY__ALLOWPLAINTEXT: 'true',
       },
       file,
@@ -96,7 +103,7 @@ replication: { zones: { dmz: { policy: dmz } } }
     expect(config.node.shutdownGraceSeconds).toBe(2.5);
     // Paths from the environment are relative to the cwd, not to the file.
     expect(config.handlers.modules).toEqual([join(cwd, 'a.ts'), join(cwd, 'b.ts')]);
-    expect(config.replication).toEqual({ zones: { dmz: { policy: 'dmz' } } });
+    expect(config.replication.heartbeatMs).toBe(250);
     expect(config.security).toEqual({ allowPlaintext: true });
   });
 

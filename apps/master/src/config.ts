@@ -8,12 +8,14 @@ import {
   loggingSection,
   looseSection,
   networkSection,
+  nodeNameSchema,
   nodeSection,
   resolveDatabaseUrl,
   SECTION_KEYS,
   type Shorthand,
   securitySection,
 } from '@schedulezero/config';
+import { zonePolicyConfigSchema } from '@schedulezero/security-filter';
 import { z } from 'zod';
 
 /**
@@ -58,6 +60,40 @@ export const handlersSectionSchema = z.strictObject({
   noHandlerWaitSeconds: z.number().min(0).max(86_400).default(30),
 });
 
+const tcpEndpoint = z.string().regex(/^tcp:\/\/.+:(\d+|\*)$/, 'must be tcp://ADDRESS:PORT');
+
+/** One zone's replication stream: where it binds, what it may see, who may connect. */
+export const zoneSchema = z.strictObject({
+  /** The PUB socket of the zone's stream, e.g. tcp://0.0.0.0:5562. */
+  publish: tcpEndpoint,
+  /** The catch-up ROUTER, e.g. tcp://0.0.0.0:5563. */
+  sync: tcpEndpoint,
+  /** What the zone receives: admin, regional, dmz, or one of them refined. dmz, the narrowest, by default. */
+  policy: zonePolicyConfigSchema.default('dmz'),
+  /** The zone endpoint's own CURVE server key. */
+  secretKeyFile: z.string().min(1).optional(),
+  secretKey: z.string().min(1).optional(),
+  /** Public keys of the replicas allowed on this zone's endpoints. */
+  clientKeys: z.array(z.string().min(1)).default([]),
+});
+
+export const replicationSectionSchema = z.strictObject({
+  zones: z.record(nodeNameSchema, zoneSchema).default({}),
+  /** Change-log rows kept per zone; a replica further behind takes a snapshot. */
+  retention: z
+    .strictObject({
+      changes: z.number().int().min(1).default(1_000_000),
+      maxAgeSeconds: z.number().positive().optional(),
+    })
+    .prefault({}),
+  /** Heartbeats carry the head seq; a replica that misses three reconnects and catches up. */
+  heartbeatMs: z.number().int().min(50).max(60_000).default(1000),
+  // The replica side of the same file shape; a master ignores them.
+  master: z.unknown().optional(),
+  kinds: z.unknown().optional(),
+  zone: z.unknown().optional(),
+});
+
 export const masterConfigSchema = z.strictObject({
   node: nodeSection('master', { zone: 'admin', shutdownGraceSeconds: 30 }).prefault({}),
   network: networkSection(8888).prefault({}),
@@ -67,7 +103,7 @@ export const masterConfigSchema = z.strictObject({
   logging: loggingSection.prefault({}),
   security: securitySection.prefault({}),
   governors: governorsSection.prefault({}),
-  replication: looseSection(SECTION_KEYS.replication),
+  replication: replicationSectionSchema.prefault({}),
   worker: looseSection(SECTION_KEYS.worker),
 });
 
@@ -118,6 +154,29 @@ function resolveMasterPaths(
   return {
     ...config,
     database: { url: resolveDatabaseUrl(config.database.url, (path) => file(path, ['database', 'url'])) },
+    replication: {
+      ...config.replication,
+      zones: Object.fromEntries(
+        Object.entries(config.replication.zones).map(([name, zone]) => [
+          name,
+          zone.secretKeyFile
+            ? {
+                ...zone,
+                secretKeyFile: file(zone.secretKeyFile, ['replication', 'zones', name, 'secretKeyFile']),
+              }
+            : zone,
+        ]),
+      ),
+    },
+    security: {
+      ...config.security,
+      ...(config.security.secretKeyFile
+        ? { secretKeyFile: file(config.security.secretKeyFile, ['security', 'secretKeyFile']) }
+        : {}),
+      ...(config.security.publicKeyFile
+        ? { publicKeyFile: file(config.security.publicKeyFile, ['security', 'publicKeyFile']) }
+        : {}),
+    },
     handlers: {
       ...config.handlers,
       modules: config.handlers.modules.map(modulePath),

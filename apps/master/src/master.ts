@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createHandlerLink, type HandlerLink } from '@schedulezero/handler-link';
 import { type Logger, loadFunctions } from '@schedulezero/node-runtime';
+import { createPublisher, type Publisher } from '@schedulezero/replication';
 import {
   combineExecutors,
   createLocalExecutor,
@@ -11,11 +12,13 @@ import {
   openStore,
   type Store,
 } from '@schedulezero/scheduler-core';
+import { createZonePolicy } from '@schedulezero/security-filter';
 import { createMasterApp } from './app.ts';
 import type { MasterConfig } from './config.ts';
 import { createLocalHandlerRecord } from './local-handler-record.ts';
-import { linkMetrics, zapMetrics } from './metrics-components.ts';
+import { linkMetrics, refusedHandshakeMetrics, replicationMetrics } from './metrics-components.ts';
 import { type ServerSecurity, startServerSecurity } from './zeromq-security.ts';
+import { createZoneProjector } from './zone-projector.ts';
 
 /**
  * Wires a master node: store, ZeroMQ security, local handlers and the handler link, scheduler,
@@ -24,6 +27,8 @@ import { type ServerSecurity, startServerSecurity } from './zeromq-security.ts';
 
 /** The ZAP domain of the handler link. */
 export const LINK_DOMAIN = 'handlers';
+/** The ZAP domain of a zone's replication endpoints. */
+export const zoneDomain = (zone: string) => `replication.${zone}`;
 
 export interface RunningMaster {
   /** The bound URL, e.g. http://127.0.0.1:8888 (the real port when 0 was configured). */
@@ -48,20 +53,31 @@ export async function startMaster({
 }: StartMasterOptions): Promise<StartMasterResult> {
   const local = await loadFunctions<HandlerFunction>(config.handlers.modules, 'handlers.modules');
   if (local.problems.length > 0) return { ok: false, problems: local.problems };
-  const zapRejections = new Map<string, number>();
-  const secured = await startServerSecurity(
-    linkEndpoints(config),
-    config.security.allowPlaintext,
-    logger,
-    (domain) => zapRejections.set(domain, (zapRejections.get(domain) ?? 0) + 1),
+  const refusedHandshakes = new Map<string, number>();
+  const endpoints = [...linkEndpoints(config), ...zoneEndpoints(config)];
+  const secured = await startServerSecurity(endpoints, config.security.allowPlaintext, logger, (domain) =>
+    refusedHandshakes.set(domain, (refusedHandshakes.get(domain) ?? 0) + 1),
   );
   if (!secured.ok) return { ok: false, problems: secured.problems };
 
-  const store = await openStore(config.database.url).catch(async (error: unknown) => {
+  // The store writes each zone's change log in the same transaction as the change, and wakes the
+  // publisher after the commit.
+  const zones = Object.entries(config.replication.zones);
+  const policies = new Map(zones.map(([name, zone]) => [name, createZonePolicy(zone.policy)]));
+  let publisher: Publisher | undefined;
+  const store = await openStore(config.database.url, {
+    ...(zones.length > 0
+      ? { projector: createZoneProjector(policies), onCommit: () => publisher?.notify() }
+      : {}),
+  }).catch(async (error: unknown) => {
     await secured.security.close();
     throw error;
   });
   try {
+    if (zones.length > 0) {
+      publisher = createReplicationPublisher(config, store, logger, secured.security);
+      await publisher.start();
+    }
     const master = await startOnStore({
       store,
       config,
@@ -69,14 +85,51 @@ export async function startMaster({
       version,
       functions: local.functions,
       security: secured.security,
-      zapRejections,
+      refusedHandshakes,
+      publisher,
     });
     return { ok: true, master };
   } catch (error) {
+    await publisher?.close().catch(() => {});
     await store.close().catch(() => {});
     await secured.security.close().catch(() => {});
     throw error;
   }
+}
+
+function zoneEndpoints(config: MasterConfig) {
+  return Object.entries(config.replication.zones).map(([name, zone]) => ({
+    setting: `replication.zones.${name}`,
+    domain: zoneDomain(name),
+    secretKey: { inline: zone.secretKey, file: zone.secretKeyFile },
+    clientKeys: zone.clientKeys,
+  }));
+}
+
+function createReplicationPublisher(
+  config: MasterConfig,
+  store: Store,
+  logger: Logger,
+  security: ServerSecurity,
+): Publisher {
+  const { replication } = config;
+  return createPublisher({
+    store,
+    zones: Object.entries(replication.zones).map(([name, zone]) => ({
+      name,
+      publish: zone.publish,
+      sync: zone.sync,
+    })),
+    heartbeatMs: replication.heartbeatMs,
+    retention: {
+      keepRows: replication.retention.changes,
+      ...(replication.retention.maxAgeSeconds
+        ? { maxAgeMs: replication.retention.maxAgeSeconds * 1000 }
+        : {}),
+    },
+    logger,
+    configureSocket: (socket, _role, zone) => security.configure(zoneDomain(zone))(socket),
+  });
 }
 
 function linkEndpoints(config: MasterConfig) {
@@ -93,7 +146,8 @@ interface Wiring {
   version: string;
   functions: Record<string, HandlerFunction>;
   security: ServerSecurity;
-  zapRejections: ReadonlyMap<string, number>;
+  refusedHandshakes: ReadonlyMap<string, number>;
+  publisher: Publisher | undefined;
 }
 
 async function startOnStore({
@@ -103,7 +157,8 @@ async function startOnStore({
   version,
   functions,
   security,
-  zapRejections,
+  refusedHandshakes,
+  publisher,
 }: Wiring): Promise<RunningMaster> {
   const nodeId = config.node.name;
   const record =
@@ -144,13 +199,21 @@ async function startOnStore({
     version,
     accepting: () => accepting,
     ping: () => store.ping(),
+    replication: async () => ({ role: 'master', zones: publisher?.stats().zones ?? [] }),
     components: () => {
-      const families = zapMetrics(zapRejections);
-      if (!link) return { summary: { zapRejected: Object.fromEntries(zapRejections) }, families };
-      const stats = link.stats();
+      const linkStats = link?.stats();
+      const replication = publisher?.stats();
       return {
-        summary: { link: stats, zapRejected: Object.fromEntries(zapRejections) },
-        families: [...linkMetrics(stats), ...families],
+        summary: {
+          ...(linkStats ? { link: linkStats } : {}),
+          ...(replication ? { replication } : {}),
+          refusedHandshakes: Object.fromEntries(refusedHandshakes),
+        },
+        families: [
+          ...(linkStats ? linkMetrics(linkStats) : []),
+          ...(replication ? replicationMetrics(replication) : []),
+          ...refusedHandshakeMetrics(refusedHandshakes),
+        ],
       };
     },
   });
@@ -191,8 +254,9 @@ async function startOnStore({
     if ('closeIdleConnections' in server) server.closeIdleConnections();
     await scheduler.stop({ graceMs: config.node.shutdownGraceSeconds * 1000 });
     await link?.close();
-    await security.close();
     await record?.close();
+    await publisher?.close();
+    await security.close();
     if ('closeAllConnections' in server) server.closeAllConnections();
     await closed;
     await store.close();

@@ -1,5 +1,6 @@
 import type { HandlerLinkStats } from '@schedulezero/handler-link';
 import type { MetricFamily } from '@schedulezero/http-api';
+import type { PublisherStats } from '@schedulezero/replication';
 
 /** Prometheus families of the handler link: frames received and dropped, send errors, dispatch counters. */
 export function linkMetrics(stats: HandlerLinkStats): MetricFamily[] {
@@ -42,13 +43,56 @@ export function linkMetrics(stats: HandlerLinkStats): MetricFamily[] {
 }
 
 /** Refused ZeroMQ handshakes, by ZAP domain (the handler link, each zone's stream). */
-export function zapMetrics(rejections: ReadonlyMap<string, number>): MetricFamily[] {
+export function refusedHandshakeMetrics(rejections: ReadonlyMap<string, number>): MetricFamily[] {
   return [
     {
       name: 'schedulezero_zeromq_connections_refused_total',
       type: 'counter',
-      help: 'ZeroMQ handshakes the ZAP handler refused (unknown key, plaintext, wrong domain), by domain.',
+      help: 'ZeroMQ handshakes refused (key not allowed, plaintext client, wrong server key), by domain.',
       samples: [...rejections].map(([domain, count]) => [{ domain }, count]),
+    },
+  ];
+}
+
+/** Per zone: the head of its stream, what was published and served, and what was dropped. */
+export function replicationMetrics(stats: PublisherStats): MetricFamily[] {
+  const perZone = (pick: (zone: PublisherStats['zones'][number]) => number) =>
+    stats.zones.map((zone): [Record<string, string>, number] => [{ zone: zone.zone }, pick(zone)]);
+  return [
+    {
+      name: 'schedulezero_replication_head_seq',
+      type: 'gauge',
+      help: 'The last change-log seq published on the zone stream.',
+      samples: perZone((zone) => zone.publishedSeq),
+    },
+    {
+      name: 'schedulezero_replication_published_total',
+      type: 'counter',
+      help: 'Changes published on the zone stream.',
+      samples: perZone((zone) => zone.published),
+    },
+    {
+      name: 'schedulezero_replication_sync_requests_total',
+      type: 'counter',
+      help: 'Catch-up requests served.',
+      samples: perZone((zone) => zone.syncRequests),
+    },
+    {
+      name: 'schedulezero_replication_snapshots_total',
+      type: 'counter',
+      help: 'Snapshots read for replicas.',
+      samples: perZone((zone) => zone.snapshotsRead),
+    },
+    {
+      name: 'schedulezero_replication_dropped_total',
+      type: 'counter',
+      help: 'Requests dropped (malformed, unknown version, busy), by zone and reason.',
+      samples: stats.zones.flatMap((zone) =>
+        Object.entries(zone.dropped).map(([reason, count]): [Record<string, string>, number] => [
+          { zone: zone.zone, reason },
+          count,
+        ]),
+      ),
     },
   ];
 }

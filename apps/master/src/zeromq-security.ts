@@ -5,6 +5,7 @@ import {
   serverEndpointSecurity,
 } from '@schedulezero/node-runtime';
 import { startZapHandler, type ZapDomainConfig, type ZapHandler } from '@schedulezero/security-filter';
+import type { Socket } from 'zeromq';
 
 /**
  * The master's ZeroMQ security: every server endpoint (the handler link, each zone's stream) gets
@@ -19,11 +20,16 @@ export interface ServerSecurity {
 
 export type ServerSecurityResult = { ok: true; security: ServerSecurity } | { ok: false; problems: string[] };
 
+/**
+ * @param onRefused called for every handshake a server socket refused, whatever the cause: a key
+ * the ZAP handler does not admit, a plaintext client, a client holding the wrong server key (libzmq
+ * never asks ZAP about the last two; the socket's own handshake events tell).
+ */
 export async function startServerSecurity(
   endpoints: readonly ServerEndpointSettings[],
   allowPlaintext: boolean,
   logger: Logger,
-  onRejection: (domain: string) => void,
+  onRefused: (domain: string) => void,
 ): Promise<ServerSecurityResult> {
   const problems: string[] = [];
   const configureByDomain = new Map<string, ConfigureSocket>();
@@ -43,7 +49,7 @@ export async function startServerSecurity(
   const zap = await startZapHandler({
     domains,
     onRejection: (rejection) => {
-      onRejection(rejection.domain);
+      onRefused(rejection.domain);
       logger.warn(
         {
           domain: rejection.domain,
@@ -64,10 +70,32 @@ export async function startServerSecurity(
       configure(domain) {
         const configure = configureByDomain.get(domain);
         if (!configure) throw new Error(`no security configured for ZAP domain "${domain}"`);
-        return configure;
+        return (socket) => {
+          configure(socket);
+          watchHandshakes(socket, domain, logger, onRefused);
+        };
       },
       zap,
       close: () => zap.close(),
     },
   };
+}
+
+/** Counts every refused handshake of a server socket; logs those the ZAP handler did not see. */
+function watchHandshakes(
+  socket: Socket,
+  domain: string,
+  logger: Logger,
+  onRefused: (domain: string) => void,
+): void {
+  socket.events.on('handshake:error:auth', () => onRefused(domain));
+  for (const type of ['handshake:error:protocol', 'handshake:error:other'] as const) {
+    socket.events.on(type, (event) => {
+      onRefused(domain);
+      logger.warn(
+        { domain, address: event.address, error: event.error.message },
+        'ZeroMQ handshake failed (plaintext client or wrong server key?)',
+      );
+    });
+  }
 }

@@ -78,7 +78,11 @@ describe('schedulezero-master process', () => {
     for (const job of jobs) expect(kept.get(job.id)).toBe('succeeded');
     const handlers = await api(url2, 'GET', '/api/handlers');
     expect(handlers.body.handlers).toContainEqual(
-      expect.objectContaining({ id: 'process-test', methods: ['echo', 'fail', 'http_status', 'sleep'], status: 'healthy' }),
+      expect.objectContaining({
+        id: 'process-test',
+        methods: ['echo', 'fail', 'http_status', 'sleep'],
+        status: 'healthy',
+      }),
     );
     expect(await second.stop('SIGINT')).toBe(0);
   }, 45_000);

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateKeyPair } from '@schedulezero/security-filter';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Dealer } from 'zeromq';
+import { keyPair } from '../src/curve-keys.ts';
 import { freePort } from '../src/free-port.ts';
 import { type ApiClient, apiClient } from '../src/http-client.ts';
 import { killLeftovers, type NodeProcess, startNode, writeYaml } from '../src/node-process.ts';
@@ -16,10 +16,7 @@ import { killLeftovers, type NodeProcess, startNode, writeYaml } from '../src/no
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/handlers.ts', import.meta.url));
 const TOKEN = 'e2e-token-0123456789';
-const pair = () => {
-  const keys = generateKeyPair();
-  return { publicKey: keys.publicKey, secretKey: keys.secretKey.reveal() };
-};
+const pair = keyPair;
 
 let dir: string;
 let master: NodeProcess;
