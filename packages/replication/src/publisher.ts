@@ -1,36 +1,6 @@
-import {
-  encodeStreamMessage,
-  frameKindOf,
-  HEARTBEAT_TOPIC,
-  type KindMarks,
-  REPLICATION_KINDS,
-} from '@schedulezero/protocol';
-import {
-  type ChangeRow,
-  silentLogger,
-  systemClock,
-  type TimerHandle,
-  toError,
-} from '@schedulezero/scheduler-core';
-import { Publisher as PubSocket, Router } from 'zeromq';
-import { errorCode, SocketSender } from './socket-sender.ts';
-import { createSyncServer } from './sync-server.ts';
-import type { Publisher, PublisherOptions, PublisherZone, ZoneStats } from './types.ts';
-
-interface ZoneRuntime {
-  name: string;
-  pub: PubSocket;
-  router: Router;
-  server: ReturnType<typeof createSyncServer>;
-  reading: Promise<void>;
-  epoch: string;
-  published: number;
-  marks: KindMarks;
-  stats: ZoneStats;
-}
-
-/** Requests are a few hundred bytes; ZeroMQ cuts a peer that sends more than this. */
-const MAX_REQUEST_BYTES = 64 * 1024;
+import { silentLogger, systemClock, type TimerHandle, toError } from '@schedulezero/scheduler-core';
+import type { Publisher, PublisherOptions } from './types.ts';
+import { openZoneStream, sendHeartbeat, tailZone, type ZoneStream } from './zone-stream.ts';
 
 /**
  * The master's side of replication: per zone a PUB that carries every committed change-log row
@@ -46,7 +16,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
   const pageSize = options.pageSize ?? 500;
   const pollMs = options.pollMs ?? 250;
   const retention = options.retention;
-  const runtimes: ZoneRuntime[] = [];
+  const context = { store, clock, logger, pageSize, options };
+  const runtimes: ZoneStream[] = [];
   const timers: Record<'poll' | 'heartbeat' | 'prune', TimerHandle | undefined> = {
     poll: undefined,
     heartbeat: undefined,
@@ -60,142 +31,12 @@ export function createPublisher(options: PublisherOptions): Publisher {
   /** The head is checked (epoch, a log that went back) on the timers, not on every commit. */
   let verifyDue = true;
 
-  async function openZone(zone: PublisherZone): Promise<ZoneRuntime> {
-    const head = await store.changeHead(zone.name);
-    const pub = new PubSocket({ linger: 0, sendHighWaterMark: options.sendHighWaterMark ?? 1000 });
-    // mandatory: a reply to a replica that left fails fast instead of vanishing; sendTimeout bounds a stuck peer.
-    const router = new Router({
-      linger: 0,
-      mandatory: true,
-      sendTimeout: 1_000,
-      maxMessageSize: MAX_REQUEST_BYTES,
-    });
-    try {
-      await options.configureSocket?.(pub, 'publish', zone.name);
-      await options.configureSocket?.(router, 'sync', zone.name);
-      await pub.bind(zone.publish);
-      await router.bind(zone.sync);
-    } catch (error) {
-      pub.close();
-      router.close();
-      throw error;
-    }
-    const stats: ZoneStats = {
-      zone: zone.name,
-      epoch: head.epoch,
-      publishEndpoint: pub.lastEndpoint ?? zone.publish,
-      syncEndpoint: router.lastEndpoint ?? zone.sync,
-      publishedSeq: head.seq,
-      oldestSeq: head.oldestSeq,
-      published: 0,
-      heartbeats: 0,
-      syncRequests: 0,
-      snapshotRequests: 0,
-      snapshotsRead: 0,
-      snapshotRequired: {},
-      pruned: 0,
-      dropped: {},
-      sendErrors: {},
-    };
-    const replies = new SocketSender(router);
-    const server = createSyncServer({
-      zone: zone.name,
-      store,
-      pageSize,
-      maxPageBytes: options.maxPageBytes ?? 4 * 1024 * 1024,
-      snapshotTtlMs: options.snapshotTtlMs ?? 60_000,
-      maxSnapshots: options.maxSnapshots ?? 4,
-      clock,
-      logger,
-      stats,
-      send: (frames) => replies.send(frames),
-    });
-    // Rows before the start are served by catch-up; the marks cannot be known cheaply, so they are
-    // over-stated as the head: a filtered replica then asks the log once rather than miss a row.
-    const marks = Object.fromEntries(REPLICATION_KINDS.map((kind) => [kind, head.seq])) as KindMarks;
-    return {
-      name: zone.name,
-      pub,
-      router,
-      server,
-      reading: Promise.resolve(),
-      epoch: head.epoch,
-      published: head.seq,
-      marks,
-      stats,
-    };
-  }
-
-  async function readRequests(zone: ZoneRuntime): Promise<void> {
+  async function readRequests(zone: ZoneStream): Promise<void> {
     try {
       for await (const frames of zone.router) zone.server.handle(frames);
     } catch (error) {
       if (state !== 'closed') logger.error({ zone: zone.name, err: toError(error) }, 'sync reader stopped');
     }
-  }
-
-  /** Resets a stream's position when the log is not where this publisher left it. */
-  function restart(zone: ZoneRuntime, seq: number, why: string): void {
-    logger.warn({ zone: zone.name, from: zone.published, to: seq }, why);
-    zone.published = seq;
-    for (const kind of REPLICATION_KINDS) zone.marks[kind] = Math.max(zone.marks[kind], seq);
-  }
-
-  async function send(zone: ZoneRuntime, frames: Uint8Array[]): Promise<void> {
-    try {
-      // Only the tail loop sends on a PUB, one frame at a time; a PUB drops at its HWM, never blocks.
-      await zone.pub.send(frames);
-    } catch (error) {
-      const code = errorCode(error);
-      zone.stats.sendErrors[code] = (zone.stats.sendErrors[code] ?? 0) + 1;
-    }
-  }
-
-  async function publishRow(zone: ZoneRuntime, row: ChangeRow): Promise<void> {
-    const kind = frameKindOf(row.topic);
-    const header = {
-      kind,
-      epoch: zone.epoch,
-      seq: row.seq,
-      masterTime: row.createdAt.getTime(),
-      marks: { ...zone.marks },
-    };
-    await send(zone, encodeStreamMessage({ topic: row.topic, header, payload: row.payload }));
-    if (kind !== 'other' && kind !== 'heartbeat') zone.marks[kind] = row.seq;
-    zone.published = row.seq;
-    zone.stats.published += 1;
-  }
-
-  async function tailZone(zone: ZoneRuntime, verify: boolean): Promise<void> {
-    if (verify) {
-      const head = await store.changeHead(zone.name);
-      if (head.epoch !== zone.epoch) {
-        zone.epoch = head.epoch;
-        restart(zone, head.seq, 'the database has a new epoch: publishing from its head');
-      } else if (head.seq < zone.published)
-        restart(zone, head.seq, 'the log went back (a restored database?)');
-    }
-    for (;;) {
-      const rows = await store.readChanges(zone.name, zone.published + 1, pageSize);
-      const first = rows[0];
-      if (first === undefined) return;
-      if (first.seq > zone.published + 1)
-        restart(zone, first.seq - 1, 'rows were pruned before they were published');
-      for (const row of rows) await publishRow(zone, row);
-      if (rows.length < pageSize || state !== 'started') return;
-    }
-  }
-
-  async function heartbeat(zone: ZoneRuntime): Promise<void> {
-    const header = {
-      kind: 'heartbeat' as const,
-      epoch: zone.epoch,
-      seq: zone.published,
-      masterTime: clock.now().getTime(),
-      marks: { ...zone.marks },
-    };
-    await send(zone, encodeStreamMessage({ topic: HEARTBEAT_TOPIC, header, payload: null }));
-    zone.stats.heartbeats += 1;
   }
 
   /** Tails every zone until no notify came in meanwhile; heartbeats go after a tail, so they show its end. */
@@ -208,14 +49,14 @@ export function createPublisher(options: PublisherOptions): Publisher {
       verifyDue = false;
       for (const zone of runtimes) {
         try {
-          await tailZone(zone, verify);
+          await tailZone(zone, context, verify, () => state === 'started');
         } catch (error) {
           logger.error({ zone: zone.name, err: toError(error) }, 'tailing the change log failed');
         }
       }
       if (heartbeatDue) {
         heartbeatDue = false;
-        for (const zone of runtimes) await heartbeat(zone);
+        for (const zone of runtimes) await sendHeartbeat(zone, clock);
       }
     }
   }
@@ -260,7 +101,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       if (state !== 'new') throw new Error('a publisher starts once');
       state = 'starting';
       try {
-        for (const zone of options.zones) runtimes.push(await openZone(zone));
+        for (const zone of options.zones) runtimes.push(await openZoneStream(zone, context));
       } catch (error) {
         for (const zone of runtimes.splice(0)) {
           zone.pub.close();
