@@ -121,6 +121,24 @@ export function retentionContract(h: StoreHarness): void {
       expect(await plain.readSnapshot('admin')).toMatchObject({ seq: head.seq, records: [] });
     });
 
+    it('tells onCommit of each committed write that logged changes, and ignores its errors', async () => {
+      const calls: string[][] = [];
+      const store = await h.open({
+        projector: (change) => [{ zone: 'admin', topic: `${change.kind}.x`, payload: null }],
+        onCommit: (zones) => {
+          calls.push(zones);
+          throw new Error('a listener bug');
+        },
+      });
+      await createSchedules(store, [scheduleDraft('a')]);
+      expect((await store.createSchedule(scheduleDraft('a'), at(0))).ok).toBe(false);
+      await store.claimJobs({ now: at(0), limit: 1, handlerId: 'n' });
+      expect(await store.updateSchedule(scheduleDraft('a', { paused: true }), at(1))).toMatchObject({
+        ok: true,
+      });
+      expect(calls).toEqual([['admin'], ['admin']]);
+    });
+
     it('reads snapshots whose head matches their rows while another store writes', async () => {
       const writer = await h.open({
         projector: (change) => [{ zone: 'admin', topic: `${change.kind}.x`, payload: null }],
