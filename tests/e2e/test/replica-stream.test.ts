@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createScheduleBodySchema, decodeStreamMessage } from '@schedulezero/protocol';
+import type { ReadScheduler, Scheduler } from '@schedulezero/scheduler-core';
+import { createReadOnlyScheduler } from '@schedulezero/scheduler-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { XPublisher, XSubscriber } from 'zeromq';
+import { type InProcessMaster, startInProcessMaster } from '../src/in-process-publisher.ts';
+import { killLeftovers, type NodeProcess } from '../src/node-process.ts';
+import {
+  allRows,
+  caughtUp,
+  replication,
+  sqliteUrl,
+  startReplicaNode,
+  waitUntil,
+  zoneEndpoints,
+} from '../src/replica-topology.ts';
+
+/**
+ * The stream's hard cases against a real replica process: a master store and publisher run in
+ * this process so that the test can force a tiny send high-water mark, or put a lossy forwarder
+ * between the publisher and the replica.
+ */
+
+let dir: string;
+const cleanups: Array<() => Promise<unknown>> = [];
+const replicas: NodeProcess[] = [];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sz-e2e-replica-stream-'));
+});
+
+afterEach(async () => {
+  for (const replica of replicas.splice(0)) await replica.stop('SIGKILL');
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+afterAll(async () => {
+  const leaked = await killLeftovers();
+  rmSync(dir, { recursive: true, force: true });
+  expect(leaked).toBe(0);
+});
+
+async function master(name: string, extra: { sendHighWaterMark?: number } = {}) {
+  const endpoints = await zoneEndpoints();
+  const started = await startInProcessMaster({
+    database: sqliteUrl(dir, name),
+    zone: 'admin',
+    ...endpoints,
+    ...extra,
+  });
+  cleanups.push(() => started.close());
+  return { ...started, endpoints };
+}
+
+async function replica(name: string, endpoints: { publish: string; sync: string }) {
+  const started = await startReplicaNode(dir, name, {
+    database: sqliteUrl(dir, name),
+    zone: 'admin',
+    endpoints,
+  });
+  replicas.push(started.node);
+  return started;
+}
+
+/** Every row of the master's store, as the API would serve it (dates as ISO strings). */
+async function masterRows(reads: ReadScheduler) {
+  const page = async <T extends { id: string }>(
+    list: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>,
+  ) => {
+    const rows: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const result = await list(cursor);
+      rows.push(...result.items);
+      cursor = result.nextCursor ?? undefined;
+    } while (cursor);
+    return JSON.parse(JSON.stringify(rows.sort((a, b) => a.id.localeCompare(b.id))));
+  };
+  return {
+    schedules: await page((cursor) => reads.listSchedules({ limit: 500, cursor })),
+    jobs: await page((cursor) => reads.listJobs({ limit: 500, cursor })),
+  };
+}
+
+async function writeChanges(scheduler: Scheduler, prefix: string, count: number): Promise<void> {
+  for (let index = 0; index < count; index += 1) {
+    const id = `${prefix}-${index}`;
+    if (index % 4 === 3) await scheduler.patchSchedule(`${prefix}-${index - 1}`, { paused: true });
+    else
+      await scheduler.createSchedule(
+        createScheduleBodySchema.parse({
+          id,
+          task: 'whoami',
+          trigger: { type: 'interval', seconds: 3600 },
+          args: { index },
+        }),
+      );
+  }
+}
+
+describe('replica stream', () => {
+  it('started after 10,000 changes, converges to exactly the master state', async () => {
+    const m = await master('master-10k');
+    await writeChanges(m.scheduler, 'bulk', 10_000);
+    await waitUntil('published', async () => m.head() >= 10_000);
+    const { api } = await replica('replica-10k', m.endpoints);
+    await waitUntil('caught up', caughtUp(api, m.head()), 90_000);
+    const expected = await masterRows(createReadOnlyScheduler({ store: m.store }));
+    expect(expected.schedules.length).toBe(7_500);
+    expect(await allRows(api)).toEqual(expected);
+  }, 150_000);
+
+  it('paused (SIGSTOP) behind a tiny send high-water mark while changes flow: converges after SIGCONT, gaps counted', async () => {
+    const m = await master('master-hwm', { sendHighWaterMark: 2 });
+    const { node, api } = await replica('replica-hwm', m.endpoints);
+    await waitUntil('caught up', caughtUp(api));
+    node.child.kill('SIGSTOP');
+    try {
+      await writeChanges(m.scheduler, 'flow', 3_000);
+    } finally {
+      node.child.kill('SIGCONT');
+    }
+    const status = await waitUntil('converged after SIGCONT', caughtUp(api, m.head()), 60_000);
+    expect(status.gaps).toBeGreaterThan(0);
+    expect(await allRows(api)).toEqual(await masterRows(createReadOnlyScheduler({ store: m.store })));
+  }, 120_000);
+
+  it('tail loss: the last changes never arrive and nothing follows; the heartbeat makes the replica catch up', async () => {
+    const m = await master('master-tail');
+    // A forwarder between the publisher and the replica that loses what the test says.
+    const xsub = new XSubscriber({ linger: 0 });
+    const xpub = new XPublisher({ linger: 0 });
+    cleanups.push(async () => {
+      xsub.close();
+      xpub.close();
+    });
+    xsub.connect(m.endpoints.publish);
+    await xpub.bind('tcp://127.0.0.1:*');
+    let dropChanges = false;
+    let dropped = 0;
+    void (async () => {
+      for await (const [subscription] of xpub) if (subscription) await xsub.send(subscription);
+    })().catch(() => {});
+    void (async () => {
+      for await (const frames of xsub) {
+        const decoded = decodeStreamMessage(frames);
+        if (dropChanges && decoded.ok && decoded.value.header.kind !== 'heartbeat') dropped += 1;
+        else await xpub.send(frames);
+      }
+    })().catch(() => {});
+    const { api } = await replica('replica-tail', {
+      publish: xpub.lastEndpoint ?? '',
+      sync: m.endpoints.sync,
+    });
+    await writeChanges(m.scheduler, 'early', 20);
+    await waitUntil('caught up', caughtUp(api, m.head()));
+    dropChanges = true;
+    const before = m.head();
+    await writeChanges(m.scheduler, 'tail', 5);
+    const head = await waitUntil('the tail is published (and lost)', async () => m.head() >= before + 5 && m.head());
+    const status = await waitUntil('caught up through the heartbeat', caughtUp(api, head), 20_000);
+    expect(dropped).toBeGreaterThanOrEqual(5);
+    expect(status.gaps + status.resyncs).toBeGreaterThan(0);
+    expect(await allRows(api)).toEqual(await masterRows(createReadOnlyScheduler({ store: m.store })));
+    expect((await replication(api)).appliedSeq).toBe(head);
+  }, 60_000);
+});
