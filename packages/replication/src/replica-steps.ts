@@ -87,7 +87,8 @@ export function replicaSteps(context: StepsContext): ReplicaSteps {
         (row, index) =>
           row.seq >= fromSeq && row.seq <= lastSeq && (index === 0 || row.seq > (rows[index - 1]?.seq ?? 0)),
       );
-      if (!ordered || lastSeq < position.applied)
+      // A page that does not move the position while announcing more would loop forever.
+      if (!ordered || lastSeq < position.applied || (reply.more && lastSeq < fromSeq))
         throw new Error(`malformed catch-up page from seq ${fromSeq}`);
       lag.head(reply.headSeq, rows.at(-1)?.time ?? lag.masterNow(context.now()), position.applied);
       if (!(await apply(rows, lastSeq, 'sync'))) return 'snapshot';

@@ -37,6 +37,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
   const logger = options.logger ?? silentLogger;
   const { store, zone } = options;
   const kinds = options.kinds ? [...new Set(options.kinds)].sort() : null;
+  if (kinds?.length === 0) throw new Error('kinds: name at least one kind, or leave it out for all');
   const silenceMs = options.silenceMs ?? 3_000;
   const maxBatch = options.maxBatch ?? 500;
   const queue = new FrameQueue<StreamMessage>(options.bufferLimit ?? 10_000);
