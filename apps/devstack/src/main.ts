@@ -1,0 +1,89 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { seedSchedules } from './seed.ts';
+import { openState } from './state.ts';
+import { supervise } from './supervisor.ts';
+import { DEFAULT_PORTS, type Ports, topology } from './topology.ts';
+
+/**
+ * `pnpm start`: the whole topology for development, until Ctrl-C. The state folder (keys, token,
+ * configs, databases) is `.schedulezero/` at the repository root, or SCHEDULEZERO_DEV_STATE;
+ * SCHEDULEZERO_DEV_PORT_OFFSET moves every port by that much (to run two side by side).
+ */
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BINS = {
+  master: join(ROOT, 'apps/master/bin/schedulezero-master.js'),
+  replica: join(ROOT, 'apps/replica/bin/schedulezero-replica.js'),
+  handler: join(ROOT, 'apps/handler/bin/schedulezero-handler.js'),
+};
+const READY_TIMEOUT_MS = 60_000;
+
+const offset = Number(process.env.SCHEDULEZERO_DEV_PORT_OFFSET ?? 0);
+const ports: Ports = {
+  master: DEFAULT_PORTS.master + offset,
+  dmzReplica: DEFAULT_PORTS.dmzReplica + offset,
+  regionalReplica: DEFAULT_PORTS.regionalReplica + offset,
+  zeromq: DEFAULT_PORTS.zeromq + offset,
+};
+const state = openState(process.env.SCHEDULEZERO_DEV_STATE ?? join(ROOT, '.schedulezero'));
+const nodes = topology(state, ports);
+const write = (line: string) => process.stdout.write(`${line}\n`);
+
+// The children get a clean SCHEDULEZERO_* environment: each reads only its own config file.
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !key.startsWith('SCHEDULEZERO_')),
+);
+const supervisor = supervise(
+  nodes.map((node) => {
+    const file = join(state.dir, 'config', `${node.name}.yaml`);
+    writeFileSync(file, stringify(node.config), { mode: 0o600 });
+    return { name: node.name, command: process.execPath, args: [BINS[node.kind], '--config', file], env };
+  }),
+  { write },
+);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    write('stopping every node (Ctrl-C again to kill them)');
+    void supervisor.stop().then(() => process.exit(0));
+  });
+}
+
+const urls = nodes.flatMap((node) => (node.url ? [[node.name, node.url] as const] : []));
+await Promise.all(urls.map(([, url]) => waitForHealth(url)));
+const master = urls.find(([name]) => name === 'master')?.[1] as string;
+if (state.fresh) await seedSchedules(master, state.secrets.token, write);
+write(
+  [
+    '',
+    'ScheduleZero is up:',
+    ...urls.map(([name, url]) => `  ${name.padEnd(17)} ${url}/api/schedules   (OpenAPI: ${url}/docs)`),
+    `  API token (master)  ${state.secrets.token}`,
+    `  try: curl -H "Authorization: Bearer ${state.secrets.token}" ${master}/api/history`,
+    `  state (keys, token, databases): ${state.dir}`,
+    '',
+  ].join('\n'),
+);
+
+async function waitForHealth(url: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (stopping) return;
+    if (Date.now() > deadline) {
+      write(`${url} did not answer within ${READY_TIMEOUT_MS / 1000} s`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

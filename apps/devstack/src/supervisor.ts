@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/**
+ * Keeps a set of child processes running for development: output prefixed with the child's name,
+ * a crashed child restarted with exponential backoff (reset after a minute of uptime), and on
+ * `stop()` every child asked to stop (SIGTERM), then killed if it does not within the grace.
+ */
+
+export interface ChildSpec {
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Supervisor {
+  stop(graceMs?: number): Promise<void>;
+  restarts(name: string): number;
+}
+
+export interface SupervisorOptions {
+  /** Where prefixed output lines go. */
+  write: (line: string) => void;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Uptime after which the backoff starts over. */
+  stableMs?: number;
+}
+
+interface Running {
+  spec: ChildSpec;
+  child: ChildProcess | undefined;
+  backoffMs: number;
+  restarts: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export function supervise(specs: readonly ChildSpec[], options: SupervisorOptions): Supervisor {
+  const initialBackoffMs = options.initialBackoffMs ?? 1000;
+  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  const stableMs = options.stableMs ?? 60_000;
+  const width = Math.max(...specs.map((spec) => spec.name.length));
+  let stopping = false;
+  const entries = specs.map(
+    (spec): Running => ({
+      spec,
+      child: undefined,
+      backoffMs: initialBackoffMs,
+      restarts: 0,
+      timer: undefined,
+    }),
+  );
+
+  function launch(entry: Running): void {
+    const { spec } = entry;
+    const startedAt = Date.now();
+    const child = spawn(spec.command, spec.args, {
+      env: spec.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    entry.child = child;
+    const prefix = `${spec.name.padEnd(width)} | `;
+    for (const stream of [child.stdout, child.stderr]) {
+      let pending = '';
+      stream?.on('data', (chunk: Buffer) => {
+        pending += chunk.toString();
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) options.write(prefix + line);
+      });
+    }
+    child.on('exit', (code, signal) => {
+      entry.child = undefined;
+      if (stopping) return;
+      if (Date.now() - startedAt > stableMs) entry.backoffMs = initialBackoffMs;
+      options.write(`${prefix}exited (${signal ?? code}); restarting in ${entry.backoffMs} ms`);
+      entry.timer = setTimeout(() => {
+        entry.timer = undefined;
+        entry.restarts += 1;
+        launch(entry);
+      }, entry.backoffMs);
+      entry.backoffMs = Math.min(entry.backoffMs * 2, maxBackoffMs);
+    });
+  }
+
+  for (const entry of entries) launch(entry);
+
+  return {
+    async stop(graceMs = 30_000) {
+      stopping = true;
+      await Promise.all(
+        entries.map(async (entry) => {
+          if (entry.timer) clearTimeout(entry.timer);
+          const child = entry.child;
+          if (!child || child.exitCode !== null || child.signalCode !== null) return;
+          const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+          child.kill('SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          await exited;
+          clearTimeout(timer);
+        }),
+      );
+    },
+    restarts: (name) => entries.find((entry) => entry.spec.name === name)?.restarts ?? 0,
+  };
+}
