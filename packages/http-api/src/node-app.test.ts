@@ -1,0 +1,75 @@
+import { createReadOnlyScheduler, openStore, type Store } from '@schedulezero/scheduler-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createNodeApp } from './node-app.ts';
+import { READ_ONLY_MESSAGE } from './read-only.ts';
+
+const api = { requireAuth: false, tokens: [], allowedOrigins: [], maxBodyBytes: 1024 * 1024, docs: true };
+const logger = { debug() {}, info() {}, warn() {}, error() {} };
+let store: Store | undefined;
+
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+});
+
+async function replicaApp(options: { requireAuth?: boolean } = {}) {
+  store = await openStore('sqlite::memory:');
+  return createNodeApp({
+    reads: createReadOnlyScheduler({ store }),
+    readOnly: true,
+    api: { ...api, requireAuth: options.requireAuth ?? false, tokens: ['a-token-of-16-chars'] },
+    logger,
+    replication: async () => ({ role: 'replica', zone: 'dmz', appliedSeq: 7 }),
+    notReady: () => 'replication is catching up',
+  });
+}
+
+describe('createNodeApp, read-only', () => {
+  it('refuses every mutation under /api/ with 403 read_only, before auth and routing', async () => {
+    const app = await replicaApp({ requireAuth: true });
+    for (const [method, path] of [
+      ['POST', '/api/schedules'],
+      ['PUT', '/api/schedules/a'],
+      ['PATCH', '/api/schedules/a'],
+      ['DELETE', '/api/schedules/a'],
+      ['POST', '/api/triggers/preview'],
+      ['POST', '/api/unknown'],
+    ]) {
+      const response = await app.request(path, {
+        method,
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(response.status, `${method} ${path}`).toBe(403);
+      expect(await response.json()).toEqual({ error: { code: 'read_only', message: READ_ONLY_MESSAGE } });
+    }
+    // Reads still need the token when the config asks for one.
+    expect((await app.request('/api/schedules')).status).toBe(401);
+  });
+
+  it('serves reads, /api/replication and a readiness that waits for the replica', async () => {
+    const app = await replicaApp();
+    expect(await (await app.request('/api/schedules')).json()).toEqual({ schedules: [], nextCursor: null });
+    expect((await app.request('/api/schedules/x')).status).toBe(404);
+    expect(await (await app.request('/api/replication')).json()).toEqual({
+      role: 'replica',
+      zone: 'dmz',
+      appliedSeq: 7,
+    });
+    const ready = await app.request('/readyz');
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'unavailable', reason: 'replication is catching up' });
+  });
+
+  it('advertises no mutation in its OpenAPI document', async () => {
+    const app = await replicaApp();
+    const document = (await (await app.request('/openapi.json')).json()) as {
+      info: { title: string };
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(document.info.title).toBe('ScheduleZero replica API');
+    for (const [path, item] of Object.entries(document.paths))
+      for (const method of Object.keys(item)) expect(method, path).toBe('get');
+    expect(document.paths['/api/replication']).toBeDefined();
+  });
+});
