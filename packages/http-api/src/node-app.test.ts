@@ -34,7 +34,7 @@ describe('createNodeApp, read-only', () => {
       ['DELETE', '/api/schedules/a'],
       ['POST', '/api/triggers/preview'],
       ['POST', '/api/unknown'],
-    ]) {
+    ] as const) {
       const response = await app.request(path, {
         method,
         body: '{}',

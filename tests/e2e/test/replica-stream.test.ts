@@ -6,7 +6,7 @@ import type { ReadScheduler, Scheduler } from '@schedulezero/scheduler-core';
 import { createReadOnlyScheduler } from '@schedulezero/scheduler-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { XPublisher, XSubscriber } from 'zeromq';
-import { type InProcessMaster, startInProcessMaster } from '../src/in-process-publisher.ts';
+import { startInProcessMaster } from '../src/in-process-publisher.ts';
 import { killLeftovers, type NodeProcess } from '../src/node-process.ts';
 import {
   allRows,
@@ -160,7 +160,10 @@ describe('replica stream', () => {
     dropChanges = true;
     const before = m.head();
     await writeChanges(m.scheduler, 'tail', 5);
-    const head = await waitUntil('the tail is published (and lost)', async () => m.head() >= before + 5 && m.head());
+    const head = await waitUntil(
+      'the tail is published (and lost)',
+      async () => m.head() >= before + 5 && m.head(),
+    );
     const status = await waitUntil('caught up through the heartbeat', caughtUp(api, head), 20_000);
     expect(dropped).toBeGreaterThanOrEqual(5);
     expect(status.gaps + status.resyncs).toBeGreaterThan(0);
