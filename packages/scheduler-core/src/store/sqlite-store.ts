@@ -33,6 +33,7 @@ export function openSqliteStore(filename: string, options: StoreOptions = {}): S
     client.pragma('synchronous = NORMAL');
     client.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     client.pragma('foreign_keys = ON');
+    cacheStatements(client);
     const db = drizzle({ client });
     migrateSqlite(db);
     const epoch = sqliteEpoch(db, randomBytes(16).toString('hex'));
@@ -41,6 +42,33 @@ export function openSqliteStore(filename: string, options: StoreOptions = {}): S
     client.close();
     throw error;
   }
+}
+
+/** Statements kept compiled, by SQL text; the hot paths use a few dozen distinct texts. */
+const STATEMENT_CACHE_SIZE = 1_000;
+
+/**
+ * Drizzle prepares every query it runs, and SQLite compiling the same SQL again and again was a
+ * large share of the master's CPU (a job's claim, finish and planning each compile several
+ * statements). A statement is reusable once a call on it has returned — drizzle runs them with
+ * `run`/`get`/`all`, never `iterate` — so the same SQL text gets the same compiled statement.
+ * Drizzle switches a statement to raw (array) rows for some reads, so a reused reader is switched
+ * back first.
+ */
+function cacheStatements(client: Database.Database): void {
+  const prepare = client.prepare.bind(client);
+  const cache = new Map<string, Database.Statement>();
+  client.prepare = ((source: string) => {
+    const cached = cache.get(source);
+    if (cached && !cached.busy) {
+      if (cached.reader) cached.raw(false);
+      return cached;
+    }
+    const statement = prepare(source);
+    if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    cache.set(source, statement);
+    return statement;
+  }) as Database.Database['prepare'];
 }
 
 function migrateSqlite(db: SqliteDb): void {
