@@ -39,12 +39,16 @@ export function writeYaml(dir: string, name: string, value: unknown): string {
   return file;
 }
 
-/** Starts a node binary with `--config FILE` in a clean environment (no SCHEDULEZERO_* from the caller). */
+/**
+ * Starts a node binary with `--config FILE` in a clean environment (no SCHEDULEZERO_* from the
+ * caller), inside network namespace `netns` when given.
+ */
 export function startNode(
   kind: NodeKind,
   name: string,
   configFile: string,
   env: Record<string, string> = {},
+  netns?: string,
 ): NodeProcess {
   const base: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
@@ -56,7 +60,9 @@ export function startNode(
     )
       base[key] = value;
   }
-  const child = spawn(process.execPath, [BINS[kind], '--config', configFile], {
+  const command = [process.execPath, BINS[kind], '--config', configFile];
+  const [program, ...args] = netns ? ['ip', 'netns', 'exec', netns, ...command] : command;
+  const child = spawn(program as string, args, {
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
