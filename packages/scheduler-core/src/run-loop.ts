@@ -58,8 +58,39 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
   let timer: TimerHandle | undefined;
   let pass: Promise<void> | undefined;
   let again = false;
+  /**
+   * Whether schedules may have become due other than by the clock reaching `nextFireMs`: set by
+   * `wake()` (an API change, a manual run) and by the timer (the safety net that also sees
+   * other masters' changes). A slot freed by a finished job does not set it, so the passes that
+   * follow job completions skip the acquiring transaction and the two "when next" queries.
+   */
+  let schedulesChanged = true;
+  /** Earliest `nextRunAt` of an armed schedule as of the last check; null: none. */
+  let nextFireMs: number | null = null;
+  /** Earliest retry this loop scheduled since the last check (`earliestPendingAt`). */
+  let nextRetryMs: number | null = null;
+  let capacityWake: NodeJS.Immediate | undefined;
 
+  /** Something changed that may make schedules due or jobs pending: check the store. */
   function wake(): void {
+    schedulesChanged = true;
+    runSoon();
+  }
+
+  /**
+   * A slot freed or a handler appeared: only claiming can make progress. Deferred to the next
+   * turn of the event loop so that the results read in one burst free their slots before one pass
+   * claims for all of them, instead of a pass (and a claim transaction) per result.
+   */
+  function wakeForCapacity(): void {
+    if (stopped || capacityWake) return;
+    capacityWake = setImmediate(() => {
+      capacityWake = undefined;
+      runSoon();
+    });
+  }
+
+  function runSoon(): void {
     if (stopped) return;
     if (pass) {
       again = true;
@@ -68,7 +99,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     pass = runPasses().finally(() => {
       pass = undefined;
       // A wake that came after the last pass checked for one would otherwise wait for the timer.
-      if (again) wake();
+      if (again) runSoon();
     });
   }
 
@@ -91,6 +122,10 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
   }
 
   async function acquireDue(): Promise<void> {
+    if (!schedulesChanged && (nextFireMs === null || nextFireMs > clock.now().getTime())) return;
+    // Cleared before the queries: a wake that comes while they run sets it again.
+    schedulesChanged = false;
+    nextFireMs = Number.NEGATIVE_INFINITY;
     for (;;) {
       if (stopped) return;
       const jobs = await store.acquireDueSchedules(clock.now(), batchSize, plan);
@@ -118,14 +153,30 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     }
   }
 
+  /**
+   * Asks the store only after an acquiring pass (fire times moved, or other nodes' changes are
+   * looked at); between those, the fire time it answered and the retries this loop scheduled
+   * itself are still the earliest work.
+   */
   async function delayUntilNextWork(): Promise<number> {
     const now = clock.now();
-    const [nextFire, nextRetry] = await Promise.all([
-      store.earliestNextRunAt(),
-      store.earliestPendingAt(now),
-    ]);
-    const candidates = [nextFire, nextRetry].filter((date): date is Date => date !== null);
-    const earliest = Math.min(now.getTime() + maxSleepMs, ...candidates.map((date) => date.getTime()));
+    if (nextFireMs === Number.NEGATIVE_INFINITY) {
+      const [nextFire, nextRetry] = await Promise.all([
+        store.earliestNextRunAt(),
+        store.earliestPendingAt(now),
+      ]);
+      nextFireMs = nextFire?.getTime() ?? null;
+      nextRetryMs = earliestOf(
+        nextRetryMs === null || nextRetryMs <= now.getTime() ? null : nextRetryMs,
+        nextRetry?.getTime() ?? null,
+      );
+    }
+    if (nextRetryMs !== null && nextRetryMs <= now.getTime()) nextRetryMs = null;
+    const earliest = Math.min(
+      now.getTime() + maxSleepMs,
+      nextFireMs ?? Number.POSITIVE_INFINITY,
+      nextRetryMs ?? Number.POSITIVE_INFINITY,
+    );
     return Math.max(0, earliest - now.getTime());
   }
 
@@ -148,7 +199,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
       .finally(() => {
         clock.clearTimer(timeout);
         running.delete(job.id);
-        wake();
+        wakeForCapacity();
       });
     running.set(job.id, { controller, done });
   }
@@ -182,6 +233,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     const retryable = outcome.status === 'failed' || outcome.status === 'timed_out';
     const retryAt =
       retryable && job.attempt < job.maxAttempts ? new Date(finishedAt.getTime() + retryDelayMs(job)) : null;
+    if (retryAt) nextRetryMs = earliestOf(nextRetryMs, retryAt.getTime());
     const result = await store.finishJob({
       jobId: job.id,
       attempt: job.attempt,
@@ -205,7 +257,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
       if (recovered.length > 0)
         logger.warn({ count: recovered.length }, 'recovered jobs interrupted by a previous stop');
       stopped = false;
-      executor.onCapacity?.(wake);
+      executor.onCapacity?.(wakeForCapacity);
       wake();
     },
     wake,
@@ -213,6 +265,8 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
       stopped = true;
       if (timer) clock.clearTimer(timer);
       timer = undefined;
+      if (capacityWake) clearImmediate(capacityWake);
+      capacityWake = undefined;
       await pass;
       const all = Promise.all([...running.values()].map((job) => job.done));
       let graceTimer: TimerHandle | undefined;
@@ -240,4 +294,10 @@ function largestFreeGroup(
   }
   const slots = Math.max(...bySlots.keys());
   return Number.isFinite(slots) ? { tasks: bySlots.get(slots) ?? [], slots } : undefined;
+}
+
+function earliestOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
 }
