@@ -171,7 +171,7 @@ describe('replica under faults', () => {
     await converged(replica, 'the PostgreSQL replica caught up');
     expect(await replica.node.stop('SIGTERM')).toBe(0);
     const before = await masterHead();
-    await write('while-down', 1500, 8);
+    await write('while-down', 800, 8);
     const head = await masterHead();
 
     replica = await startReplica('replica-pg', pgReplicaUrl());

@@ -113,7 +113,7 @@ describe('replica stream', () => {
     expect(await allRows(api)).toEqual(expected);
   }, 150_000);
 
-  it('paused (SIGSTOP) behind a tiny send high-water mark while changes flow: converges after SIGCONT, gaps counted', async () => {
+  it('paused (SIGSTOP) behind a tiny send high-water mark while changes flow: converges after SIGCONT, the repair counted', async () => {
     const m = await master('master-hwm', { sendHighWaterMark: 2 });
     const { node, api } = await replica('replica-hwm', m.endpoints);
     await waitUntil('caught up', caughtUp(api));
@@ -124,7 +124,9 @@ describe('replica stream', () => {
       node.child.kill('SIGCONT');
     }
     const status = await waitUntil('converged after SIGCONT', caughtUp(api, m.head()), 60_000);
-    expect(status.gaps).toBeGreaterThan(0);
+    // The repair shows: a seq jump on the stream (gaps), or, when the watchdog wakes first after
+    // SIGCONT and takes the pause for silence, a catch-up (resyncs). Either way it was repaired.
+    expect(status.gaps + status.resyncs).toBeGreaterThan(0);
     expect(await allRows(api)).toEqual(await masterRows(createReadOnlyScheduler({ store: m.store })));
   }, 120_000);
 
