@@ -38,16 +38,26 @@ const localSamples: Array<[number, number]> = [];
 
 async function init() {
   store = await openStore(params.storeUrl);
-  const finishJob = store.finishJob.bind(store);
-  store.finishJob = async (finish) => {
-    const outcome = await finishJob(finish);
-    finished += 1;
+  const recorded = (count: number) => {
+    finished += count;
     lastFinishedAt = nowMs();
     for (const waiter of finishWaiters.splice(0)) {
       if (finished >= waiter.n) waiter.resolve();
       else finishWaiters.push(waiter);
     }
+  };
+  // The run loop records results with finishJobs (batches); finishJob is counted too.
+  const finishJob = store.finishJob.bind(store);
+  store.finishJob = async (finish) => {
+    const outcome = await finishJob(finish);
+    recorded(1);
     return outcome;
+  };
+  const finishJobs = store.finishJobs.bind(store);
+  store.finishJobs = async (finishes) => {
+    const outcomes = await finishJobs(finishes);
+    recorded(outcomes.length);
+    return outcomes;
   };
   let executor: Executor;
   if (params.bind) {
@@ -122,6 +132,8 @@ async function init() {
       });
     },
     rss: () => process.memoryUsage().rss,
+    /** CPU time of this process so far (µs): per-job cost independent of other load on the machine. */
+    cpuUsage: () => process.cpuUsage(),
     /** `count` list calls of 100 schedules through the scheduler API, serialised as the HTTP layer would. */
     listLatency: async (count: unknown) => {
       const latencies: number[] = [];

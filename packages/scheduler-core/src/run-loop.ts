@@ -4,7 +4,7 @@ import { toError } from './errors.ts';
 import type { ExecutionResult, Executor } from './executor.ts';
 import type { Logger } from './logger.ts';
 import { planFires, retryDelayMs } from './planner.ts';
-import type { Store } from './store/types.ts';
+import type { FinishJob, Outcome, Store } from './store/types.ts';
 
 /**
  * The scheduler's heartbeat, without a fixed polling tick: a timer to the earliest of the next
@@ -42,6 +42,15 @@ interface RunningJob {
   done: Promise<void>;
 }
 
+interface QueuedFinish {
+  finish: FinishJob;
+  resolve: (outcome: Outcome<Job, 'not_found' | 'stale'>) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Finishes written per transaction at most. */
+const FINISH_BATCH = 500;
+
 /** Abort reasons the loop itself uses. */
 const TIMEOUT = 'timeout';
 const SHUTDOWN = 'shutdown';
@@ -70,6 +79,9 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
   /** Earliest retry this loop scheduled since the last check (`earliestPendingAt`). */
   let nextRetryMs: number | null = null;
   let capacityWake: NodeJS.Immediate | undefined;
+  const finishQueue: QueuedFinish[] = [];
+  let flushScheduled = false;
+  let flushing: Promise<void> | undefined;
 
   /** Something changed that may make schedules due or jobs pending: check the store. */
   function wake(): void {
@@ -228,13 +240,57 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     }
   }
 
+  /**
+   * Results are recorded in batches: a finish waits for the end of the current turn of the event
+   * loop, and everything queued by then is written in one transaction (`finishJobs`, fenced per
+   * job as `finishJob`). A job's slot is freed only after its own finish committed, as before.
+   */
+  function finishSoon(finish: FinishJob): Promise<Outcome<Job, 'not_found' | 'stale'>> {
+    return new Promise((resolve, reject) => {
+      finishQueue.push({ finish, resolve, reject });
+      scheduleFlush();
+    });
+  }
+
+  function scheduleFlush(): void {
+    if (flushScheduled || flushing) return;
+    flushScheduled = true;
+    setImmediate(() => {
+      flushScheduled = false;
+      flushFinishes();
+    });
+  }
+
+  function flushFinishes(): void {
+    const batch = finishQueue.splice(0, FINISH_BATCH);
+    if (batch.length === 0) return;
+    flushing = store
+      .finishJobs(batch.map((queued) => queued.finish))
+      .then(
+        (outcomes) => {
+          batch.forEach((queued, i) => {
+            const outcome = outcomes[i];
+            if (outcome) queued.resolve(outcome);
+            else queued.reject(new Error('finishJobs returned fewer outcomes than finishes'));
+          });
+        },
+        (error: unknown) => {
+          for (const queued of batch) queued.reject(error);
+        },
+      )
+      .finally(() => {
+        flushing = undefined;
+        if (finishQueue.length > 0) scheduleFlush();
+      });
+  }
+
   async function record(job: Job, outcome: ExecutionResult): Promise<void> {
     const finishedAt = clock.now();
     const retryable = outcome.status === 'failed' || outcome.status === 'timed_out';
     const retryAt =
       retryable && job.attempt < job.maxAttempts ? new Date(finishedAt.getTime() + retryDelayMs(job)) : null;
     if (retryAt) nextRetryMs = earliestOf(nextRetryMs, retryAt.getTime());
-    const result = await store.finishJob({
+    const result = await finishSoon({
       jobId: job.id,
       attempt: job.attempt,
       finishedAt,

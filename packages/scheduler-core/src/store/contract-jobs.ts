@@ -128,6 +128,46 @@ export function jobContract(h: StoreHarness): void {
       expect(await h.store.getJob(job.id)).toEqual(finished.ok && finished.value);
     });
 
+    it('finishes a batch in one call, fencing each finish on its own', async () => {
+      const schedule = await oneSchedule(h.store);
+      const first = await manualJob(h.store, schedule, at(0));
+      const second = await manualJob(h.store, schedule, at(0.5));
+      const notClaimed = await manualJob(h.store, schedule, at(0.7));
+      expect(await h.store.finishJobs([])).toEqual([]);
+      await h.store.claimJobs({ now: at(1), limit: 2, handlerId: 'n1' });
+      const done = (jobId: string, attempt = 1) =>
+        ({ jobId, attempt, finishedAt: at(3), outcome: { status: 'succeeded', result: jobId } }) as const;
+      const outcomes = await h.store.finishJobs([
+        done(first.id),
+        done(second.id, 2),
+        done('missing'),
+        done(notClaimed.id),
+        {
+          jobId: second.id,
+          attempt: 1,
+          finishedAt: at(3),
+          outcome: { status: 'failed', error: { code: 'handler_error', message: 'boom' } },
+          retryAt: at(10),
+        },
+        done(first.id),
+      ]);
+      expect(outcomes.map((outcome) => (outcome.ok ? outcome.value.status : outcome.reason))).toEqual([
+        'succeeded',
+        'stale',
+        'not_found',
+        'stale',
+        'pending',
+        'stale',
+      ]);
+      expect(await h.store.getJob(first.id)).toMatchObject({ status: 'succeeded', result: first.id });
+      expect(await h.store.getJob(second.id)).toMatchObject({
+        status: 'pending',
+        attempt: 1,
+        error: { code: 'handler_error', message: 'boom' },
+      });
+      expect(await h.store.getJob(notClaimed.id)).toMatchObject({ status: 'pending', attempt: 0 });
+    });
+
     it('sends a failed attempt back to pending until retryAt, then fails it for good', async () => {
       const schedule = await oneSchedule(h.store);
       const job = await manualJob(h.store, schedule, at(0));

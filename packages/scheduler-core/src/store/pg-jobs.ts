@@ -1,10 +1,10 @@
 import type { Job } from '@schedulezero/protocol';
-import { count, eq, inArray, min, sql } from 'drizzle-orm';
+import { asc, count, eq, inArray, min, sql } from 'drizzle-orm';
 import { executedChanges } from './change-records.ts';
 import { encodeJobCursor, toPage } from './cursor.ts';
 import { byClaimOrder, claimFields, planFinish, planRecovery, statusCounts } from './job-transitions.ts';
 import { expectRow, fail, ok, unlogged } from './outcome.ts';
-import type { PgContext } from './pg-context.ts';
+import type { PgContext, PgTx } from './pg-context.ts';
 import {
   activeJobsWhere,
   claimableWhere,
@@ -17,19 +17,36 @@ import {
 } from './query-conditions.ts';
 import { newJobRow, toJob, toSchedule } from './row-mapping.ts';
 import { jobs, schedules } from './schema-pg.ts';
-import type { Outcome, Store } from './types.ts';
+import type { FinishJob, Outcome, Store } from './types.ts';
 
 type JobMethods = Pick<
   Store,
   | 'createManualJob'
   | 'claimJobs'
   | 'finishJob'
+  | 'finishJobs'
   | 'earliestPendingAt'
   | 'recoverRunningJobs'
   | 'getJob'
   | 'listJobs'
   | 'countJobsByStatus'
 >;
+
+/** A fenced finish of a row the transaction has locked: applies only to the running attempt it names. */
+async function finishLocked(
+  tx: PgTx,
+  current: Job | undefined,
+  finish: FinishJob,
+): Promise<Outcome<Job, 'not_found' | 'stale'>> {
+  const planned = planFinish(current, finish);
+  if (!planned.ok) return planned;
+  const [updated] = await tx
+    .update(jobs)
+    .set(planned.value)
+    .where(fencedWhere(jobs, finish.jobId, finish.attempt))
+    .returning();
+  return ok(toJob(expectRow(updated, 'fenced finish')));
+}
 
 export function pgJobMethods({ db, write }: PgContext): JobMethods {
   return {
@@ -79,15 +96,32 @@ export function pgJobMethods({ db, write }: PgContext): JobMethods {
     async finishJob(finish) {
       return write<Outcome<Job, 'not_found' | 'stale'>>(async (tx) => {
         const [row] = await tx.select().from(jobs).where(eq(jobs.id, finish.jobId)).for('update');
-        const planned = planFinish(row && toJob(row), finish);
-        if (!planned.ok) return unlogged(planned);
-        const [updated] = await tx
-          .update(jobs)
-          .set(planned.value)
-          .where(fencedWhere(jobs, finish.jobId, finish.attempt))
-          .returning();
-        const job = toJob(expectRow(updated, 'fenced finish'));
-        return { value: ok(job), changes: executedChanges([job]) };
+        const outcome = await finishLocked(tx, row && toJob(row), finish);
+        return { value: outcome, changes: outcome.ok ? executedChanges([outcome.value]) : [] };
+      });
+    },
+
+    async finishJobs(finishes) {
+      if (finishes.length === 0) return [];
+      return write(async (tx) => {
+        // One read locks every row of the batch, in id order (two writers never lock crosswise).
+        const ids = [...new Set(finishes.map((finish) => finish.jobId))].sort();
+        const rows = await tx
+          .select()
+          .from(jobs)
+          .where(inArray(jobs.id, ids))
+          .orderBy(asc(jobs.id))
+          .for('update');
+        const current = new Map(rows.map((row) => [row.id, toJob(row)]));
+        const outcomes: Array<Outcome<Job, 'not_found' | 'stale'>> = [];
+        for (const finish of finishes) {
+          const outcome = await finishLocked(tx, current.get(finish.jobId), finish);
+          // A second finish of the same job in the batch sees the first one's result.
+          if (outcome.ok) current.set(finish.jobId, outcome.value);
+          outcomes.push(outcome);
+        }
+        const finished = outcomes.flatMap((outcome) => (outcome.ok ? [outcome.value] : []));
+        return { value: outcomes, changes: executedChanges(finished) };
       });
     },
 

@@ -16,20 +16,35 @@ import {
 } from './query-conditions.ts';
 import { newJobRow, toJob, toSchedule } from './row-mapping.ts';
 import { jobs, schedules } from './schema-sqlite.ts';
-import type { SqliteContext } from './sqlite-context.ts';
-import type { Outcome, Store } from './types.ts';
+import type { SqliteContext, SqliteTx } from './sqlite-context.ts';
+import type { FinishJob, Outcome, Store } from './types.ts';
 
 type JobMethods = Pick<
   Store,
   | 'createManualJob'
   | 'claimJobs'
   | 'finishJob'
+  | 'finishJobs'
   | 'earliestPendingAt'
   | 'recoverRunningJobs'
   | 'getJob'
   | 'listJobs'
   | 'countJobsByStatus'
 >;
+
+/** A fenced finish inside a transaction: applies only to the running attempt it names. */
+function finishOne(tx: SqliteTx, finish: FinishJob): Outcome<Job, 'not_found' | 'stale'> {
+  const row = tx.select().from(jobs).where(eq(jobs.id, finish.jobId)).get();
+  const planned = planFinish(row && toJob(row), finish);
+  if (!planned.ok) return planned;
+  const updated = tx
+    .update(jobs)
+    .set(planned.value)
+    .where(fencedWhere(jobs, finish.jobId, finish.attempt))
+    .returning()
+    .get();
+  return ok(toJob(expectRow(updated, 'fenced finish')));
+}
 
 export function sqliteJobMethods({ db, write }: SqliteContext): JobMethods {
   return {
@@ -77,17 +92,17 @@ export function sqliteJobMethods({ db, write }: SqliteContext): JobMethods {
 
     async finishJob(finish) {
       return write<Outcome<Job, 'not_found' | 'stale'>>((tx) => {
-        const row = tx.select().from(jobs).where(eq(jobs.id, finish.jobId)).get();
-        const planned = planFinish(row && toJob(row), finish);
-        if (!planned.ok) return unlogged(planned);
-        const updated = tx
-          .update(jobs)
-          .set(planned.value)
-          .where(fencedWhere(jobs, finish.jobId, finish.attempt))
-          .returning()
-          .get();
-        const job = toJob(expectRow(updated, 'fenced finish'));
-        return { value: ok(job), changes: executedChanges([job]) };
+        const outcome = finishOne(tx, finish);
+        return { value: outcome, changes: outcome.ok ? executedChanges([outcome.value]) : [] };
+      });
+    },
+
+    async finishJobs(finishes) {
+      if (finishes.length === 0) return [];
+      return write((tx) => {
+        const outcomes = finishes.map((finish) => finishOne(tx, finish));
+        const finished = outcomes.flatMap((outcome) => (outcome.ok ? [outcome.value] : []));
+        return { value: outcomes, changes: executedChanges(finished) };
       });
     },
 

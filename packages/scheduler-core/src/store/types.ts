@@ -177,6 +177,12 @@ export interface Store {
   /** Pending jobs with `notBefore <= now`, oldest first, become `running` with attempt + 1. */
   claimJobs(claim: ClaimJobs): Promise<Job[]>;
   finishJob(finish: FinishJob): Promise<Outcome<Job, 'not_found' | 'stale'>>;
+  /**
+   * Several finishes in one transaction, each fenced on its own exactly as `finishJob` (a stale or
+   * unknown one is reported and does not affect the others). Outcomes in the order given. The run
+   * loop records results in batches with it: one commit for all results that arrived together.
+   */
+  finishJobs(finishes: readonly FinishJob[]): Promise<Array<Outcome<Job, 'not_found' | 'stale'>>>;
   /** The earliest `notBefore` later than `after` of a pending job (retries waiting for their backoff). */
   earliestPendingAt(after: Date): Promise<Date | null>;
   /**
