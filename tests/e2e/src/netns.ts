@@ -112,14 +112,16 @@ export function canConnect(ns: string, host: string, port: number, timeoutMs = 1
   return result.stdout === 'open';
 }
 
-/** An HTTP request made from inside a namespace. */
 // biome-ignore lint/suspicious/noExplicitAny: tests read response fields directly; expect() checks them.
+type Json = any;
+
+/** An HTTP request made from inside a namespace. */
 export function httpFrom(
   ns: string,
   method: string,
   url: string,
   options: { token?: string; body?: unknown } = {},
-): { status: number; body: any } {
+): { status: number; body: Json } {
   const init = {
     method,
     headers: {
