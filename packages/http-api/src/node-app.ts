@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { registerDashboard } from '@schedulezero/dashboard';
 import type { ReadScheduler, Scheduler } from '@schedulezero/scheduler-core';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -36,6 +37,8 @@ export interface NodeAppOptions {
   notReady?: SystemRoutesOptions['notReady'];
   /** Serves GET /api/replication. */
   replication?: ReplicationProvider;
+  /** Serves the dashboard under /ui (default true): actions on the master, read-only pages on a replica. */
+  dashboard?: boolean;
 }
 
 /**
@@ -104,6 +107,19 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
     return c.json(document as object);
   });
   if (api.docs) app.get('/docs', (c) => c.html(DOCS_PAGE_HTML));
+  if (options.dashboard !== false) {
+    const { readOnly, replication } = options;
+    const nodeName = options.node ?? (readOnly ? 'replica' : 'master');
+    registerDashboard(app, {
+      reads,
+      mutations,
+      readOnly,
+      requireAuth: api.requireAuth,
+      tokens: api.tokens,
+      nodeName,
+      replication,
+    });
+  }
   return app;
 }
 

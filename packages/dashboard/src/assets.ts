@@ -1,0 +1,96 @@
+/** The dashboard's only assets, served by the node itself (no CDN, no build step). */
+
+export const STYLESHEET = `
+:root { color-scheme: light; --fg: #1a1a1a; --muted: #4a4a4a; --bg: #ffffff; --line: #c8c8c8;
+  --accent: #0b4f9c; --ok: #1b6e20; --bad: #b00020; --warn: #8a5a00; --panel: #f3f5f8; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
+header { background: #10233f; color: #fff; padding: .5rem 1rem; display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; align-items: center; }
+header a { color: #fff; }
+header .brand { font-weight: 700; margin-right: .5rem; }
+header nav { display: flex; flex-wrap: wrap; gap: .25rem .9rem; }
+header nav a[aria-current="page"] { text-decoration-thickness: 3px; }
+header .node { margin-left: auto; font-size: .9rem; }
+main { padding: 1rem; max-width: 1200px; margin: 0 auto; }
+h1 { font-size: 1.5rem; margin: .25rem 0 1rem; }
+h2 { font-size: 1.2rem; margin: 1.5rem 0 .5rem; }
+a { color: var(--accent); }
+.table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 4px; }
+table { border-collapse: collapse; width: 100%; font-size: .95rem; }
+th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: var(--panel); }
+.muted { color: var(--muted); }
+.status { font-weight: 600; white-space: nowrap; }
+.status-succeeded, .status-healthy { color: var(--ok); }
+.status-failed, .status-timed_out, .status-unhealthy, .status-offline { color: var(--bad); }
+.status-missed, .status-cancelled, .status-draining, .status-paused { color: var(--warn); }
+form.inline { display: inline; }
+.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; margin-bottom: 1rem; }
+label { display: block; font-weight: 600; font-size: .9rem; }
+input, select, textarea, button { font: inherit; }
+input, select, textarea { padding: .35rem .45rem; border: 1px solid #767676; border-radius: 3px; max-width: 100%; }
+textarea { width: 100%; min-height: 5rem; font-family: ui-monospace, monospace; }
+button, .button { background: var(--accent); color: #fff; border: 0; border-radius: 3px; padding: .4rem .8rem; cursor: pointer; text-decoration: none; display: inline-block; }
+button.secondary { background: #e4e8ee; color: var(--fg); border: 1px solid #767676; }
+button.danger { background: var(--bad); }
+button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible { outline: 3px solid #f0a000; outline-offset: 2px; }
+.field { margin-bottom: .8rem; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: .8rem; }
+.card { border: 1px solid var(--line); border-radius: 4px; padding: .7rem; background: var(--panel); }
+.card h2 { margin-top: 0; font-size: 1.05rem; word-break: break-all; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .8rem; margin: 0; }
+dt { font-weight: 600; }
+dd { margin: 0; word-break: break-word; }
+pre { background: var(--panel); padding: .6rem; overflow-x: auto; border: 1px solid var(--line); }
+.error { color: var(--bad); font-weight: 600; }
+.notice { border-left: 4px solid var(--accent); background: var(--panel); padding: .5rem .8rem; }
+.actions { display: flex; flex-wrap: wrap; gap: .4rem; }
+.pager { margin-top: .8rem; display: flex; gap: 1rem; }
+svg.chart { width: 100%; height: auto; max-width: 900px; background: #fff; border: 1px solid var(--line); }
+.legend { display: flex; flex-wrap: wrap; gap: .3rem 1rem; font-size: .9rem; list-style: none; padding: 0; }
+.legend span { display: inline-block; width: .9rem; height: .9rem; margin-right: .3rem; vertical-align: middle; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+@media (max-width: 600px) { main { padding: .6rem; } th, td { padding: .35rem .4rem; } header .node { margin-left: 0; } }
+`;
+
+/**
+ * Live updates without a framework: every element with `data-live` is re-fetched from its
+ * `data-src` every `data-interval` ms (while the tab is visible) and replaced by the fragment; a
+ * form with `data-preview` posts itself to its `data-preview` URL on change and swaps `#preview`.
+ */
+export const LIVE_SCRIPT = `
+(function () {
+  function refresh(el) {
+    var src = el.getAttribute('data-src');
+    if (!src || document.hidden) return;
+    fetch(src, { credentials: 'same-origin', headers: { 'X-Requested-With': 'fetch' } })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (text) {
+        if (text === null || !el.isConnected) return;
+        var box = document.createElement('div');
+        box.innerHTML = text;
+        var next = box.firstElementChild;
+        if (next) { el.replaceWith(next); schedule(next); }
+      })
+      .catch(function () {});
+  }
+  function schedule(el) {
+    var every = Number(el.getAttribute('data-interval') || '2000');
+    setTimeout(function () { if (el.isConnected) { refresh(el); if (el.isConnected) schedule(el); } }, every);
+  }
+  document.querySelectorAll('[data-live]').forEach(schedule);
+  document.querySelectorAll('form[data-preview]').forEach(function (form) {
+    var timer;
+    form.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        fetch(form.getAttribute('data-preview'), { method: 'POST', body: new URLSearchParams(new FormData(form)),
+          credentials: 'same-origin', headers: { 'X-Requested-With': 'fetch' } })
+          .then(function (res) { return res.text(); })
+          .then(function (text) { var box = document.getElementById('preview'); if (box) box.outerHTML = text; })
+          .catch(function () {});
+      }, 400);
+    });
+  });
+})();
+`;

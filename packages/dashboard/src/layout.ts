@@ -1,0 +1,70 @@
+import { type Html, h } from './html.ts';
+
+export interface PageContext {
+  /** The node's name, shown in the header. */
+  nodeName: string;
+  readOnly: boolean;
+  /** The CSRF token of the session, for every form (master only). */
+  csrf: string;
+  /** Whether a logout button makes sense (the master with auth on). */
+  loggedIn: boolean;
+  now: Date;
+}
+
+const SECTIONS = [
+  ['schedules', 'Schedules'],
+  ['handlers', 'Handlers'],
+  ['history', 'History'],
+  ['charts', 'Charts'],
+  ['replication', 'Replication'],
+] as const;
+
+export function page(ctx: PageContext, title: string, section: string, body: Html): Html {
+  const nav = SECTIONS.map(
+    ([key, label]) => h`<a href="/ui/${key}" ${key === section ? h`aria-current="page"` : ''}>${label}</a>`,
+  );
+  const role = ctx.readOnly ? 'read-only replica' : 'master';
+  return h`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · ScheduleZero</title>
+<link rel="stylesheet" href="/ui/assets/app.css">
+</head>
+<body>
+<a class="visually-hidden" href="#main">Skip to content</a>
+<header>
+<span class="brand">ScheduleZero</span>
+<nav aria-label="Sections">${nav}</nav>
+<span class="node">${ctx.nodeName} (${role})
+${ctx.loggedIn ? h`<form class="inline" method="post" action="/ui/logout">${csrfField(ctx)}<button class="secondary" type="submit">Log out</button></form>` : ''}
+</span>
+</header>
+<main id="main">
+${body}
+</main>
+<script src="/ui/assets/live.js" defer></script>
+</body>
+</html>`;
+}
+
+export function csrfField(ctx: Pick<PageContext, 'csrf'>): Html {
+  return h`<input type="hidden" name="_csrf" value="${ctx.csrf}">`;
+}
+
+/** A live region: the fragment at `src` replaces this element every `intervalMs`. */
+export function live(id: string, src: string, content: Html, intervalMs = 2000): Html {
+  return h`<div id="${id}" data-live data-src="${src}" data-interval="${intervalMs}">${content}</div>`;
+}
+
+export function statusBadge(status: string): Html {
+  return h`<span class="status status-${status}">${status.replace('_', ' ')}</span>`;
+}
+
+export function tableWrap(caption: string, head: string[], rows: Html[], empty: string): Html {
+  if (rows.length === 0) return h`<p class="muted">${empty}</p>`;
+  return h`<div class="table-wrap"><table><caption class="visually-hidden">${caption}</caption>
+<thead><tr>${head.map((cell) => h`<th scope="col">${cell}</th>`)}</tr></thead>
+<tbody>${rows}</tbody></table></div>`;
+}

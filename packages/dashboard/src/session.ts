@@ -1,0 +1,68 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const SESSION_COOKIE = 'sz_session';
+export const CSRF_FIELD = '_csrf';
+
+/**
+ * The dashboard's session and CSRF rules. The session cookie holds an API token (HttpOnly,
+ * SameSite=Strict); the CSRF token of a session is an HMAC of it under a per-process key, sent in a
+ * hidden field of every form and checked on every POST together with the request's origin.
+ */
+export interface SessionGuard {
+  /** True when `token` is one of the configured API tokens (constant time over all of them). */
+  acceptsToken(token: string | undefined): boolean;
+  /** The CSRF token of a session (the cookie value; '' when the node needs no login). */
+  csrfToken(session: string): string;
+  /** True when `presented` is the CSRF token of `session`. */
+  checkCsrf(session: string, presented: string | undefined): boolean;
+}
+
+export function createSessionGuard(tokens: readonly string[], key: Buffer = randomBytes(32)): SessionGuard {
+  const digests = tokens.map(digest);
+  const csrfToken = (session: string) =>
+    createHmac('sha256', key).update(session, 'utf8').digest('base64url');
+  return {
+    acceptsToken(token) {
+      if (token === undefined || token.length === 0) return false;
+      const presented = digest(token);
+      let accepted = false;
+      for (const candidate of digests) accepted = timingSafeEqual(presented, candidate) || accepted;
+      return accepted;
+    },
+    csrfToken,
+    checkCsrf(session, presented) {
+      if (presented === undefined || presented.length === 0) return false;
+      const expected = Buffer.from(csrfToken(session));
+      const given = Buffer.from(presented);
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    },
+  };
+}
+
+/**
+ * Refuses a cross-origin POST: a browser sends `Origin` (and `Sec-Fetch-Site`) with every form POST;
+ * when present they must name this node. A request without either (curl) passes to the CSRF check.
+ */
+export function isSameOrigin(headers: {
+  origin?: string | undefined;
+  host?: string | undefined;
+  secFetchSite?: string | undefined;
+  requestUrl: string;
+}): boolean {
+  const site = headers.secFetchSite;
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = headers.origin;
+  if (origin === undefined) return true;
+  if (origin === 'null') return false;
+  const url = new URL(headers.requestUrl);
+  const host = headers.host ?? url.host;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}

@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMasterStack, createReplicaApp, type MasterStack, TOKEN } from './support/stack.ts';
+
+let stack: MasterStack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+const cookie = `sz_session=${TOKEN}`;
+
+function csrfOf(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error('no CSRF field on the page');
+  return match[1];
+}
+
+describe('master pages', () => {
+  it('redirects to the login form without a session, and logs in with a token', async () => {
+    stack = await createMasterStack();
+    const anonymous = await stack.app.request('/ui/schedules');
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.headers.get('location')).toBe('/ui/login?next=%2Fui%2Fschedules');
+    const refused = await stack.app.request('/ui/login', {
+      method: 'POST',
+      body: new URLSearchParams({ token: 'wrong', next: '/ui/schedules' }),
+    });
+    expect(refused.status).toBe(401);
+    const login = await stack.app.request('/ui/login', {
+      method: 'POST',
+      body: new URLSearchParams({ token: TOKEN, next: '//evil.example/' }),
+    });
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe('/ui/schedules');
+    const setCookie = login.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+  });
+
+  it('renders every page and creates, pauses and deletes through the forms with CSRF', async () => {
+    stack = await createMasterStack();
+    const list = await stack.app.request('/ui/schedules', { headers: { cookie } });
+    expect(list.status).toBe(200);
+    const csrf = csrfOf(await (await stack.app.request('/ui/schedules/new', { headers: { cookie } })).text());
+
+    const form = {
+      id: 'daily-report',
+      task: 'echo',
+      triggerType: 'cron',
+      expression: '0 9 * * *',
+      timezone: 'Europe/Berlin',
+      seconds: '',
+      at: '',
+      args: '{"to":"ops"}',
+    };
+    const noCsrf = await stack.app.request('/ui/schedules', {
+      method: 'POST',
+      headers: { cookie },
+      body: new URLSearchParams(form),
+    });
+    expect(noCsrf.status).toBe(403);
+    const crossSite = await stack.app.request('/ui/schedules', {
+      method: 'POST',
+      headers: { cookie, origin: 'http://evil.example' },
+      body: new URLSearchParams({ ...form, _csrf: csrf }),
+    });
+    expect(crossSite.status).toBe(403);
+    const created = await stack.app.request('/ui/schedules', {
+      method: 'POST',
+      headers: { cookie },
+      body: new URLSearchParams({ ...form, _csrf: csrf }),
+    });
+    expect(created.status).toBe(303);
+    expect(created.headers.get('location')).toBe('/ui/schedules/daily-report');
+
+    const detail = await (
+      await stack.app.request('/ui/schedules/daily-report', { headers: { cookie } })
+    ).text();
+    expect(detail).toContain('every day at 09:00 Europe/Berlin');
+    expect(detail.match(/<li><time/g)?.length).toBe(10);
+
+    const invalid = await stack.app.request('/ui/schedules', {
+      method: 'POST',
+      headers: { cookie },
+      body: new URLSearchParams({ ...form, id: 'bad', expression: 'not cron', _csrf: csrf }),
+    });
+    expect(invalid.status).toBe(400);
+
+    const paused = await stack.app.request('/ui/schedules/daily-report/pause', {
+      method: 'POST',
+      headers: { cookie },
+      body: new URLSearchParams({ _csrf: csrf }),
+    });
+    expect(paused.status).toBe(303);
+    expect((await stack.scheduler.getSchedule('daily-report')).paused).toBe(true);
+
+    for (const path of [
+      '/ui/handlers',
+      '/ui/history',
+      '/ui/charts',
+      '/ui/replication',
+      '/ui/partials/schedules',
+    ]) {
+      const response = await stack.app.request(path, { headers: { cookie } });
+      expect(response.status, path).toBe(200);
+    }
+    const deleted = await stack.app.request('/ui/schedules/daily-report/delete', {
+      method: 'POST',
+      headers: { cookie },
+      body: new URLSearchParams({ _csrf: csrf }),
+    });
+    expect(deleted.status).toBe(303);
+    expect((await stack.app.request('/ui/schedules/daily-report', { headers: { cookie } })).status).toBe(404);
+  });
+});
+
+describe('replica pages', () => {
+  it('render without login, offer no action and refuse every POST', async () => {
+    stack = await createMasterStack();
+    await stack.scheduler.createSchedule({
+      id: 'nightly',
+      task: 'echo',
+      trigger: { type: 'cron', expression: '0 2 * * *', timezone: 'UTC' },
+      args: {},
+      metadata: {},
+      paused: false,
+      misfireGraceSeconds: 60,
+      coalesce: 'latest',
+      maxInstances: 1,
+      retry: { maxAttempts: 1, backoffMs: 1000, backoffFactor: 2 },
+      timeoutSeconds: 60,
+      target: { tags: [] },
+    });
+    const app = createReplicaApp(stack.store);
+    const page = await app.request('/ui/schedules');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('nightly');
+    expect(html).not.toContain('<form class="inline" method="post"');
+    expect(html).not.toContain('New schedule');
+    expect((await app.request('/ui/schedules/nightly/pause', { method: 'POST' })).status).toBe(403);
+    expect((await app.request('/ui/login')).status).toBe(404);
+  });
+});
