@@ -140,29 +140,45 @@ export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMet
           .groupBy(jobs.scheduleId)
           .all();
         const active = new Map(activeRows.map((row) => [row.scheduleId, row.count]));
+        const plans = due.map((schedule) => ({
+          schedule,
+          firePlan: plan(schedule, now, active.get(schedule.id) ?? 0),
+        }));
+        // The jobs of the whole batch in multi-row inserts (one statement per chunk, not one per
+        // schedule); the unique (scheduleId, scheduledAt) key still drops a fire time run before.
+        const created = new Map<string, Job[]>();
+        const rows = plans.flatMap(({ firePlan }) => firePlan.jobs.map((draft) => newJobRow(draft, now)));
+        const jobKey = (job: { scheduleId: string; scheduledAt: Date }) =>
+          `${job.scheduleId}\u0000${job.scheduledAt.getTime()}`;
+        const planOrder = new Map(rows.map((row, index) => [jobKey(row), index]));
+        for (const chunk of chunks(rows)) {
+          const insertedRows = tx
+            .insert(jobs)
+            .values(chunk)
+            .onConflictDoNothing({ target: [jobs.scheduleId, jobs.scheduledAt] })
+            .returning()
+            .all();
+          for (const job of insertedRows.map(toJob)) {
+            created.set(job.scheduleId, [...(created.get(job.scheduleId) ?? []), job]);
+          }
+        }
         const inserted: Job[] = [];
         const changes: Change[] = [];
-        for (const schedule of due) {
-          const firePlan = plan(schedule, now, active.get(schedule.id) ?? 0);
-          const created = chunks(firePlan.jobs.map((draft) => newJobRow(draft, now))).flatMap((rows) =>
-            tx
-              .insert(jobs)
-              .values(rows)
-              .onConflictDoNothing({ target: [jobs.scheduleId, jobs.scheduledAt] })
-              .returning()
-              .all()
-              .map(toJob),
-          );
+        for (const { schedule, firePlan } of plans) {
           const row = tx
             .update(schedules)
             .set(advancedScheduleFields(schedule, firePlan, now))
             .where(eq(schedules.id, schedule.id))
             .returning()
             .get();
-          inserted.push(...created);
+          // RETURNING promises no order: put each schedule's jobs back in the planner's order.
+          const own = (created.get(schedule.id) ?? []).sort(
+            (a, b) => (planOrder.get(jobKey(a)) ?? 0) - (planOrder.get(jobKey(b)) ?? 0),
+          );
+          inserted.push(...own);
           changes.push(
             scheduleChange('updated', toSchedule(expectRow(row, 'schedule advance'))),
-            ...executedChanges(created),
+            ...executedChanges(own),
           );
         }
         return { value: inserted, changes };
