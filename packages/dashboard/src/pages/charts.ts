@@ -65,6 +65,8 @@ export function latenessChart(data: ChartData): Html {
 <text x="4" y="${PAD}" font-size="11" fill="#333">${formatDuration(max)}</text>
 <polyline points="${peak.join(' ')}" fill="none" stroke="#b00020" stroke-width="2"/>
 <polyline points="${avg.join(' ')}" fill="none" stroke="#0b4f9c" stroke-width="2"/>
+${peak.map((xy) => h`<circle cx="${xy.split(',')[0]}" cy="${xy.split(',')[1]}" r="3" fill="#b00020"/>`)}
+${avg.map((xy) => h`<circle cx="${xy.split(',')[0]}" cy="${xy.split(',')[1]}" r="3" fill="#0b4f9c"/>`)}
 ${axisLabels(data)}
 </svg>
 <figcaption><ul class="legend"><li><span style="background:#0b4f9c"></span>average</li><li><span style="background:#b00020"></span>maximum</li></ul></figcaption>
