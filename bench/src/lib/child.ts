@@ -48,9 +48,11 @@ const rolesDir = fileURLToPath(new URL('../roles/', import.meta.url));
 function profileArgs(role: string): string[] {
   const wanted = (process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean);
   if (!wanted.includes(role)) return [];
-  const dir = fileURLToPath(new URL('../../results/profiles/', import.meta.url));
+  // One directory per process and Node's default names: the main thread and tsx's loader thread
+  // each write their own profile (a fixed --cpu-prof-name made the loader thread's overwrite it).
+  const dir = fileURLToPath(new URL(`../../results/profiles/${role}-${Date.now()}/`, import.meta.url));
   mkdirSync(dir, { recursive: true });
-  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${role}-${Date.now()}.cpuprofile`];
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
 /** Starts `src/roles/<role>.ts` with `params` and resolves once it reports ready. */
