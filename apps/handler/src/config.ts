@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import {
+  ENV_PREFIX,
   type LoadConfigResult,
   loadConfig,
   loggingSection,
@@ -18,8 +19,6 @@ import { z } from 'zod';
  * one file shape serves every node. Keys are read at start (main.ts): CURVE unless
  * `security.allowPlaintext` is set. This is the only module of the app that reads `process.env`.
  */
-
-export const ENV_PREFIX = 'SCHEDULEZERO_';
 
 const workerSectionSchema = z.strictObject({
   /** The master's handler-link ROUTER. */

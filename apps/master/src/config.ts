@@ -2,7 +2,9 @@ import { isAbsolute, resolve } from 'node:path';
 import {
   apiSection,
   databaseSection,
+  ENV_PREFIX,
   governorsSection,
+  HTTP_NODE_SHORTHANDS,
   type LoadConfigResult,
   loadConfig,
   loggingSection,
@@ -10,9 +12,9 @@ import {
   networkSection,
   nodeNameSchema,
   nodeSection,
+  requireTokenWithAuth,
   resolveDatabaseUrl,
   SECTION_KEYS,
-  type Shorthand,
   securitySection,
 } from '@schedulezero/config';
 import { zonePolicyConfigSchema } from '@schedulezero/security-filter';
@@ -24,14 +26,6 @@ import { z } from 'zod';
  * sections it uses (node, network, database, api, handlers, logging) and accepts the others loosely
  * until their nodes exist. This is the only module of the app that reads `process.env`.
  */
-
-export const ENV_PREFIX = 'SCHEDULEZERO_';
-
-export const ENV_SHORTHANDS: Readonly<Record<string, Shorthand>> = {
-  SCHEDULEZERO_API_TOKEN: { path: ['api', 'tokens'], mode: 'append' },
-  SCHEDULEZERO_DATABASE_URL: { path: ['database', 'url'] },
-  SCHEDULEZERO_HTTP_PORT: { path: ['network', 'port'] },
-};
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/master.db';
 
@@ -107,20 +101,6 @@ export const masterConfigSchema = z.strictObject({
   worker: looseSection(SECTION_KEYS.worker),
 });
 
-/** Fail closed: an API that requires auth but knows no token would lock everyone out, or worse, be fixed by turning auth off. */
-function requireTokenWithAuth(
-  api: z.output<ReturnType<typeof apiSection>>,
-  context: z.core.$RefinementCtx,
-): void {
-  if (api.requireAuth && api.tokens.length === 0) {
-    context.addIssue({
-      code: 'custom',
-      path: ['tokens'],
-      message: 'api.requireAuth is on but no token is configured: set api.tokens or SCHEDULEZERO_API_TOKEN',
-    });
-  }
-}
-
 export type MasterConfig = z.output<typeof masterConfigSchema>;
 
 export interface LoadMasterConfigOptions {
@@ -135,7 +115,7 @@ export function loadMasterConfig(options: LoadMasterConfigOptions): LoadConfigRe
     file: options.file,
     env: options.env,
     prefix: ENV_PREFIX,
-    shorthands: ENV_SHORTHANDS,
+    shorthands: HTTP_NODE_SHORTHANDS,
     cwd: options.cwd,
     resolvePaths: resolveMasterPaths,
   });

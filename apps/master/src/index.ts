@@ -1,7 +1,5 @@
 export { createMasterApp, type MasterAppOptions } from './app.ts';
 export {
-  ENV_PREFIX,
-  ENV_SHORTHANDS,
   type LoadMasterConfigOptions,
   loadMasterConfig,
   type MasterConfig,

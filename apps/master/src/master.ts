@@ -1,7 +1,5 @@
-import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
 import { createHandlerLink, type HandlerLink } from '@schedulezero/handler-link';
-import { type Logger, loadFunctions } from '@schedulezero/node-runtime';
+import { type Logger, listenHttp, loadFunctions, redactDatabaseUrl } from '@schedulezero/node-runtime';
 import { createPublisher, type Publisher } from '@schedulezero/replication';
 import {
   combineExecutors,
@@ -217,28 +215,17 @@ async function startOnStore({
       };
     },
   });
-  const server = createAdaptorServer({ fetch: app.fetch });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.network.port, config.network.bindAddress, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch(async (error: unknown) => {
+  const http = await listenHttp(app.fetch, config.network).catch(async (error: unknown) => {
     await scheduler.stop({ graceMs: 0 });
     await link?.close();
     throw error;
   });
-  const { port } = server.address() as AddressInfo;
-  const host = config.network.bindAddress.includes(':')
-    ? `[${config.network.bindAddress}]`
-    : config.network.bindAddress;
-  const url = `http://${host}:${port}`;
+  const { url, port } = http;
   logger.info(
     {
       url,
       port,
-      database: redactUrl(config.database.url),
+      database: redactDatabaseUrl(config.database.url),
       handlers: Object.keys(functions),
       link: link?.endpoint() ?? null,
       auth: config.api.requireAuth,
@@ -249,16 +236,14 @@ async function startOnStore({
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     accepting = false;
-    // No new connections; requests already in flight finish. Idle keep-alive sockets go now.
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    if ('closeIdleConnections' in server) server.closeIdleConnections();
-    await scheduler.stop({ graceMs: config.node.shutdownGraceSeconds * 1000 });
-    await link?.close();
-    await record?.close();
-    await publisher?.close();
-    await security.close();
-    if ('closeAllConnections' in server) server.closeAllConnections();
-    await closed;
+    // No new connections; requests in flight finish while the node stops firing and jobs end.
+    await http.close(async () => {
+      await scheduler.stop({ graceMs: config.node.shutdownGraceSeconds * 1000 });
+      await link?.close();
+      await record?.close();
+      await publisher?.close();
+      await security.close();
+    });
     await store.close();
   };
   return {
@@ -269,18 +254,6 @@ async function startOnStore({
       return stopping;
     },
   };
-}
-
-/** Logs the database without its password. */
-function redactUrl(url: string): string {
-  if (!url.startsWith('postgres')) return url;
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'postgres://(unparsable)';
-  }
 }
 
 function createLink(

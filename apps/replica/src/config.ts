@@ -2,6 +2,8 @@ import { isAbsolute, resolve } from 'node:path';
 import {
   apiSection,
   databaseSection,
+  ENV_PREFIX,
+  HTTP_NODE_SHORTHANDS,
   type LoadConfigResult,
   loadConfig,
   loggingSection,
@@ -9,9 +11,9 @@ import {
   networkSection,
   nodeNameSchema,
   nodeSection,
+  requireTokenWithAuth,
   resolveDatabaseUrl,
   SECTION_KEYS,
-  type Shorthand,
   securitySection,
 } from '@schedulezero/config';
 import { REPLICATION_KINDS } from '@schedulezero/protocol';
@@ -24,14 +26,6 @@ import { z } from 'zod';
  * node. A replica is read-only whatever this file says: no key turns mutations on. This is the only
  * module of the app that reads `process.env`.
  */
-
-export const ENV_PREFIX = 'SCHEDULEZERO_';
-
-export const ENV_SHORTHANDS: Readonly<Record<string, Shorthand>> = {
-  SCHEDULEZERO_API_TOKEN: { path: ['api', 'tokens'], mode: 'append' },
-  SCHEDULEZERO_DATABASE_URL: { path: ['database', 'url'] },
-  SCHEDULEZERO_HTTP_PORT: { path: ['network', 'port'] },
-};
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/replica.db';
 
@@ -78,19 +72,6 @@ export const replicaConfigSchema = z.strictObject({
   governors: looseSection(SECTION_KEYS.governors),
 });
 
-function requireTokenWithAuth(
-  api: z.output<ReturnType<typeof apiSection>>,
-  context: z.core.$RefinementCtx,
-): void {
-  if (api.requireAuth && api.tokens.length === 0) {
-    context.addIssue({
-      code: 'custom',
-      path: ['tokens'],
-      message: 'api.requireAuth is on but no token is configured: set api.tokens or SCHEDULEZERO_API_TOKEN',
-    });
-  }
-}
-
 export type ReplicaConfig = z.output<typeof replicaConfigSchema>;
 
 export interface LoadReplicaConfigOptions {
@@ -105,7 +86,7 @@ export function loadReplicaConfig(options: LoadReplicaConfigOptions): LoadConfig
     file: options.file,
     env: options.env,
     prefix: ENV_PREFIX,
-    shorthands: ENV_SHORTHANDS,
+    shorthands: HTTP_NODE_SHORTHANDS,
     cwd: options.cwd,
     resolvePaths: (config, baseFor) => {
       const file = (value: string, path: readonly string[]) =>

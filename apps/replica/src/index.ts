@@ -1,5 +1,4 @@
 export {
-  ENV_PREFIX,
   type LoadReplicaConfigOptions,
   loadReplicaConfig,
   type ReplicaConfig,

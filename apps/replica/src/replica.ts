@@ -1,7 +1,11 @@
-import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
 import { createNodeApp } from '@schedulezero/http-api';
-import { clientSecurity, type Logger } from '@schedulezero/node-runtime';
+import {
+  clientSecurity,
+  type HttpListener,
+  type Logger,
+  listenHttp,
+  redactDatabaseUrl,
+} from '@schedulezero/node-runtime';
 import { createReadOnlyScheduler, openStore } from '@schedulezero/scheduler-core';
 import { type ReplicaConfig, replicaZone } from './config.ts';
 import { replicaMetrics } from './replication-metrics.ts';
@@ -79,26 +83,16 @@ export async function startReplica({
       return { summary: { replication: status }, families: replicaMetrics(status) };
     },
   });
-  const server = createAdaptorServer({ fetch: app.fetch });
+  let http: HttpListener;
   try {
     await subscriber.start();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.network.port, config.network.bindAddress, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    http = await listenHttp(app.fetch, config.network);
   } catch (error) {
     await subscriber.close().catch(() => {});
     await store.close().catch(() => {});
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
-  const host = config.network.bindAddress.includes(':')
-    ? `[${config.network.bindAddress}]`
-    : config.network.bindAddress;
-  const url = `http://${host}:${port}`;
+  const { url, port } = http;
   logger.info(
     {
       url,
@@ -106,7 +100,7 @@ export async function startReplica({
       zone,
       kinds: kinds ?? 'all',
       master: { publish: master.publish, sync: master.sync },
-      database: redactUrl(config.database.url),
+      database: redactDatabaseUrl(config.database.url),
       auth: config.api.requireAuth,
       curve: configure !== undefined,
     },
@@ -116,11 +110,7 @@ export async function startReplica({
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     accepting = false;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    if ('closeIdleConnections' in server) server.closeIdleConnections();
-    await subscriber.close();
-    if ('closeAllConnections' in server) server.closeAllConnections();
-    await closed;
+    await http.close(() => subscriber.close());
     await store.close();
   };
   return {
@@ -144,8 +134,4 @@ export function notReadyReason(status: SupervisedStatus): string | undefined {
   if (status.lagChanges > 0 && status.lagMs > READY_MAX_LAG_MS)
     return `behind the master by ${status.lagChanges} changes (${Math.round(status.lagMs)} ms)`;
   return undefined;
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }

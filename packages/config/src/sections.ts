@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import type { Shorthand } from './env-overrides.ts';
 
 /**
  * The sections of the one config file shape every node reads (DESIGN.md "Configuration"). An app
@@ -177,4 +178,28 @@ export function resolveDatabaseUrl(url: string, resolvePath: (path: string) => s
   if (url === 'sqlite::memory:' || !url.startsWith('sqlite:')) return url;
   // `sqlite:///abs/path` and `sqlite://rel/path` are spellings of `sqlite:/abs/path` and `sqlite:rel/path`.
   return `sqlite:${resolvePath(url.slice('sqlite:'.length).replace(/^\/\//, ''))}`;
+}
+
+/** The prefix of every override variable: SCHEDULEZERO_<SECTION>__<KEY>. */
+export const ENV_PREFIX = 'SCHEDULEZERO_';
+
+/** Short names for the settings set most often from the environment (nodes with an HTTP API). */
+export const HTTP_NODE_SHORTHANDS = {
+  SCHEDULEZERO_API_TOKEN: { path: ['api', 'tokens'], mode: 'append' },
+  SCHEDULEZERO_DATABASE_URL: { path: ['database', 'url'] },
+  SCHEDULEZERO_HTTP_PORT: { path: ['network', 'port'] },
+} as const satisfies Readonly<Record<string, Shorthand>>;
+
+/** Fail closed: an API that requires auth but knows no token would lock everyone out, or worse, be "fixed" by turning auth off. */
+export function requireTokenWithAuth(
+  api: { requireAuth: boolean; tokens: readonly string[] },
+  context: z.core.$RefinementCtx,
+): void {
+  if (api.requireAuth && api.tokens.length === 0) {
+    context.addIssue({
+      code: 'custom',
+      path: ['tokens'],
+      message: 'api.requireAuth is on but no token is configured: set api.tokens or SCHEDULEZERO_API_TOKEN',
+    });
+  }
 }

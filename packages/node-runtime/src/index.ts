@@ -1,5 +1,6 @@
 export { type CliCommand, parseCliArgs, type UsageText, usage } from './cli-args.ts';
 export { commandLineConfig, exitOnFatalErrors, exitWithProblems } from './command-line.ts';
+export { type HttpListener, listenHttp, redactDatabaseUrl } from './http-server.ts';
 export { type LoadedFunctions, loadFunctions } from './load-functions.ts';
 export { createLogger, type Logger, type LoggerOptions } from './logger.ts';
 export {
