@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -184,5 +184,13 @@ describe.skipIf(unavailable !== null)('zones across network namespaces', () => {
     const refused = httpFrom(hosts.dmz.ns, 'DELETE', `${replica}/api/schedules/zoned`);
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('read_only');
+
+    // Nor is it anywhere in the DMZ replica's database files, byte for byte (the WAL included).
+    const files = readdirSync(dir).filter((name) => name.startsWith('dmz-replica.db'));
+    expect(files).toContain('dmz-replica.db');
+    for (const name of files) expect(readFileSync(join(dir, name)).includes(CANARY), name).toBe(false);
+    // The master's own database does hold it: the check above can fail.
+    const masterFiles = readdirSync(dir).filter((name) => name.startsWith('master.db'));
+    expect(masterFiles.some((name) => readFileSync(join(dir, name)).includes(CANARY))).toBe(true);
   });
 });
