@@ -23,6 +23,11 @@ export interface Scheduler {
   stop(options?: { graceMs?: number }): Promise<void>;
 
   createSchedule(body: CreateScheduleBody): Promise<Schedule>;
+  /**
+   * Many schedules at once, in one transaction: all are validated first, and a duplicate id
+   * (`conflict`) creates none of them. For bulk loads; the loop is woken once.
+   */
+  createSchedules(bodies: readonly CreateScheduleBody[]): Promise<Schedule[]>;
   getSchedule(id: string): Promise<Schedule>;
   listSchedules(query: ScheduleQuery): Promise<Page<Schedule>>;
   replaceSchedule(id: string, spec: ScheduleSpec, expectedVersion?: number): Promise<Schedule>;

@@ -141,6 +141,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       loop.wake();
       return created;
     },
+    async createSchedules(bodies) {
+      const now = clock.now();
+      const drafts = bodies.map(({ id: givenId, ...spec }) => {
+        checkTrigger(spec.trigger);
+        const id = givenId ?? randomUUID();
+        return { ...spec, id, nextRunAt: firstRun(spec, id, now) };
+      });
+      const outcome = await store.createSchedules(drafts, now);
+      if (!outcome.ok) throw new SchedulerError('conflict', 'a schedule id of the batch exists already');
+      loop.wake();
+      return outcome.value;
+    },
     getSchedule,
     listSchedules: (query) => store.listSchedules(query),
     async replaceSchedule(id, spec, expectedVersion) {

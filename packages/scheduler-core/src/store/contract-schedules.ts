@@ -22,6 +22,32 @@ export function scheduleContract(h: StoreHarness): void {
       expect((await h.store.getSchedule('billing.daily'))?.task).toBe('send_email');
     });
 
+    it('creates a batch in one call, all or none', async () => {
+      expect(await h.store.createSchedules([], at(-10))).toEqual({ ok: true, value: [] });
+      const drafts = Array.from({ length: 600 }, (_, i) =>
+        scheduleDraft(`bulk-${String(i).padStart(3, '0')}`),
+      );
+      const created = await h.store.createSchedules(drafts, at(-10));
+      expect(created.ok && created.value.map((schedule) => schedule.id)).toEqual(drafts.map((d) => d.id));
+      expect(await h.store.getSchedule('bulk-599')).toEqual(created.ok && created.value[599]);
+      expect(await h.store.countSchedules()).toEqual({ total: 600, paused: 0 });
+
+      // One existing id (or one repeated in the batch) and nothing of the batch is created.
+      for (const ids of [
+        ['new-1', 'bulk-000'],
+        ['new-2', 'new-2'],
+      ]) {
+        const outcome = await h.store.createSchedules(
+          ids.map((id) => scheduleDraft(id)),
+          at(-5),
+        );
+        expect(outcome).toEqual({ ok: false, reason: 'duplicate' });
+      }
+      expect(await h.store.getSchedule('new-1')).toBeUndefined();
+      expect(await h.store.getSchedule('new-2')).toBeUndefined();
+      expect(await h.store.countSchedules()).toEqual({ total: 600, paused: 0 });
+    });
+
     it('keeps times to the millisecond and JSON values as written', async () => {
       const draft = scheduleDraft('precise', {
         nextRunAt: new Date('2026-03-01T12:00:00.123Z'),

@@ -24,9 +24,13 @@ import { jobs, schedules } from './schema-sqlite.ts';
 import type { SqliteContext, SqliteTx } from './sqlite-context.ts';
 import type { Change, Outcome, Store } from './types.ts';
 
+/** Thrown inside a batch's transaction to roll it back when an id exists already. */
+const DUPLICATE_IN_BATCH = new Error('duplicate schedule id in batch');
+
 type ScheduleMethods = Pick<
   Store,
   | 'createSchedule'
+  | 'createSchedules'
   | 'getSchedule'
   | 'updateSchedule'
   | 'deleteSchedule'
@@ -56,6 +60,30 @@ export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMet
         const schedule = toSchedule(row);
         return { value: ok(schedule), changes: [scheduleChange('created', schedule)] };
       });
+    },
+
+    async createSchedules(drafts, now) {
+      if (drafts.length === 0) return ok([]);
+      try {
+        return await write<Outcome<Schedule[], 'duplicate'>>((tx) => {
+          const created: Schedule[] = [];
+          for (const chunk of chunks(drafts.map((draft) => newScheduleRow(draft, now)))) {
+            const rows = tx.insert(schedules).values(chunk).onConflictDoNothing().returning().all();
+            created.push(...rows.map(toSchedule));
+          }
+          // Rolls the transaction back: a batch is created whole or not at all.
+          if (created.length < drafts.length) throw DUPLICATE_IN_BATCH;
+          const byId = new Map(created.map((schedule) => [schedule.id, schedule]));
+          const ordered = drafts.map((draft) => expectRow(byId.get(draft.id), 'created schedule'));
+          return {
+            value: ok(ordered),
+            changes: ordered.map((schedule) => scheduleChange('created', schedule)),
+          };
+        });
+      } catch (error) {
+        if (error === DUPLICATE_IN_BATCH) return fail('duplicate');
+        throw error;
+      }
     },
 
     async getSchedule(id) {

@@ -142,6 +142,11 @@ export interface Store {
   close(): Promise<void>;
 
   createSchedule(draft: ScheduleDraft, now: Date): Promise<Outcome<Schedule, 'duplicate'>>;
+  /**
+   * Several schedules in one transaction, all or none: when any id exists already (or repeats in
+   * the batch) nothing is created and the outcome is `duplicate`. Created in the order given.
+   */
+  createSchedules(drafts: readonly ScheduleDraft[], now: Date): Promise<Outcome<Schedule[], 'duplicate'>>;
   getSchedule(id: string): Promise<Schedule | undefined>;
   /** Writes the whole draft (id unchanged); bumps `version`. */
   updateSchedule(
