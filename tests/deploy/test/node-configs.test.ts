@@ -112,8 +112,12 @@ describe('deploy/config: the example configs per zone', () => {
     });
   });
 
-  it('master.local.yaml (the README quick start): loopback only, example handlers, no ZeroMQ endpoint', () => {
-    const config = ok(loadMasterConfig({ file: deployPath('master.local.yaml'), env: {}, cwd }));
+  it('master.local.yaml (one master for a first look): loopback only, token required, example handlers, no ZeroMQ endpoint', () => {
+    const refused = loadMasterConfig({ file: deployPath('master.local.yaml'), env: {}, cwd });
+    expect(refused.ok).toBe(false);
+    const env = { SCHEDULEZERO_API_TOKEN: 'local-token-0123456789' };
+    const config = ok(loadMasterConfig({ file: deployPath('master.local.yaml'), env, cwd }));
+    expect(config.api.tokens).toEqual(['local-token-0123456789']);
     expect(config.network).toEqual({ bindAddress: '127.0.0.1', port: 8888 });
     expect(config.handlers.bind).toBeUndefined();
     expect(config.replication.zones).toEqual({});
