@@ -68,8 +68,8 @@ export const throughput: Workload = {
   describe: (smoke) =>
     `${size(smoke).toLocaleString('en-US')} no-op jobs due now, one worker process with concurrency ${CONCURRENCY}; ` +
     'jobs/s from the first enqueue to the last result recorded in the store. ScheduleZero: one-shot ' +
-    'schedules created through the scheduler API in the master process, executed by a handler process over ' +
-    'ZeroMQ. BullMQ: `addBulk` (1,000 a call) from a producer process, a Worker process with concurrency 50, ' +
+    'schedules created through the scheduler API in the master process (`createSchedules`, 1,000 a call), ' +
+    'executed by a handler process over ZeroMQ. BullMQ: `addBulk` (1,000 a call) from a producer process, a Worker process with concurrency 50, ' +
     'completed jobs kept in Redis. pg-boss 10: `insert` (1,000 a call), 4 `work` loops × batchSize 250, ' +
     'completion seen by polling the job table every 20 ms.',
   metrics: [{ key: 'jobsPerSec', label: 'throughput', unit: 'jobs/s', better: 'higher' }],
