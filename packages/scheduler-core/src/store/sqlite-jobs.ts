@@ -1,6 +1,6 @@
 import type { Job } from '@schedulezero/protocol';
 import { count, eq, inArray, min, sql } from 'drizzle-orm';
-import { executedChanges } from './change-records.ts';
+import { chunks, executedChanges } from './change-records.ts';
 import { encodeJobCursor, toPage } from './cursor.ts';
 import { byClaimOrder, claimFields, planFinish, planRecovery, statusCounts } from './job-transitions.ts';
 import { expectRow, fail, ok, unlogged } from './outcome.ts';
@@ -35,7 +35,16 @@ type JobMethods = Pick<
 /** A fenced finish inside a transaction: applies only to the running attempt it names. */
 function finishOne(tx: SqliteTx, finish: FinishJob): Outcome<Job, 'not_found' | 'stale'> {
   const row = tx.select().from(jobs).where(eq(jobs.id, finish.jobId)).get();
-  const planned = planFinish(row && toJob(row), finish);
+  return finishRead(tx, row && toJob(row), finish);
+}
+
+/** The same, for a job the transaction has read already (`current`: its row now, if any). */
+function finishRead(
+  tx: SqliteTx,
+  current: Job | undefined,
+  finish: FinishJob,
+): Outcome<Job, 'not_found' | 'stale'> {
+  const planned = planFinish(current, finish);
   if (!planned.ok) return planned;
   const updated = tx
     .update(jobs)
@@ -100,7 +109,19 @@ export function sqliteJobMethods({ db, write }: SqliteContext): JobMethods {
     async finishJobs(finishes) {
       if (finishes.length === 0) return [];
       return write((tx) => {
-        const outcomes = finishes.map((finish) => finishOne(tx, finish));
+        // One read for the batch (chunks keep the IN list small), then a fenced UPDATE per job.
+        const current = new Map<string, Job>();
+        for (const ids of chunks([...new Set(finishes.map((finish) => finish.jobId))])) {
+          for (const row of tx.select().from(jobs).where(inArray(jobs.id, ids)).all()) {
+            current.set(row.id, toJob(row));
+          }
+        }
+        const outcomes = finishes.map((finish) => {
+          const outcome = finishRead(tx, current.get(finish.jobId), finish);
+          // A second finish of the same job in the batch sees the first one's result.
+          if (outcome.ok) current.set(finish.jobId, outcome.value);
+          return outcome;
+        });
         const finished = outcomes.flatMap((outcome) => (outcome.ok ? [outcome.value] : []));
         return { value: outcomes, changes: executedChanges(finished) };
       });
