@@ -50,7 +50,11 @@ export const handlersSectionSchema = z.strictObject({
   /** Workers heartbeat this often; one silent for `missedHeartbeats` of them is offline. */
   heartbeatSeconds: z.number().min(0.05).max(300).default(5),
   missedHeartbeats: z.number().int().min(1).max(100).default(3),
-  /** A job whose task no eligible handler offers fails with `no_handler` after this long. */
+  /**
+   * A job no handler can take fails with `no_handler` after waiting this long: on the link when
+   * no eligible handler is free for it, in the loop when no handler registered anywhere offers
+   * its task at all.
+   */
   noHandlerWaitSeconds: z.number().min(0).max(86_400).default(30),
 });
 

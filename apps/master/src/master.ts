@@ -184,6 +184,7 @@ async function startOnStore({
     executor: combineExecutors(executors),
     governors,
     queueLimit,
+    noHandlerWaitMs: config.handlers.noHandlerWaitSeconds * 1000,
   });
   await scheduler.start();
   await record?.register();

@@ -27,6 +27,11 @@ export interface RunLoopOptions {
   errorBackoffMs?: number;
   /** Called when a job starts: lateness statistics. */
   onJobStarted?: (job: Job, startedAt: Date) => void;
+  /**
+   * A pending job whose task no executor offers fails with `no_handler` after waiting this long
+   * (counted from the loop's start too, so workers have time to register after a restart).
+   */
+  noHandlerWaitMs?: number;
 }
 
 export interface RunLoop {
@@ -60,6 +65,8 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
   const batchSize = options.batchSize ?? 500;
   const maxSleepMs = options.maxSleepMs ?? 30_000;
   const errorBackoffMs = options.errorBackoffMs ?? 1_000;
+  const noHandlerWaitMs = options.noHandlerWaitMs ?? 30_000;
+  let startedMs = 0;
   const running = new Map<string, RunningJob>();
   const plan = (schedule: Parameters<typeof planFires>[0], now: Date, active: number) =>
     planFires(schedule, now, active);
@@ -145,7 +152,28 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
         if (job.status === 'missed')
           logger.warn({ scheduleId: job.scheduleId, error: job.error }, 'fire times missed');
       }
-      if (jobs.length === 0) return;
+      if (jobs.length === 0) break;
+    }
+    await failUnserved();
+  }
+
+  /**
+   * Jobs of tasks no handler offers wait a bounded time, then fail visibly. "Offers" is asked of
+   * this node's executor and of every handler registered in the store and not offline, so a
+   * master does not fail jobs that a handler of another master (on a shared database) can run.
+   */
+  async function failUnserved(): Promise<void> {
+    const now = clock.now();
+    if (now.getTime() - startedMs < noHandlerWaitMs) return;
+    const waitingSince = new Date(now.getTime() - noHandlerWaitMs);
+    const registered = (await store.listHandlers()).filter((handler) => handler.status !== 'offline');
+    const servedTasks = [
+      ...new Set([...executor.capacity().keys(), ...registered.flatMap((handler) => handler.methods)]),
+    ];
+    const failed = await store.failUnservedJobs({ now, waitingSince, servedTasks });
+    if (failed.length > 0) {
+      const tasks = [...new Set(failed.map((job) => job.task))];
+      logger.warn({ count: failed.length, tasks }, 'jobs failed: no handler offers their task');
     }
   }
 
@@ -313,6 +341,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
       if (recovered.length > 0)
         logger.warn({ count: recovered.length }, 'recovered jobs interrupted by a previous stop');
       stopped = false;
+      startedMs = clock.now().getTime();
       executor.onCapacity?.(wakeForCapacity);
       wake();
     },

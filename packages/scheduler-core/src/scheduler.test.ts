@@ -245,6 +245,62 @@ describe('the run loop on a fake clock', () => {
   });
 });
 
+describe('jobs nobody can run', () => {
+  it('fail with no_handler after the wait, unless a registered handler offers their task', async () => {
+    scheduler = createScheduler({
+      store,
+      clock,
+      nodeId: 'test-node',
+      noHandlerWaitMs: 10_000,
+      executor: createLocalExecutor({ known: () => 'ran' }),
+    });
+    await scheduler.start();
+    const now = clock.now();
+    await store.upsertHandler(
+      {
+        id: 'remote-1',
+        methods: ['remote_task'],
+        zone: 'eu',
+        tags: [],
+        capacity: 1,
+        status: 'healthy',
+        lastSeenAt: now,
+        activeJobs: 0,
+        successCount: 0,
+        failureCount: 0,
+        avgDurationMs: null,
+        registeredAt: now,
+      },
+      'registered',
+    );
+    for (const [id, task] of [
+      ['orphan', 'nobody_has_this'],
+      ['remote', 'remote_task'],
+    ] as const) {
+      await scheduler.createSchedule({
+        ...defaults(),
+        id,
+        task,
+        trigger: { type: 'interval', seconds: 3600 },
+      });
+    }
+    const orphan = await scheduler.runNow('orphan');
+    const remote = await scheduler.runNow('remote');
+    clock.advance(9_000);
+    // The loop armed again (its timer is the only one): nothing was failed before the wait.
+    await eventually(() => expect(clock.pendingTimers()).toBe(1));
+    expect((await store.getJob(orphan.id))?.status).toBe('pending');
+    clock.advance(31_000); // past the wait, and the loop's 30 s safety wake-up
+    await eventually(async () =>
+      expect(await store.getJob(orphan.id)).toMatchObject({
+        status: 'failed',
+        error: { code: 'no_handler' },
+      }),
+    );
+    expect((await store.getJob(remote.id))?.status).toBe('pending');
+  });
+});
+
 describe('restart after downtime', () => {
   it('applies misfire grace and coalesce to the fire times missed while down', async () => {
     const first = start({ tick: () => null });

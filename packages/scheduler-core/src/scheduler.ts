@@ -14,7 +14,10 @@ import { nextFireTime, nextFireTimes, validateTrigger } from './triggers/index.t
 
 export interface SchedulerOptions {
   store: Store;
-  /** Runs the jobs; without one, jobs are created and wait for an executor (e.g. on another node). */
+  /**
+   * Runs the jobs; without one, jobs are created and wait for an executor on another node (and
+   * fail with `no_handler` when no registered handler offers their task).
+   */
   executor?: Executor;
   clock?: Clock;
   logger?: Logger;
@@ -26,6 +29,8 @@ export interface SchedulerOptions {
   governors?: GovernorConfig;
   /** Run-now requests are refused (`rate_limited`) while this many jobs are pending. */
   queueLimit?: number;
+  /** A pending job whose task no handler offers fails with `no_handler` after this long (default 30 s). */
+  noHandlerWaitMs?: number;
 }
 
 const noExecutor: Executor = {
@@ -49,6 +54,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     nodeId: options.nodeId,
     batchSize: options.batchSize,
     maxSleepMs: options.maxSleepMs,
+    noHandlerWaitMs: options.noHandlerWaitMs,
     onJobStarted: (job, startedAt) => {
       if (job.source === 'schedule' && job.attempt === 1)
         lateness.observe(startedAt.getTime() - job.scheduledAt.getTime());

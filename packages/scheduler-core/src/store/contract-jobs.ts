@@ -259,5 +259,34 @@ export function jobContract(h: StoreHarness): void {
       expect(await h.store.getJob(elsewhere.id)).toMatchObject({ status: 'running', handlerId: 'node-b' });
       expect(await h.store.getJob(waiting.id)).toMatchObject({ status: 'pending', attempt: 0 });
     });
+
+    it('fails pending jobs that waited too long for a task no handler offers', async () => {
+      const schedule = await oneSchedule(h.store);
+      const running = await manualJob(h.store, schedule, at(-2), { task: 'unknown' });
+      await h.store.claimJobs({ now: at(-1), limit: 1, handlerId: 'n', tasks: ['unknown'] });
+      const old = await manualJob(h.store, schedule, at(0), { task: 'unknown' });
+      const recent = await manualJob(h.store, schedule, at(8), { task: 'unknown' });
+      const servedJob = await manualJob(h.store, schedule, at(0.5), { task: 'known' });
+
+      const failed = await h.store.failUnservedJobs({
+        now: at(10),
+        waitingSince: at(5),
+        servedTasks: ['known'],
+      });
+      expect(failed.map((job) => job.id)).toEqual([old.id]);
+      expect(failed[0]).toMatchObject({
+        status: 'failed',
+        finishedAt: at(10),
+        error: { code: 'no_handler' },
+      });
+      expect(failed[0]?.error?.message).toContain('"unknown"');
+      expect(await h.store.getJob(old.id)).toEqual(failed[0]);
+      expect(await h.store.getJob(recent.id)).toMatchObject({ status: 'pending' });
+      expect(await h.store.getJob(servedJob.id)).toMatchObject({ status: 'pending' });
+      expect(await h.store.getJob(running.id)).toMatchObject({ status: 'running' });
+      // With no task served at all, every job waiting long enough goes.
+      const rest = await h.store.failUnservedJobs({ now: at(20), waitingSince: at(9), servedTasks: [] });
+      expect(rest.map((job) => job.id).sort()).toEqual([recent.id, servedJob.id].sort());
+    });
   });
 }

@@ -92,6 +92,18 @@ export function planRecovery(job: Job, now: Date): JobPatch {
   };
 }
 
+/** A job no handler could take: failed with `no_handler`, naming how long it waited. */
+export function planUnserved(job: Job, now: Date): JobPatch {
+  const waitedSeconds = Math.round((now.getTime() - job.notBefore.getTime()) / 1000);
+  return {
+    status: 'failed',
+    finishedAt: now,
+    durationMs: null,
+    error: { code: 'no_handler', message: `no handler offers task "${job.task}" (waited ${waitedSeconds}s)` },
+    updatedAt: now,
+  };
+}
+
 /** Every status with a count, zeros included, from `GROUP BY status` rows. */
 export function statusCounts(
   rows: ReadonlyArray<{ status: JobStatus; count: number }>,

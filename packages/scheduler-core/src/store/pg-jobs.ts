@@ -2,7 +2,14 @@ import type { Job } from '@schedulezero/protocol';
 import { asc, count, eq, inArray, min, sql } from 'drizzle-orm';
 import { executedChanges } from './change-records.ts';
 import { encodeJobCursor, toPage } from './cursor.ts';
-import { byClaimOrder, claimFields, planFinish, planRecovery, statusCounts } from './job-transitions.ts';
+import {
+  byClaimOrder,
+  claimFields,
+  planFinish,
+  planRecovery,
+  planUnserved,
+  statusCounts,
+} from './job-transitions.ts';
 import { expectRow, fail, ok, unlogged } from './outcome.ts';
 import type { PgContext, PgTx } from './pg-context.ts';
 import {
@@ -14,6 +21,7 @@ import {
   jobPageWhere,
   pendingAfterWhere,
   runningOnWhere,
+  unservedWhere,
 } from './query-conditions.ts';
 import { newJobRow, toJob, toSchedule } from './row-mapping.ts';
 import { jobs, schedules } from './schema-pg.ts';
@@ -27,6 +35,7 @@ type JobMethods = Pick<
   | 'finishJobs'
   | 'earliestPendingAt'
   | 'recoverRunningJobs'
+  | 'failUnservedJobs'
   | 'getJob'
   | 'listJobs'
   | 'countJobsByStatus'
@@ -149,6 +158,25 @@ export function pgJobMethods({ db, write }: PgContext): JobMethods {
           recovered.push(toJob(expectRow(row, 'job recovery')));
         }
         return { value: recovered, changes: executedChanges(recovered) };
+      });
+    },
+
+    async failUnservedJobs(query) {
+      return write(async (tx) => {
+        // SKIP LOCKED: a job another master is claiming right now is not failed under it.
+        const waiting = (
+          await tx.select().from(jobs).where(unservedWhere(jobs, query)).for('update', { skipLocked: true })
+        ).map(toJob);
+        const failed: Job[] = [];
+        for (const job of waiting) {
+          const [row] = await tx
+            .update(jobs)
+            .set(planUnserved(job, query.now))
+            .where(eq(jobs.id, job.id))
+            .returning();
+          failed.push(toJob(expectRow(row, 'unserved job')));
+        }
+        return { value: failed, changes: executedChanges(failed) };
       });
     },
 

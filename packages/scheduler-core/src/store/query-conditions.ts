@@ -10,13 +10,14 @@ import {
   isNotNull,
   lt,
   lte,
+  notInArray,
   or,
   type SQL,
   sql,
 } from 'drizzle-orm';
 import { decodeJobCursor, decodeScheduleCursor } from './cursor.ts';
 import { ACTIVE_JOB_STATUSES } from './job-transitions.ts';
-import type { ClaimJobs, JobQuery, ScheduleQuery } from './types.ts';
+import type { ClaimJobs, JobQuery, ScheduleQuery, UnservedJobs } from './types.ts';
 
 /**
  * WHERE and ORDER BY clauses shared by both dialects. drizzle's operators take any column and
@@ -123,6 +124,15 @@ export function fencedWhere(
   attempt: number,
 ): SQL | undefined {
   return and(eq(t.id, jobId), eq(t.status, 'running'), eq(t.attempt, attempt));
+}
+
+/** Pending since `waitingSince` or earlier, for a task no handler offers. */
+export function unservedWhere(t: JobColumns, query: UnservedJobs): SQL | undefined {
+  return and(
+    eq(t.status, 'pending'),
+    lte(t.notBefore, query.waitingSince),
+    query.servedTasks.length === 0 ? undefined : notInArray(t.task, [...query.servedTasks]),
+  );
 }
 
 export function runningOnWhere(t: JobColumns, handlerIds: readonly string[]): SQL | undefined {

@@ -2,7 +2,14 @@ import type { Job } from '@schedulezero/protocol';
 import { count, eq, inArray, min, sql } from 'drizzle-orm';
 import { chunks, executedChanges } from './change-records.ts';
 import { encodeJobCursor, toPage } from './cursor.ts';
-import { byClaimOrder, claimFields, planFinish, planRecovery, statusCounts } from './job-transitions.ts';
+import {
+  byClaimOrder,
+  claimFields,
+  planFinish,
+  planRecovery,
+  planUnserved,
+  statusCounts,
+} from './job-transitions.ts';
 import { expectRow, fail, ok, unlogged } from './outcome.ts';
 import {
   activeJobsWhere,
@@ -13,6 +20,7 @@ import {
   jobPageWhere,
   pendingAfterWhere,
   runningOnWhere,
+  unservedWhere,
 } from './query-conditions.ts';
 import { newJobRow, toJob, toSchedule } from './row-mapping.ts';
 import { jobs, schedules } from './schema-sqlite.ts';
@@ -27,6 +35,7 @@ type JobMethods = Pick<
   | 'finishJobs'
   | 'earliestPendingAt'
   | 'recoverRunningJobs'
+  | 'failUnservedJobs'
   | 'getJob'
   | 'listJobs'
   | 'countJobsByStatus'
@@ -151,6 +160,22 @@ export function sqliteJobMethods({ db, write }: SqliteContext): JobMethods {
           return toJob(expectRow(row, 'job recovery'));
         });
         return { value: recovered, changes: executedChanges(recovered) };
+      });
+    },
+
+    async failUnservedJobs(query) {
+      return write((tx) => {
+        const waiting = tx.select().from(jobs).where(unservedWhere(jobs, query)).all().map(toJob);
+        const failed = waiting.map((job) => {
+          const row = tx
+            .update(jobs)
+            .set(planUnserved(job, query.now))
+            .where(eq(jobs.id, job.id))
+            .returning()
+            .get();
+          return toJob(expectRow(row, 'unserved job'));
+        });
+        return { value: failed, changes: executedChanges(failed) };
       });
     },
 

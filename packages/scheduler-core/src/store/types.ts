@@ -97,6 +97,12 @@ export interface FinishJob {
   handlerId?: string | undefined;
 }
 
+export interface UnservedJobs {
+  now: Date;
+  waitingSince: Date;
+  servedTasks: readonly string[];
+}
+
 export interface ClaimJobs {
   now: Date;
   limit: number;
@@ -195,6 +201,12 @@ export interface Store {
    * to `pending` when attempts remain, else `failed` with code `interrupted`. Returns them.
    */
   recoverRunningJobs(handlerIds: readonly string[], now: Date): Promise<Job[]>;
+  /**
+   * Pending jobs due since `waitingSince` or earlier whose task is not in `servedTasks` (no
+   * handler offers it) become `failed` with code `no_handler`, so a job never waits unbounded
+   * for a handler that does not exist. Returns them.
+   */
+  failUnservedJobs(query: UnservedJobs): Promise<Job[]>;
   getJob(id: string): Promise<Job | undefined>;
   /** Newest first: by `scheduledAt` desc, then id desc. */
   listJobs(query: JobQuery): Promise<Page<Job>>;
