@@ -1,9 +1,20 @@
+import type { Trigger } from '@schedulezero/protocol';
 import { type Clock, systemClock } from './clock.ts';
 import { SchedulerError } from './errors.ts';
 import { createLatencyHistogram } from './latency-histogram.ts';
 import type { ReadScheduler } from './scheduler-types.ts';
 import type { Store } from './store/types.ts';
 import { nextFireTimes, validateTrigger } from './triggers/index.ts';
+
+/** Throws `validation` naming every problem of a trigger (`trigger.expression`, ...). */
+export function assertValidTrigger(trigger: Trigger): void {
+  const details = validateTrigger(trigger);
+  if (details.length > 0) {
+    throw new SchedulerError('validation', details.map((d) => `${d.path}: ${d.message}`).join('; '), {
+      details,
+    });
+  }
+}
 
 export interface ReadOnlySchedulerOptions {
   store: Store;
@@ -37,11 +48,7 @@ export function createReadOnlyScheduler(options: ReadOnlySchedulerOptions): Read
       });
     },
     previewTrigger(trigger, count, from) {
-      const details = validateTrigger(trigger);
-      if (details.length > 0)
-        throw new SchedulerError('validation', details.map((d) => `${d.path}: ${d.message}`).join('; '), {
-          details,
-        });
+      assertValidTrigger(trigger);
       const start = from ?? clock.now();
       return nextFireTimes(trigger, start, count, { anchor: start, seed: '' });
     },

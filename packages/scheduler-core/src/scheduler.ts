@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CreateScheduleBody, Job, Schedule, ScheduleSpec, Trigger } from '@schedulezero/protocol';
+import type { CreateScheduleBody, Job, Schedule, ScheduleSpec } from '@schedulezero/protocol';
 import { type Clock, systemClock } from './clock.ts';
 import { SchedulerError } from './errors.ts';
 import type { Executor } from './executor.ts';
@@ -7,10 +7,11 @@ import { createGovernedExecutor, type GovernorConfig } from './governor.ts';
 import { createLatencyHistogram } from './latency-histogram.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { manualJobDraft } from './planner.ts';
+import { assertValidTrigger, createReadOnlyScheduler } from './read-only-scheduler.ts';
 import { createRunLoop } from './run-loop.ts';
 import type { Scheduler } from './scheduler-types.ts';
 import type { Outcome, ScheduleDraft, Store } from './store/types.ts';
-import { nextFireTime, nextFireTimes, validateTrigger } from './triggers/index.ts';
+import { nextFireTime } from './triggers/index.ts';
 
 export interface SchedulerOptions {
   store: Store;
@@ -61,13 +62,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     },
   });
 
-  function checkTrigger(trigger: Trigger): void {
-    const details = validateTrigger(trigger);
-    if (details.length > 0)
-      throw new SchedulerError('validation', details.map((d) => `${d.path}: ${d.message}`).join('; '), {
-        details,
-      });
-  }
+  // The read half is the replica's: one implementation of reads for both kinds of node.
+  const reads = createReadOnlyScheduler({ store, clock });
+  const { getSchedule } = reads;
 
   /**
    * The first fire time after now, as a preview shows it: an interval without a start fires one
@@ -86,12 +83,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       });
     }
     return nextFireTime(spec.trigger, now, { anchor: createdAt, seed: id });
-  }
-
-  async function getSchedule(id: string): Promise<Schedule> {
-    const schedule = await store.getSchedule(id);
-    if (!schedule) throw new SchedulerError('not_found', `schedule "${id}" does not exist`);
-    return schedule;
   }
 
   function unwrap<T>(outcome: Outcome<T, string>, id: string): T {
@@ -118,7 +109,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   /** Writes a new spec over a stored schedule; the next fire time restarts from now when the trigger changed or it resumes. */
   async function write(current: Schedule, spec: ScheduleSpec, expectedVersion?: number): Promise<Schedule> {
-    checkTrigger(spec.trigger);
+    assertValidTrigger(spec.trigger);
     const rearm =
       JSON.stringify(spec.trigger) !== JSON.stringify(current.trigger) || (current.paused && !spec.paused);
     const nextRunAt = rearm ? firstRun(spec, current.id, current.createdAt) : current.nextRunAt;
@@ -129,6 +120,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   return {
+    ...reads,
     start: () => loop.start(),
     async stop(stopOptions = {}) {
       await loop.stop(stopOptions.graceMs ?? 10_000);
@@ -137,7 +129,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
     async createSchedule(body: CreateScheduleBody) {
       const { id: givenId, ...spec } = body;
-      checkTrigger(spec.trigger);
+      assertValidTrigger(spec.trigger);
       const id = givenId ?? randomUUID();
       const now = clock.now();
       const created = unwrap(
@@ -150,7 +142,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     async createSchedules(bodies) {
       const now = clock.now();
       const drafts = bodies.map(({ id: givenId, ...spec }) => {
-        checkTrigger(spec.trigger);
+        assertValidTrigger(spec.trigger);
         const id = givenId ?? randomUUID();
         return { ...spec, id, nextRunAt: firstRun(spec, id, now) };
       });
@@ -159,8 +151,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       loop.wake();
       return outcome.value;
     },
-    getSchedule,
-    listSchedules: (query) => store.listSchedules(query),
     async replaceSchedule(id, spec, expectedVersion) {
       return write(await getSchedule(id), spec, expectedVersion);
     },
@@ -197,26 +187,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       loop.wake();
       return job;
     },
-    async nextFireTimes(id, count, from) {
-      const schedule = await getSchedule(id);
-      return nextFireTimes(schedule.trigger, from ?? clock.now(), count, {
-        anchor: schedule.createdAt,
-        seed: schedule.id,
-      });
-    },
-    previewTrigger(trigger, count, from) {
-      checkTrigger(trigger);
-      const start = from ?? clock.now();
-      return nextFireTimes(trigger, start, count, { anchor: start, seed: '' });
-    },
-
-    async getJob(id) {
-      const job = await store.getJob(id);
-      if (!job) throw new SchedulerError('not_found', `job "${id}" does not exist`);
-      return job;
-    },
-    listJobs: (query) => store.listJobs(query),
-    listHandlers: () => store.listHandlers(),
     async stats() {
       const [schedules, jobs] = await Promise.all([store.countSchedules(), store.countJobsByStatus()]);
       const { throttled } = executor.stats();
