@@ -85,7 +85,12 @@ async function masterRows(reads: ReadScheduler) {
   };
 }
 
-async function writeChanges(scheduler: Scheduler, prefix: string, count: number): Promise<void> {
+async function writeChanges(
+  scheduler: Scheduler,
+  prefix: string,
+  count: number,
+  padding = '',
+): Promise<void> {
   for (let index = 0; index < count; index += 1) {
     const id = `${prefix}-${index}`;
     if (index % 4 === 3) await scheduler.patchSchedule(`${prefix}-${index - 1}`, { paused: true });
@@ -95,7 +100,7 @@ async function writeChanges(scheduler: Scheduler, prefix: string, count: number)
           id,
           task: 'whoami',
           trigger: { type: 'interval', seconds: 3600 },
-          args: { index },
+          args: padding ? { index, padding } : { index },
         }),
       );
   }
@@ -119,7 +124,9 @@ describe('replica stream', () => {
     await waitUntil('caught up', caughtUp(api));
     node.child.kill('SIGSTOP');
     try {
-      await writeChanges(m.scheduler, 'flow', 3_000);
+      // 3,000 changes of ~24 KB: about 70 MB, more than loopback TCP can buffer (32 MB receive +
+      // 4 MB send at most here), so the PUB's queue of 2 must drop while the replica is stopped.
+      await writeChanges(m.scheduler, 'flow', 3_000, 'x'.repeat(24 * 1024));
     } finally {
       node.child.kill('SIGCONT');
     }
