@@ -186,7 +186,9 @@ describe('worker processes against a real handler link', () => {
     startWorker(first.endpoint, 'w1');
     await untilHealthy(first.link, ['w1']);
     await first.link.close();
-    const second = await startLink(first.endpoint);
+    // libzmq releases a closed socket's TCP port in its I/O thread, a moment after close()
+    // returns: bind the same endpoint again until that has happened.
+    const second = await eventually(() => startLink(first.endpoint), { timeoutMs: 5_000, intervalMs: 50 });
     await untilHealthy(second.link, ['w1']);
     expect(await second.link.run(job('whoami'), signal())).toMatchObject({
       status: 'succeeded',

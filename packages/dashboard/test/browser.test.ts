@@ -107,7 +107,11 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
 
     await page.goto(`${master.url}/ui/schedules`);
     const row = page.locator('tr', { has: page.getByRole('link', { name: 'heartbeat', exact: true }) });
-    await expect.poll(() => row.textContent()).toMatch(/in \d+ s/);
+    // The next run of a 3-second cron: "now" or "in N s", then its absolute time.
+    const nextRun = row.locator('td').nth(3);
+    await expect
+      .poll(() => nextRun.textContent())
+      .toMatch(/^(now|in [1-3] s)\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
     // No reload: the table's live fragment brings the first succeeded job.
     await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('succeeded');
     await shot(page, 'schedules');
