@@ -15,8 +15,14 @@ export function isFinal(status: JobStatus): boolean {
   return FINAL_JOB_STATUSES.includes(status);
 }
 
-/** Columns set on a claimed job, besides `attempt + 1`, which the dialect writes as SQL. */
-export function claimFields(claim: ClaimJobs) {
+/**
+ * Columns set on a claimed job, besides `attempt + 1`, which the dialect writes as SQL. A
+ * prepared query passes placeholders for `now` and `handlerId`.
+ */
+export function claimFields<Now = ClaimJobs['now'], Id = ClaimJobs['handlerId']>(claim: {
+  now: Now;
+  handlerId: Id;
+}) {
   return {
     status: 'running' as const,
     startedAt: claim.now,

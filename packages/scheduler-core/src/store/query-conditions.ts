@@ -13,11 +13,12 @@ import {
   notInArray,
   or,
   type SQL,
+  type SQLWrapper,
   sql,
 } from 'drizzle-orm';
 import { decodeJobCursor, decodeScheduleCursor } from './cursor.ts';
 import { ACTIVE_JOB_STATUSES } from './job-transitions.ts';
-import type { ClaimJobs, JobQuery, ScheduleQuery, UnservedJobs } from './types.ts';
+import type { JobQuery, ScheduleQuery, UnservedJobs } from './types.ts';
 
 /**
  * WHERE and ORDER BY clauses shared by both dialects. drizzle's operators take any column and
@@ -69,7 +70,7 @@ export function armedWhere(t: ScheduleColumns): SQL | undefined {
   return and(eq(t.paused, false), isNotNull(t.nextRunAt));
 }
 
-export function dueWhere(t: ScheduleColumns, now: Date): SQL | undefined {
+export function dueWhere(t: ScheduleColumns, now: Date | SQLWrapper): SQL | undefined {
   return and(armedWhere(t), lte(t.nextRunAt, now));
 }
 
@@ -96,15 +97,23 @@ export function historyOrder(t: JobColumns): SQL[] {
   return [desc(t.scheduledAt), desc(t.id)];
 }
 
-export function activeJobsWhere(t: JobColumns, scheduleIds: readonly string[]): SQL | undefined {
-  return and(inArray(t.scheduleId, scheduleIds), inArray(t.status, ACTIVE_JOB_STATUSES));
+/** Pending and running jobs of `scheduleIds` (a list, or a subquery listing them). */
+export function activeJobsWhere(t: JobColumns, scheduleIds: readonly string[] | SQLWrapper): SQL | undefined {
+  return and(inArray(t.scheduleId, scheduleIds as readonly string[]), inArray(t.status, ACTIVE_JOB_STATUSES));
 }
 
-export function claimableWhere(t: JobColumns, claim: ClaimJobs): SQL | undefined {
+/**
+ * Pending jobs due at `now`, of `tasks` when given. A prepared query passes placeholders: `now`
+ * bound as the driver's value, `tasks` as a subquery that lists them.
+ */
+export function claimableWhere(
+  t: JobColumns,
+  claim: { now: Date | SQLWrapper; tasks?: readonly string[] | SQLWrapper | undefined },
+): SQL | undefined {
   return and(
     eq(t.status, 'pending'),
     lte(t.notBefore, claim.now),
-    claim.tasks === undefined ? undefined : inArray(t.task, claim.tasks),
+    claim.tasks === undefined ? undefined : inArray(t.task, claim.tasks as readonly string[]),
   );
 }
 
@@ -120,8 +129,8 @@ export function claimOrder(t: JobColumns): SQL[] {
 /** The job while it runs the given attempt: a finish of any other attempt is stale. */
 export function fencedWhere(
   t: JobColumns & { attempt: Column },
-  jobId: string,
-  attempt: number,
+  jobId: string | SQLWrapper,
+  attempt: number | SQLWrapper,
 ): SQL | undefined {
   return and(eq(t.id, jobId), eq(t.status, 'running'), eq(t.attempt, attempt));
 }

@@ -73,6 +73,14 @@ export function advancedScheduleFields(schedule: Schedule, plan: FirePlan, now: 
   };
 }
 
+/** The columns `advancedScheduleFields` writes, for a prepared UPDATE. */
+export const ADVANCED_SCHEDULE_COLUMNS = [
+  'nextRunAt',
+  'lastRunAt',
+  'updatedAt',
+  'version',
+] as const satisfies ReadonlyArray<keyof ReturnType<typeof advancedScheduleFields>>;
+
 export function toJob(row: Job): Job {
   return {
     id: row.id,

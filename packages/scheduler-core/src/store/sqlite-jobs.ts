@@ -1,6 +1,6 @@
 import type { Job } from '@schedulezero/protocol';
-import { count, eq, inArray, min, sql } from 'drizzle-orm';
-import { chunks, executedChanges } from './change-records.ts';
+import { count, eq, inArray, min, type SQL, sql } from 'drizzle-orm';
+import { executedChanges } from './change-records.ts';
 import { encodeJobCursor, toPage } from './cursor.ts';
 import {
   byClaimOrder,
@@ -24,7 +24,8 @@ import {
 } from './query-conditions.ts';
 import { newJobRow, toJob, toSchedule } from './row-mapping.ts';
 import { jobs, schedules } from './schema-sqlite.ts';
-import type { SqliteContext, SqliteTx } from './sqlite-context.ts';
+import type { SqliteContext } from './sqlite-context.ts';
+import { bound, columnEncoder, jsonListItems, placeholders, preparedByKey } from './sqlite-prepared.ts';
 import type { FinishJob, Outcome, Store } from './types.ts';
 
 type JobMethods = Pick<
@@ -41,30 +42,65 @@ type JobMethods = Pick<
   | 'countJobsByStatus'
 >;
 
-/** A fenced finish inside a transaction: applies only to the running attempt it names. */
-function finishOne(tx: SqliteTx, finish: FinishJob): Outcome<Job, 'not_found' | 'stale'> {
-  const row = tx.select().from(jobs).where(eq(jobs.id, finish.jobId)).get();
-  return finishRead(tx, row && toJob(row), finish);
-}
-
-/** The same, for a job the transaction has read already (`current`: its row now, if any). */
-function finishRead(
-  tx: SqliteTx,
-  current: Job | undefined,
-  finish: FinishJob,
-): Outcome<Job, 'not_found' | 'stale'> {
-  const planned = planFinish(current, finish);
-  if (!planned.ok) return planned;
-  const updated = tx
-    .update(jobs)
-    .set(planned.value)
-    .where(fencedWhere(jobs, finish.jobId, finish.attempt))
-    .returning()
-    .get();
-  return ok(toJob(expectRow(updated, 'fenced finish')));
-}
-
 export function sqliteJobMethods({ db, write }: SqliteContext): JobMethods {
+  const encodeJob = columnEncoder(jobs);
+  // The hot paths' statements, prepared once (see sqlite-prepared.ts).
+  const jobsByIds = db
+    .select()
+    .from(jobs)
+    .where(inArray(jobs.id, jsonListItems('ids')))
+    .prepare();
+  const claimStatement = (tasks: SQL | undefined) =>
+    db
+      .update(jobs)
+      .set({
+        ...claimFields({ now: bound('now'), handlerId: bound('handlerId') }),
+        attempt: sql`${jobs.attempt} + 1`,
+      })
+      .where(
+        inArray(
+          jobs.id,
+          db
+            .select({ id: jobs.id })
+            .from(jobs)
+            .where(claimableWhere(jobs, { now: bound('now'), tasks }))
+            .orderBy(...claimOrder(jobs))
+            .limit(sql.placeholder('limit')),
+        ),
+      )
+      .returning()
+      .prepare();
+  const claimAny = claimStatement(undefined);
+  const claimOfTasks = claimStatement(jsonListItems('tasks'));
+  /** A fenced UPDATE per set of columns written (a finish writes one of two). */
+  const fencedPatch = preparedByKey((columns) =>
+    db
+      .update(jobs)
+      .set(placeholders(columns.split(',')))
+      .where(fencedWhere(jobs, bound('fenceJobId'), bound('fenceAttempt')))
+      .returning()
+      .prepare(),
+  );
+
+  /** A fenced finish of a job the transaction has read (`current`: its row now, if any). */
+  function finishRead(current: Job | undefined, finish: FinishJob): Outcome<Job, 'not_found' | 'stale'> {
+    const planned = planFinish(current, finish);
+    if (!planned.ok) return planned;
+    const columns = Object.keys(planned.value).sort().join(',');
+    const updated = fencedPatch(columns).get({
+      ...encodeJob(planned.value),
+      fenceJobId: finish.jobId,
+      fenceAttempt: finish.attempt,
+    });
+    return ok(toJob(expectRow(updated, 'fenced finish')));
+  }
+
+  /** The jobs of `ids` as they are now, by id. */
+  function readJobs(ids: readonly string[]): Map<string, Job> {
+    const rows = jobsByIds.all({ ids: JSON.stringify(ids) });
+    return new Map(rows.map((row) => [row.id, toJob(row)]));
+  }
+
   return {
     async createManualJob(scheduleId, draft) {
       return write<Outcome<Job, 'not_found' | 'max_instances' | 'duplicate'>>((tx) => {
@@ -91,42 +127,30 @@ export function sqliteJobMethods({ db, write }: SqliteContext): JobMethods {
 
     async claimJobs(claim) {
       if (claim.limit <= 0 || claim.tasks?.length === 0) return [];
-      return write((tx) => {
-        const candidates = tx
-          .select({ id: jobs.id })
-          .from(jobs)
-          .where(claimableWhere(jobs, claim))
-          .orderBy(...claimOrder(jobs))
-          .limit(claim.limit);
-        const rows = tx
-          .update(jobs)
-          .set({ ...claimFields(claim), attempt: sql`${jobs.attempt} + 1` })
-          .where(inArray(jobs.id, candidates))
-          .returning()
-          .all();
+      return write(() => {
+        const values = { now: claim.now.getTime(), handlerId: claim.handlerId, limit: claim.limit };
+        const rows =
+          claim.tasks === undefined
+            ? claimAny.all(values)
+            : claimOfTasks.all({ ...values, tasks: JSON.stringify(claim.tasks) });
         return unlogged(rows.map(toJob).sort(byClaimOrder));
       });
     },
 
     async finishJob(finish) {
-      return write<Outcome<Job, 'not_found' | 'stale'>>((tx) => {
-        const outcome = finishOne(tx, finish);
+      return write<Outcome<Job, 'not_found' | 'stale'>>(() => {
+        const outcome = finishRead(readJobs([finish.jobId]).get(finish.jobId), finish);
         return { value: outcome, changes: outcome.ok ? executedChanges([outcome.value]) : [] };
       });
     },
 
     async finishJobs(finishes) {
       if (finishes.length === 0) return [];
-      return write((tx) => {
-        // One read for the batch (chunks keep the IN list small), then a fenced UPDATE per job.
-        const current = new Map<string, Job>();
-        for (const ids of chunks([...new Set(finishes.map((finish) => finish.jobId))])) {
-          for (const row of tx.select().from(jobs).where(inArray(jobs.id, ids)).all()) {
-            current.set(row.id, toJob(row));
-          }
-        }
+      return write(() => {
+        // One read for the batch, then a fenced UPDATE per job.
+        const current = readJobs([...new Set(finishes.map((finish) => finish.jobId))]);
         const outcomes = finishes.map((finish) => {
-          const outcome = finishRead(tx, current.get(finish.jobId), finish);
+          const outcome = finishRead(current.get(finish.jobId), finish);
           // A second finish of the same job in the batch sees the first one's result.
           if (outcome.ok) current.set(finish.jobId, outcome.value);
           return outcome;

@@ -1,8 +1,8 @@
 import type { Job, Schedule } from '@schedulezero/protocol';
 import { asc, count, eq, min, sql } from 'drizzle-orm';
-import { chunks, executedChanges, scheduleChange } from './change-records.ts';
+import { executedChanges, scheduleChange } from './change-records.ts';
 import { encodeScheduleCursor, toPage } from './cursor.ts';
-import { expectRow, fail, ok, unlogged } from './outcome.ts';
+import { fail, ok, unlogged } from './outcome.ts';
 import {
   activeJobsWhere,
   armedWhere,
@@ -13,15 +13,16 @@ import {
   versionedWhere,
 } from './query-conditions.ts';
 import {
+  ADVANCED_SCHEDULE_COLUMNS,
   advancedScheduleFields,
   newJobRow,
   newScheduleRow,
   scheduleDraftFields,
-  toJob,
   toSchedule,
 } from './row-mapping.ts';
 import { jobs, schedules } from './schema-sqlite.ts';
 import type { SqliteContext, SqliteTx } from './sqlite-context.ts';
+import { bound, columnEncoder, jsonListItems, placeholders, rowPlaceholders } from './sqlite-prepared.ts';
 import type { Change, Outcome, Store } from './types.ts';
 
 /** Thrown inside a batch's transaction to roll it back when an id exists already. */
@@ -41,6 +42,43 @@ type ScheduleMethods = Pick<
 >;
 
 export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMethods {
+  const encodeSchedule = columnEncoder(schedules);
+  const encodeJob = columnEncoder(jobs);
+  // The hot paths' statements, prepared once (see sqlite-prepared.ts). The rows they write are
+  // the values handed back: nothing in them is computed by the database.
+  const insertSchedule = db
+    .insert(schedules)
+    .values(rowPlaceholders(schedules))
+    .onConflictDoNothing()
+    .prepare();
+  const dueSchedules = db
+    .select()
+    .from(schedules)
+    .where(dueWhere(schedules, bound('now')))
+    .orderBy(...dueOrder(schedules))
+    .limit(sql.placeholder('limit'))
+    .prepare();
+  const activeCounts = db
+    .select({ scheduleId: jobs.scheduleId, count: count() })
+    .from(jobs)
+    .where(activeJobsWhere(jobs, jsonListItems('scheduleIds')))
+    .groupBy(jobs.scheduleId)
+    .prepare();
+  const insertJob = db
+    .insert(jobs)
+    .values(rowPlaceholders(jobs))
+    .onConflictDoNothing({ target: [jobs.scheduleId, jobs.scheduledAt] })
+    .prepare();
+  const advanceSchedule = db
+    .update(schedules)
+    .set(placeholders(ADVANCED_SCHEDULE_COLUMNS))
+    .where(eq(schedules.id, bound('id')))
+    .prepare();
+
+  /** Inserts a new schedule's row; false when its id exists already. */
+  const insertScheduleRow = (schedule: Schedule): boolean =>
+    insertSchedule.run(encodeSchedule(schedule)).changes === 1;
+
   /** Why a versioned UPDATE/DELETE matched no row. */
   const missReason = (tx: SqliteTx, id: string): 'not_found' | 'version_conflict' =>
     tx.select({ id: schedules.id }).from(schedules).where(eq(schedules.id, id)).get()
@@ -49,15 +87,9 @@ export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMet
 
   return {
     async createSchedule(draft, now) {
-      return write<Outcome<Schedule, 'duplicate'>>((tx) => {
-        const row = tx
-          .insert(schedules)
-          .values(newScheduleRow(draft, now))
-          .onConflictDoNothing()
-          .returning()
-          .get();
-        if (row === undefined) return unlogged(fail('duplicate'));
-        const schedule = toSchedule(row);
+      return write<Outcome<Schedule, 'duplicate'>>(() => {
+        const schedule = newScheduleRow(draft, now);
+        if (!insertScheduleRow(schedule)) return unlogged(fail('duplicate'));
         return { value: ok(schedule), changes: [scheduleChange('created', schedule)] };
       });
     },
@@ -65,19 +97,13 @@ export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMet
     async createSchedules(drafts, now) {
       if (drafts.length === 0) return ok([]);
       try {
-        return await write<Outcome<Schedule[], 'duplicate'>>((tx) => {
-          const created: Schedule[] = [];
-          for (const chunk of chunks(drafts.map((draft) => newScheduleRow(draft, now)))) {
-            const rows = tx.insert(schedules).values(chunk).onConflictDoNothing().returning().all();
-            created.push(...rows.map(toSchedule));
-          }
-          // Rolls the transaction back: a batch is created whole or not at all.
-          if (created.length < drafts.length) throw DUPLICATE_IN_BATCH;
-          const byId = new Map(created.map((schedule) => [schedule.id, schedule]));
-          const ordered = drafts.map((draft) => expectRow(byId.get(draft.id), 'created schedule'));
+        return await write<Outcome<Schedule[], 'duplicate'>>(() => {
+          const created = drafts.map((draft) => newScheduleRow(draft, now));
+          // Throwing rolls the transaction back: a batch is created whole or not at all.
+          for (const schedule of created) if (!insertScheduleRow(schedule)) throw DUPLICATE_IN_BATCH;
           return {
-            value: ok(ordered),
-            changes: ordered.map((schedule) => scheduleChange('created', schedule)),
+            value: ok(created),
+            changes: created.map((schedule) => scheduleChange('created', schedule)),
           };
         });
       } catch (error) {
@@ -150,62 +176,28 @@ export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMet
     async acquireDueSchedules(now, limit, plan) {
       // One IMMEDIATE transaction holds the database's write lock: no other loop can plan these
       // schedules meanwhile, which is why the planner is synchronous.
-      return write((tx) => {
-        const due = tx
-          .select()
-          .from(schedules)
-          .where(dueWhere(schedules, now))
-          .orderBy(...dueOrder(schedules))
-          .limit(limit)
-          .all()
-          .map(toSchedule);
+      return write(() => {
+        const due = dueSchedules.all({ now: now.getTime(), limit }).map(toSchedule);
         if (due.length === 0) return unlogged([]);
-        const dueIds = due.map((schedule) => schedule.id);
-        const activeRows = tx
-          .select({ scheduleId: jobs.scheduleId, count: count() })
-          .from(jobs)
-          .where(activeJobsWhere(jobs, dueIds))
-          .groupBy(jobs.scheduleId)
-          .all();
+        const activeRows = activeCounts.all({
+          scheduleIds: JSON.stringify(due.map((schedule) => schedule.id)),
+        });
         const active = new Map(activeRows.map((row) => [row.scheduleId, row.count]));
-        const plans = due.map((schedule) => ({
-          schedule,
-          firePlan: plan(schedule, now, active.get(schedule.id) ?? 0),
-        }));
-        // The jobs of the whole batch in multi-row inserts (one statement per chunk, not one per
-        // schedule); the unique (scheduleId, scheduledAt) key still drops a fire time run before.
-        const created = new Map<string, Job[]>();
-        const rows = plans.flatMap(({ firePlan }) => firePlan.jobs.map((draft) => newJobRow(draft, now)));
-        const jobKey = (job: { scheduleId: string; scheduledAt: Date }) =>
-          `${job.scheduleId}\u0000${job.scheduledAt.getTime()}`;
-        const planOrder = new Map(rows.map((row, index) => [jobKey(row), index]));
-        for (const chunk of chunks(rows)) {
-          const insertedRows = tx
-            .insert(jobs)
-            .values(chunk)
-            .onConflictDoNothing({ target: [jobs.scheduleId, jobs.scheduledAt] })
-            .returning()
-            .all();
-          for (const job of insertedRows.map(toJob)) {
-            created.set(job.scheduleId, [...(created.get(job.scheduleId) ?? []), job]);
-          }
-        }
         const inserted: Job[] = [];
         const changes: Change[] = [];
-        for (const { schedule, firePlan } of plans) {
-          const row = tx
-            .update(schedules)
-            .set(advancedScheduleFields(schedule, firePlan, now))
-            .where(eq(schedules.id, schedule.id))
-            .returning()
-            .get();
-          // RETURNING promises no order: put each schedule's jobs back in the planner's order.
-          const own = (created.get(schedule.id) ?? []).sort(
-            (a, b) => (planOrder.get(jobKey(a)) ?? 0) - (planOrder.get(jobKey(b)) ?? 0),
-          );
+        for (const schedule of due) {
+          const firePlan = plan(schedule, now, active.get(schedule.id) ?? 0);
+          // The unique (scheduleId, scheduledAt) key drops a fire time that ran before.
+          const own = firePlan.jobs
+            .map((draft) => newJobRow(draft, now))
+            .filter((job) => insertJob.run(encodeJob(job)).changes === 1);
+          const fields = advancedScheduleFields(schedule, firePlan, now);
+          const advanced = advanceSchedule.run({ ...encodeSchedule(fields), id: schedule.id });
+          if (advanced.changes !== 1)
+            throw new Error('store invariant broken: schedule advance matched no row');
           inserted.push(...own);
           changes.push(
-            scheduleChange('updated', toSchedule(expectRow(row, 'schedule advance'))),
+            scheduleChange('updated', toSchedule({ ...schedule, ...fields })),
             ...executedChanges(own),
           );
         }
