@@ -80,8 +80,10 @@ export const jobs = sqliteTable(
     uniqueIndex('jobs_schedule_fire_uq').on(t.scheduleId, t.scheduledAt),
     // Active jobs of a schedule (maxInstances).
     index('jobs_schedule_status_idx').on(t.scheduleId, t.status),
-    // Claim: pending jobs oldest first; also earliestPendingAt and counts by status.
-    index('jobs_claim_idx').on(t.status, t.notBefore),
+    // Claim: pending jobs in claim order (notBefore, scheduledAt, id: the whole ORDER BY, so a
+    // claim reads its LIMIT rows instead of sorting every due job); also earliestPendingAt and
+    // counts by status.
+    index('jobs_claim_order_idx').on(t.status, t.notBefore, t.scheduledAt, t.id),
     // History, newest first, unfiltered and by status.
     index('jobs_history_idx').on(t.scheduledAt, t.id),
     index('jobs_status_history_idx').on(t.status, t.scheduledAt, t.id),
