@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Job, Schedule } from '@schedulezero/protocol';
+import { newId } from './ids.ts';
 import type { FirePlan, JobDraft } from './store/types.ts';
 import { nextFireTime } from './triggers/index.ts';
 
@@ -30,7 +30,7 @@ export function planFires(
   activeJobs: number,
   options: PlanOptions = {},
 ): FirePlan {
-  const newJobId = options.newJobId ?? randomUUID;
+  const newJobId = options.newJobId ?? newId;
   const context = { anchor: schedule.createdAt, seed: schedule.id };
   const { due, truncated } = dueFireTimes(schedule, now);
   if (due.length === 0) return { jobs: [], nextRunAt: schedule.nextRunAt };
@@ -129,7 +129,7 @@ function missedRecord(
 }
 
 /** A run-now job: it belongs to the instant it was asked for. */
-export function manualJobDraft(schedule: Schedule, now: Date, id: string = randomUUID()): JobDraft {
+export function manualJobDraft(schedule: Schedule, now: Date, id: string = newId()): JobDraft {
   return { ...jobBase(schedule, id), source: 'manual', scheduledAt: now, notBefore: now };
 }
 

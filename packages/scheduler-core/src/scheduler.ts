@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { CreateScheduleBody, Job, Schedule, ScheduleSpec } from '@schedulezero/protocol';
 import { type Clock, systemClock } from './clock.ts';
 import { SchedulerError } from './errors.ts';
 import type { Executor } from './executor.ts';
 import { createGovernedExecutor, type GovernorConfig } from './governor.ts';
+import { newId } from './ids.ts';
 import { createLatencyHistogram } from './latency-histogram.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { manualJobDraft } from './planner.ts';
@@ -130,7 +130,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     async createSchedule(body: CreateScheduleBody) {
       const { id: givenId, ...spec } = body;
       assertValidTrigger(spec.trigger);
-      const id = givenId ?? randomUUID();
+      const id = givenId ?? newId();
       const now = clock.now();
       const created = unwrap(
         await store.createSchedule({ ...spec, id, nextRunAt: firstRun(spec, id, now) }, now),
@@ -143,7 +143,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const now = clock.now();
       const drafts = bodies.map(({ id: givenId, ...spec }) => {
         assertValidTrigger(spec.trigger);
-        const id = givenId ?? randomUUID();
+        const id = givenId ?? newId();
         return { ...spec, id, nextRunAt: firstRun(spec, id, now) };
       });
       const outcome = await store.createSchedules(drafts, now);
