@@ -51,7 +51,7 @@ export function planFinish(
   if (job === undefined) return { ok: false, reason: 'not_found' };
   if (job.status !== 'running' || job.attempt !== finish.attempt) return { ok: false, reason: 'stale' };
   const { outcome, finishedAt } = finish;
-  const result = outcome.result ?? null;
+  const result = asStoredJson(outcome.result);
   if (outcome.status !== 'succeeded' && finish.retryAt) {
     // Back in the queue; the error stays visible until the next attempt ends.
     return {
@@ -78,6 +78,16 @@ export function planFinish(
       updatedAt: finishedAt,
     },
   };
+}
+
+/**
+ * A value as a JSON column gives it back (`undefined` and what JSON cannot hold as null): the
+ * stores hand out the job they wrote without reading it back, and a handler's result may be any
+ * value its function returned.
+ */
+function asStoredJson(value: unknown): unknown {
+  const text = value === undefined ? undefined : JSON.stringify(value);
+  return text === undefined ? null : JSON.parse(text);
 }
 
 /** A job whose runner died: another attempt when one remains, else failed as `interrupted`. */

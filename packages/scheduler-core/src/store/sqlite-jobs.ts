@@ -78,21 +78,24 @@ export function sqliteJobMethods({ db, write }: SqliteContext): JobMethods {
       .update(jobs)
       .set(placeholders(columns.split(',')))
       .where(fencedWhere(jobs, bound('fenceJobId'), bound('fenceAttempt')))
-      .returning()
       .prepare(),
   );
 
-  /** A fenced finish of a job the transaction has read (`current`: its row now, if any). */
+  /**
+   * A fenced finish of a job the transaction has read (`current`: its row now, if any). The
+   * finished job is the row read plus the columns written, as the database now holds it.
+   */
   function finishRead(current: Job | undefined, finish: FinishJob): Outcome<Job, 'not_found' | 'stale'> {
     const planned = planFinish(current, finish);
     if (!planned.ok) return planned;
     const columns = Object.keys(planned.value).sort().join(',');
-    const updated = fencedPatch(columns).get({
+    const { changes } = fencedPatch(columns).run({
       ...encodeJob(planned.value),
       fenceJobId: finish.jobId,
       fenceAttempt: finish.attempt,
     });
-    return ok(toJob(expectRow(updated, 'fenced finish')));
+    if (changes !== 1) throw new Error('store invariant broken: fenced finish matched no row');
+    return ok(toJob({ ...expectRow(current, 'job read before its finish'), ...planned.value }));
   }
 
   /** The jobs of `ids` as they are now, by id. */
