@@ -1,16 +1,18 @@
 import type { Job } from '@schedulezero/protocol';
 import { asc, count, eq, inArray, min, sql } from 'drizzle-orm';
-import { executedChanges } from './change-records.ts';
+import { chunks, executedChanges } from './change-records.ts';
 import { encodeJobCursor, toPage } from './cursor.ts';
 import {
   byClaimOrder,
   claimFields,
+  type JobPatch,
   planFinish,
   planRecovery,
   planUnserved,
   statusCounts,
 } from './job-transitions.ts';
 import { expectRow, fail, ok, unlogged } from './outcome.ts';
+import { fromBatch, setFromBatch, valuesRelation } from './pg-batch.ts';
 import type { PgContext, PgTx } from './pg-context.ts';
 import {
   activeJobsWhere,
@@ -41,20 +43,62 @@ type JobMethods = Pick<
   | 'countJobsByStatus'
 >;
 
-/** A fenced finish of a row the transaction has locked: applies only to the running attempt it names. */
+/**
+ * Writes the finishes `planned` for jobs this transaction has locked, one UPDATE ... FROM
+ * (VALUES ...) per set of columns written (a finish writes one of two), fenced like `finishJob`.
+ * The locks make the fence hold; a row it misses is a broken invariant.
+ */
+async function writeFinishes(
+  tx: PgTx,
+  planned: ReadonlyArray<{ finish: FinishJob; patch: JobPatch }>,
+): Promise<void> {
+  const byColumns = new Map<string, Array<{ finish: FinishJob; patch: JobPatch }>>();
+  for (const entry of planned) {
+    const columns = Object.keys(entry.patch).sort().join(',');
+    byColumns.set(columns, [...(byColumns.get(columns) ?? []), entry]);
+  }
+  for (const [columns, group] of byColumns) {
+    const keys = columns.split(',') as Array<keyof JobPatch & string>;
+    for (const chunk of chunks(group)) {
+      const written = await tx
+        .update(jobs)
+        .set(setFromBatch(jobs, keys))
+        .from(
+          valuesRelation(
+            jobs,
+            ['id', 'attempt', ...keys],
+            chunk.map(({ finish, patch }) => ({ ...patch, id: finish.jobId, attempt: finish.attempt })),
+          ),
+        )
+        .where(fencedWhere(jobs, fromBatch(jobs, 'id'), fromBatch(jobs, 'attempt')))
+        .returning({ id: jobs.id });
+      if (written.length !== chunk.length)
+        throw new Error('store invariant broken: a fenced finish matched no row');
+    }
+  }
+}
+
+/**
+ * Finishes of jobs this transaction has locked (`current`: their rows now), in the order given;
+ * a second finish of the same job sees the first one's result (and is stale).
+ */
 async function finishLocked(
   tx: PgTx,
-  current: Job | undefined,
-  finish: FinishJob,
-): Promise<Outcome<Job, 'not_found' | 'stale'>> {
-  const planned = planFinish(current, finish);
-  if (!planned.ok) return planned;
-  const [updated] = await tx
-    .update(jobs)
-    .set(planned.value)
-    .where(fencedWhere(jobs, finish.jobId, finish.attempt))
-    .returning();
-  return ok(toJob(expectRow(updated, 'fenced finish')));
+  current: Map<string, Job>,
+  finishes: readonly FinishJob[],
+): Promise<Array<Outcome<Job, 'not_found' | 'stale'>>> {
+  const planned: Array<{ finish: FinishJob; patch: JobPatch }> = [];
+  const outcomes = finishes.map((finish): Outcome<Job, 'not_found' | 'stale'> => {
+    const before = current.get(finish.jobId);
+    const patch = planFinish(before, finish);
+    if (!patch.ok) return patch;
+    const job = toJob({ ...expectRow(before, 'job locked before its finish'), ...patch.value });
+    current.set(finish.jobId, job);
+    planned.push({ finish, patch: patch.value });
+    return ok(job);
+  });
+  await writeFinishes(tx, planned);
+  return outcomes;
 }
 
 export function pgJobMethods({ db, write }: PgContext): JobMethods {
@@ -105,8 +149,10 @@ export function pgJobMethods({ db, write }: PgContext): JobMethods {
     async finishJob(finish) {
       return write<Outcome<Job, 'not_found' | 'stale'>>(async (tx) => {
         const [row] = await tx.select().from(jobs).where(eq(jobs.id, finish.jobId)).for('update');
-        const outcome = await finishLocked(tx, row && toJob(row), finish);
-        return { value: outcome, changes: outcome.ok ? executedChanges([outcome.value]) : [] };
+        const current = new Map(row ? [[row.id, toJob(row)]] : []);
+        const [outcome] = await finishLocked(tx, current, [finish]);
+        const value = expectRow(outcome, 'finish outcome');
+        return { value, changes: value.ok ? executedChanges([value.value]) : [] };
       });
     },
 
@@ -122,13 +168,7 @@ export function pgJobMethods({ db, write }: PgContext): JobMethods {
           .orderBy(asc(jobs.id))
           .for('update');
         const current = new Map(rows.map((row) => [row.id, toJob(row)]));
-        const outcomes: Array<Outcome<Job, 'not_found' | 'stale'>> = [];
-        for (const finish of finishes) {
-          const outcome = await finishLocked(tx, current.get(finish.jobId), finish);
-          // A second finish of the same job in the batch sees the first one's result.
-          if (outcome.ok) current.set(finish.jobId, outcome.value);
-          outcomes.push(outcome);
-        }
+        const outcomes = await finishLocked(tx, current, finishes);
         const finished = outcomes.flatMap((outcome) => (outcome.ok ? [outcome.value] : []));
         return { value: outcomes, changes: executedChanges(finished) };
       });

@@ -3,6 +3,7 @@ import { asc, count, eq, min, sql } from 'drizzle-orm';
 import { chunks, executedChanges, scheduleChange } from './change-records.ts';
 import { encodeScheduleCursor, toPage } from './cursor.ts';
 import { expectRow, fail, ok, unlogged } from './outcome.ts';
+import { fromBatch, setFromBatch, valuesRelation } from './pg-batch.ts';
 import type { PgContext, PgTx } from './pg-context.ts';
 import {
   activeJobsWhere,
@@ -14,11 +15,11 @@ import {
   versionedWhere,
 } from './query-conditions.ts';
 import {
+  ADVANCED_SCHEDULE_COLUMNS,
   advancedScheduleFields,
   newJobRow,
   newScheduleRow,
   scheduleDraftFields,
-  toJob,
   toSchedule,
 } from './row-mapping.ts';
 import { jobs, schedules } from './schema-pg.ts';
@@ -159,29 +160,51 @@ export function pgScheduleMethods({ db, write }: PgContext): ScheduleMethods {
           .where(activeJobsWhere(jobs, dueIds))
           .groupBy(jobs.scheduleId);
         const active = new Map(activeRows.map((row) => [row.scheduleId, row.count]));
+        const plans = due.map((schedule) => {
+          const firePlan = plan(schedule, now, active.get(schedule.id) ?? 0);
+          return {
+            schedule,
+            jobs: firePlan.jobs.map((draft) => newJobRow(draft, now)),
+            fields: advancedScheduleFields(schedule, firePlan, now),
+          };
+        });
+        // The whole batch in a few statements, not two per schedule: multi-row INSERTs of the
+        // jobs (a fire time that ran before is dropped by the unique key: a crash left it
+        // behind) and one UPDATE ... FROM (VALUES ...) per chunk of schedules.
+        const insertedIds = new Set<string>();
+        for (const rows of chunks(plans.flatMap((planned) => planned.jobs))) {
+          const returned = await tx
+            .insert(jobs)
+            .values(rows)
+            .onConflictDoNothing({ target: [jobs.scheduleId, jobs.scheduledAt] })
+            .returning({ id: jobs.id });
+          for (const { id } of returned) insertedIds.add(id);
+        }
+        for (const chunk of chunks(plans)) {
+          const advanced = await tx
+            .update(schedules)
+            .set(setFromBatch(schedules, ADVANCED_SCHEDULE_COLUMNS))
+            .from(
+              valuesRelation(
+                schedules,
+                ['id', ...ADVANCED_SCHEDULE_COLUMNS],
+                chunk.map(({ schedule, fields }) => ({ id: schedule.id, ...fields })),
+              ),
+            )
+            .where(eq(schedules.id, fromBatch(schedules, 'id')))
+            .returning({ id: schedules.id });
+          if (advanced.length !== chunk.length) {
+            throw new Error('store invariant broken: a schedule advance matched no row');
+          }
+        }
         const inserted: Job[] = [];
         const changes: Change[] = [];
-        for (const schedule of due) {
-          const firePlan = plan(schedule, now, active.get(schedule.id) ?? 0);
-          const created: Job[] = [];
-          for (const rows of chunks(firePlan.jobs.map((draft) => newJobRow(draft, now)))) {
-            // A fire time never yields two jobs, also when a crash left this one behind.
-            const returned = await tx
-              .insert(jobs)
-              .values(rows)
-              .onConflictDoNothing({ target: [jobs.scheduleId, jobs.scheduledAt] })
-              .returning();
-            created.push(...returned.map(toJob));
-          }
-          const [row] = await tx
-            .update(schedules)
-            .set(advancedScheduleFields(schedule, firePlan, now))
-            .where(eq(schedules.id, schedule.id))
-            .returning();
-          inserted.push(...created);
+        for (const { schedule, jobs: planned, fields } of plans) {
+          const own = planned.filter((job) => insertedIds.has(job.id));
+          inserted.push(...own);
           changes.push(
-            scheduleChange('updated', toSchedule(expectRow(row, 'schedule advance'))),
-            ...executedChanges(created),
+            scheduleChange('updated', toSchedule({ ...schedule, ...fields })),
+            ...executedChanges(own),
           );
         }
         return { value: inserted, changes };
