@@ -29,7 +29,20 @@ const logger = createLogger({
 });
 exitOnFatalErrors(logger);
 
-const started = await startMaster({ config, logger, version: VERSION }).catch((error: unknown) => {
+const starting = startMaster({ config, logger, version: VERSION });
+// Signals are handled from the start: the master logs `listening` before `startMaster` returns,
+// and a SIGTERM right after it must stop the node gracefully, not kill it.
+installShutdown({
+  logger,
+  stop: async () => {
+    const started = await starting;
+    if (started.ok) await started.master.stop();
+  },
+  // The grace for running jobs, plus time to close the server and the database.
+  deadlineMs: config.node.shutdownGraceSeconds * 1000 + 15_000,
+  exit: (code) => process.exit(code),
+});
+const started = await starting.catch((error: unknown) => {
   logger.fatal({ err: error }, 'could not start');
   process.exit(1);
 });
@@ -37,13 +50,4 @@ if (!started.ok) {
   logger.error({ problems: started.problems }, 'invalid configuration');
   exitWithProblems(started.problems, file);
 }
-const master = started.master;
-
-installShutdown({
-  logger,
-  stop: () => master.stop(),
-  // The grace for running jobs, plus time to close the server and the database.
-  deadlineMs: config.node.shutdownGraceSeconds * 1000 + 15_000,
-  exit: (code) => process.exit(code),
-});
 logger.info({ configFile: file ?? null }, 'master ready');
