@@ -48,7 +48,20 @@ describe('loadMasterConfig', () => {
     });
     expect(config.node).toMatchObject({ type: 'master', zone: 'admin', shutdownGraceSeconds: 30 });
     expect(config.handlers.modules).toEqual([]);
+    expect(config.handlers.bind).toBe('tcp://127.0.0.1:5555');
     expect(config.logging).toEqual({ level: 'info', pretty: false });
+  });
+
+  it('binds the handler link on loopback 5555 unless told otherwise; `none` binds no link', () => {
+    const env = { SCHEDULEZERO_API_TOKEN: TOKEN };
+    expect(load(env, writeConfig('handlers: { bind: "tcp://0.0.0.0:6000" }\n')).handlers.bind).toBe(
+      'tcp://0.0.0.0:6000',
+    );
+    expect(load(env, writeConfig('handlers: { bind: none }\n')).handlers.bind).toBeUndefined();
+    expect(load({ ...env, SCHEDULEZERO_HANDLERS__BIND: 'none' }).handlers.bind).toBeUndefined();
+    expect(problems(env, writeConfig('handlers: { bind: "127.0.0.1:5555" }\n'))).toEqual([
+      'handlers.bind: must be tcp://ADDRESS:PORT or none',
+    ]);
   });
 
   it('reads the YAML file and resolves its relative paths against the file’s directory', () => {

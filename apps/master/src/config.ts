@@ -28,16 +28,18 @@ import { z } from 'zod';
  */
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/master.db';
+export const DEFAULT_LINK_BIND = 'tcp://127.0.0.1:5555';
 
 export const handlersSectionSchema = z.strictObject({
   /**
-   * Where remote handler workers connect (ZeroMQ ROUTER), e.g. tcp://0.0.0.0:5555. Without it the
-   * master runs only its local handlers.
+   * Where remote handler workers connect (ZeroMQ ROUTER); loopback by default, like HTTP. `none`
+   * binds no link: the master runs only its local handlers. Parsed to `undefined` then.
    */
   bind: z
     .string()
-    .regex(/^tcp:\/\/.+:\d+$/, 'must be tcp://ADDRESS:PORT')
-    .optional(),
+    .refine((bind) => bind === 'none' || /^tcp:\/\/.+:\d+$/.test(bind), 'must be tcp://ADDRESS:PORT or none')
+    .default(DEFAULT_LINK_BIND)
+    .transform((bind) => (bind === 'none' ? undefined : bind)),
   /** Modules whose exported functions run in this process as handlers (task name = export name). */
   modules: z.array(z.string().min(1)).default([]),
   /** Local jobs running at once, all tasks together. */

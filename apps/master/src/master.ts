@@ -134,7 +134,11 @@ function linkEndpoints(config: MasterConfig) {
   const { handlers } = config;
   if (handlers.bind === undefined) return [];
   const secretKey = { inline: handlers.secretKey, file: handlers.secretKeyFile };
-  return [{ setting: 'handlers', domain: LINK_DOMAIN, secretKey, clientKeys: handlers.clientKeys }];
+  // The link is bound by default, so a minimal config meets this first: say every way out.
+  const missingKeyHint = `the handler link binds ${handlers.bind} (handlers.bind): give it a key and handlers.clientKeys for the workers, or set handlers.bind: none to run local handlers only`;
+  return [
+    { setting: 'handlers', domain: LINK_DOMAIN, secretKey, clientKeys: handlers.clientKeys, missingKeyHint },
+  ];
 }
 
 interface Wiring {

@@ -63,12 +63,25 @@ describe('schedulezero-master command line', () => {
     expect(master.stderr()).toContain(`handlers.modules: cannot load ${join(dir, 'missing.ts')}`);
   }, 30_000);
 
+  it('exits 2 with what to configure when the default handler link has no key', async () => {
+    writeFileSync(
+      join(dir, 'master.yaml'),
+      'network: { port: 0 }\ndatabase: { url: "sqlite::memory:" }\napi: { requireAuth: false }\n',
+    );
+    const master = startMasterProcess({ args: ['--config', 'master.yaml'], cwd: dir });
+    expect(await master.exited).toBe(2);
+    const stderr = master.stderr();
+    expect(stderr).toContain('handlers: no secretKey/secretKeyFile for CURVE');
+    expect(stderr).toContain('the handler link binds tcp://127.0.0.1:5555 (handlers.bind)');
+    expect(stderr).toContain('handlers.bind: none');
+  }, 30_000);
+
   it('`pnpm master --config FILE` reads FILE relative to the directory it was typed in', async () => {
     const caller = join(dir, 'caller');
     mkdirSync(caller);
     writeFileSync(
       join(caller, 'master.yaml'),
-      'network: { port: 0 }\ndatabase: { url: "sqlite:./state/master.db" }\napi: { requireAuth: false }\n',
+      'network: { port: 0 }\ndatabase: { url: "sqlite:./state/master.db" }\napi: { requireAuth: false }\nhandlers: { bind: none }\n',
     );
     // pnpm runs root scripts in the workspace root and says where the user was in INIT_CWD.
     const master = startMasterProcess({

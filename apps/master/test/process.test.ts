@@ -32,7 +32,7 @@ describe('schedulezero-master process', () => {
         'network: { port: 0 }',
         'database: { url: "sqlite:./data/master.db" }',
         `api: { tokens: ["${TOKEN}"] }`,
-        `handlers: { modules: ["${EXAMPLES}"] }`,
+        `handlers: { bind: none, modules: ["${EXAMPLES}"] }`,
       ].join('\n'),
     );
   }

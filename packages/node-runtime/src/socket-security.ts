@@ -31,6 +31,8 @@ export interface ServerEndpointSettings {
   domain: string;
   secretKey: KeySource;
   clientKeys: readonly string[];
+  /** Added to the problem when the key is missing: what else the operator may configure. */
+  missingKeyHint?: string;
 }
 
 export interface ServerEndpointSecurity {
@@ -57,7 +59,7 @@ export async function serverEndpointSecurity(
   if (!hasKey) {
     if (!allowPlaintext) {
       problems.push(
-        `${endpoint.setting}: no secretKey/secretKeyFile for CURVE (plaintext needs security.allowPlaintext: true)`,
+        `${endpoint.setting}: no secretKey/secretKeyFile for CURVE (plaintext needs security.allowPlaintext: true)${endpoint.missingKeyHint ? `; ${endpoint.missingKeyHint}` : ''}`,
       );
       return { ok: false, problems };
     }

@@ -119,7 +119,7 @@ describe('deploy/config: the example configs per zone', () => {
     const config = ok(loadMasterConfig({ file: deployPath('master.local.yaml'), env, cwd }));
     expect(config.api.tokens).toEqual(['local-token-0123456789']);
     expect(config.network).toEqual({ bindAddress: '127.0.0.1', port: 8888 });
-    expect(config.handlers.bind).toBeUndefined();
+    expect(config.handlers.bind).toBeUndefined(); // `bind: none`
     expect(config.replication.zones).toEqual({});
     expect(config.handlers.modules).toEqual([deployPath('../examples/handlers.ts')]);
     expect(config.database.url).toBe(`sqlite:${deployPath('data/master.db')}`);

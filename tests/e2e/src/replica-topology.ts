@@ -48,7 +48,8 @@ export async function startMasterNode(
     network: { port: options.port ?? 0 },
     database: { url: options.database },
     api: { tokens: [TOKEN] },
-    handlers: { modules: [FIXTURES] },
+    // No handler link: these masters run their handlers in-process, and several run at once.
+    handlers: { bind: 'none', modules: [FIXTURES] },
     replication: {
       heartbeatMs: options.heartbeatMs ?? 200,
       ...(options.retention ? { retention: options.retention } : {}),
