@@ -1,8 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { chunks, notifyCommit, numberRecords, projectChanges } from './change-records.ts';
+import { notifyCommit, numberRecords, projectChanges, type ZoneBatch } from './change-records.ts';
 import { expectRow, type Written } from './outcome.ts';
 import { changelog, meta, streamHeads } from './schema-sqlite.ts';
+import { bound, columnEncoder, rowPlaceholders } from './sqlite-prepared.ts';
 import type { ChangeProjector, StoreOptions } from './types.ts';
 
 export type SqliteDb = BetterSQLite3Database;
@@ -23,6 +24,7 @@ export interface SqliteContext {
 
 export function sqliteContext(db: SqliteDb, epoch: string, options: StoreOptions): SqliteContext {
   const { projector, onCommit } = options;
+  const appendChanges = changeLogStatements(db, epoch);
   return {
     db,
     epoch,
@@ -34,19 +36,7 @@ export function sqliteContext(db: SqliteDb, epoch: string, options: StoreOptions
           const { value, changes } = work(tx);
           const batches = projectChanges(projector, changes);
           const createdAt = new Date();
-          for (const batch of batches) {
-            const head = tx
-              .insert(streamHeads)
-              .values({ zone: batch.zone, seq: batch.records.length })
-              .onConflictDoUpdate({
-                target: streamHeads.zone,
-                set: { seq: sql`${streamHeads.seq} + ${batch.records.length}` },
-              })
-              .returning({ seq: streamHeads.seq })
-              .get();
-            const rows = numberRecords(batch, expectRow(head, 'stream head upsert').seq, epoch, createdAt);
-            for (const chunk of chunks(rows)) tx.insert(changelog).values(chunk).run();
-          }
+          for (const batch of batches) appendChanges(batch, createdAt);
           zones = batches.map((batch) => batch.zone);
           return value;
         },
@@ -55,6 +45,32 @@ export function sqliteContext(db: SqliteDb, epoch: string, options: StoreOptions
       if (zones.length > 0) notifyCommit(onCommit, zones);
       return value;
     },
+  };
+}
+
+/**
+ * Appends a zone's batch to the change log, inside the writing transaction: allocates its seqs
+ * on the zone's head row, then inserts its rows. Both statements are prepared once (see
+ * sqlite-prepared.ts): every change the master makes passes here, and building a multi-row
+ * INSERT through the query builder cost more than the schedule or job write it logs. One row per
+ * statement costs no round trip on SQLite.
+ */
+function changeLogStatements(db: SqliteDb, epoch: string): (batch: ZoneBatch, createdAt: Date) => void {
+  const allocate = db
+    .insert(streamHeads)
+    .values({ zone: bound('zone'), seq: bound('count') })
+    .onConflictDoUpdate({
+      target: streamHeads.zone,
+      set: { seq: sql`${streamHeads.seq} + ${bound('count')}` },
+    })
+    .returning({ seq: streamHeads.seq })
+    .prepare();
+  const insert = db.insert(changelog).values(rowPlaceholders(changelog)).prepare();
+  const encode = columnEncoder(changelog);
+  return (batch, createdAt) => {
+    const head = allocate.get({ zone: batch.zone, count: batch.records.length });
+    for (const row of numberRecords(batch, expectRow(head, 'stream head upsert').seq, epoch, createdAt))
+      insert.run(encode(row));
   };
 }
 
