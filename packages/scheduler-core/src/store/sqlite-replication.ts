@@ -1,5 +1,5 @@
 import { FINAL_JOB_STATUSES } from '@schedulezero/protocol';
-import { and, asc, eq, inArray, lt, lte, max, min } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, lte, max, min, sql } from 'drizzle-orm';
 import { pruneCutoff, snapshotRecords } from './change-records.ts';
 import { fail, ok } from './outcome.ts';
 import type { WriteGroup } from './replica-rows.ts';
@@ -10,7 +10,7 @@ import {
   type ReplicaPlan,
   toReplicaState,
 } from './replica-state.ts';
-import { toHandler, toJob, toSchedule } from './row-mapping.ts';
+import { toChangeRow, toHandler, toJob, toSchedule } from './row-mapping.ts';
 import { changelog, handlers, jobs, replicationState, schedules, streamHeads } from './schema-sqlite.ts';
 import type { SqliteContext, SqliteDb, SqliteTx } from './sqlite-context.ts';
 import { bound, columnEncoder, placeholders, rowPlaceholders } from './sqlite-prepared.ts';
@@ -19,6 +19,7 @@ import type { ReplicaState, Store } from './types.ts';
 type ReplicationMethods = Pick<
   Store,
   | 'changeHead'
+  | 'readChanges'
   | 'pruneChanges'
   | 'readSnapshot'
   | 'replicationState'
@@ -43,6 +44,14 @@ export function sqliteReplicationMethods({ db, epoch, projector }: SqliteContext
       .get()?.seq ?? seq + 1;
 
   const apply = replicaApplyStatements(db);
+  // The publisher's tail and every catch-up page read here: prepared once (see sqlite-prepared.ts).
+  const changesFrom = db
+    .select()
+    .from(changelog)
+    .where(and(eq(changelog.zone, bound('zone')), gte(changelog.seq, bound('fromSeq'))))
+    .orderBy(asc(changelog.seq))
+    .limit(sql.placeholder('limit'))
+    .prepare();
 
   const readState = (zone: string): ReplicaState | undefined => {
     const row = apply.readState.get({ zone });
@@ -69,6 +78,10 @@ export function sqliteReplicationMethods({ db, epoch, projector }: SqliteContext
         const seq = head(tx, zone);
         return { epoch, seq, oldestSeq: oldest(tx, zone, seq) };
       });
+    },
+
+    async readChanges(zone, fromSeq, limit) {
+      return changesFrom.all({ zone, fromSeq, limit }).map(toChangeRow);
     },
 
     async pruneChanges(zone, retention) {

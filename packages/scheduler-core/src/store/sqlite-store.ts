@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { and, asc, eq, gte, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { handlerChange } from './change-records.ts';
 import { migrationsFolder } from './migrations-folder.ts';
 import { expectRow } from './outcome.ts';
-import { toChangeRow, toHandler } from './row-mapping.ts';
-import { changelog, handlers } from './schema-sqlite.ts';
+import { toHandler } from './row-mapping.ts';
+import { handlers } from './schema-sqlite.ts';
 import { type SqliteDb, sqliteContext, sqliteEpoch } from './sqlite-context.ts';
 import { sqliteJobMethods } from './sqlite-jobs.ts';
 import { sqliteReplicationMethods } from './sqlite-replication.ts';
@@ -36,6 +36,7 @@ export function openSqliteStore(filename: string, options: StoreOptions = {}): S
     // 64 MiB of page cache (the default is 2 MiB): the jobs table and its indexes outgrow 2 MiB
     // within tens of thousands of jobs, and then every claim and finish re-reads pages.
     client.pragma('cache_size = -65536');
+    client.pragma('wal_autocheckpoint = 0');
     cacheStatements(client);
     const db = drizzle({ client });
     migrateSqlite(db);
@@ -126,17 +127,6 @@ function createSqliteStore(
 
     async listHandlers() {
       return db.select().from(handlers).orderBy(asc(handlers.id)).all().map(toHandler);
-    },
-
-    async readChanges(zone, fromSeq, limit) {
-      return db
-        .select()
-        .from(changelog)
-        .where(and(eq(changelog.zone, zone), gte(changelog.seq, fromSeq)))
-        .orderBy(asc(changelog.seq))
-        .limit(limit)
-        .all()
-        .map(toChangeRow);
     },
   };
 }
