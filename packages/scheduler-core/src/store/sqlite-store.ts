@@ -36,7 +36,6 @@ export function openSqliteStore(filename: string, options: StoreOptions = {}): S
     // 64 MiB of page cache (the default is 2 MiB): the jobs table and its indexes outgrow 2 MiB
     // within tens of thousands of jobs, and then every claim and finish re-reads pages.
     client.pragma('cache_size = -65536');
-    client.pragma('wal_autocheckpoint = 0');
     cacheStatements(client);
     const db = drizzle({ client });
     migrateSqlite(db);
