@@ -52,6 +52,33 @@ describe('loadMasterConfig', () => {
     expect(config.logging).toEqual({ level: 'info', pretty: false });
   });
 
+  it('reads per-handler governors from the file and the environment, and names a bad limit', () => {
+    const env = { SCHEDULEZERO_API_TOKEN: TOKEN };
+    const file = writeConfig(
+      'governors: { handler: { concurrency: 8 }, perHandler: { worker-a: { perSecond: 5, burst: 10 } } }\n',
+    );
+    expect(load(env, file).governors).toEqual({
+      perTask: {},
+      handler: { concurrency: 8 },
+      perHandler: { 'worker-a': { perSecond: 5, burst: 10 } },
+      queueLimit: 10_000,
+    });
+    expect(
+      load({ ...env, SCHEDULEZERO_GOVERNORS__PERHANDLER: '{"b":{"concurrency":2}}' }).governors,
+    ).toMatchObject({
+      perHandler: { b: { concurrency: 2 } },
+    });
+    expect(load({ ...env, SCHEDULEZERO_GOVERNORS__HANDLER: '{"perSecond":1}' }).governors.handler).toEqual({
+      perSecond: 1,
+    });
+    expect(
+      problems(env, writeConfig('governors: { perHandler: { a: { concurrency: 0, rate: 1 } } }\n')),
+    ).toEqual([
+      expect.stringMatching(/^governors\.perHandler\.a\.concurrency: /),
+      expect.stringMatching(/^governors\.perHandler\.a: unknown setting\(s\): rate/),
+    ]);
+  });
+
   it('binds the handler link on loopback 5555 unless told otherwise; `none` binds no link', () => {
     const env = { SCHEDULEZERO_API_TOKEN: TOKEN };
     expect(load(env, writeConfig('handlers: { bind: "tcp://0.0.0.0:6000" }\n')).handlers.bind).toBe(

@@ -180,13 +180,14 @@ async function startOnStore({
     executors.push(createLocalExecutor(record.handlers, { concurrency: config.handlers.localConcurrency }));
   if (link) executors.push(link);
   await link?.start();
-  const { queueLimit, ...governors } = config.governors;
+  // Global and per-task limits govern the loop; per-handler ones the link's choice of handler.
+  const { rate, concurrency, perTask, queueLimit } = config.governors;
   const scheduler = createScheduler({
     store,
     logger,
     nodeId,
     executor: combineExecutors(executors),
-    governors,
+    governors: { rate, concurrency, perTask },
     queueLimit,
     noHandlerWaitMs: config.handlers.noHandlerWaitSeconds * 1000,
   });
@@ -275,6 +276,7 @@ function createLink(
     heartbeatIntervalMs: handlers.heartbeatSeconds * 1000,
     missedHeartbeats: handlers.missedHeartbeats,
     noHandlerWaitMs: handlers.noHandlerWaitSeconds * 1000,
+    limits: { handler: config.governors.handler, perHandler: config.governors.perHandler },
     configureSocket: security.configure(LINK_DOMAIN),
   });
 }

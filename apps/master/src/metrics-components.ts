@@ -2,7 +2,7 @@ import type { HandlerLinkStats } from '@schedulezero/handler-link';
 import type { MetricFamily } from '@schedulezero/http-api';
 import type { PublisherStats } from '@schedulezero/replication';
 
-/** Prometheus families of the handler link: frames received and dropped, send errors, dispatch counters. */
+/** Prometheus families of the handler link: frames received and dropped, send errors, dispatch counters, per-handler throttling. */
 export function linkMetrics(stats: HandlerLinkStats): MetricFamily[] {
   const { waiting, inflight, ...counters } = stats.jobs;
   return [
@@ -38,6 +38,13 @@ export function linkMetrics(stats: HandlerLinkStats): MetricFamily[] {
         [{ state: 'waiting' }, waiting],
         [{ state: 'inflight' }, inflight],
       ],
+    },
+    {
+      // Beside schedulezero_throttled_total{task,limit}: the same count for governors.handler/perHandler.
+      name: 'schedulezero_handler_throttled_total',
+      type: 'counter',
+      help: 'How often a handler limit (governors.handler, governors.perHandler) held back work the handler had capacity for, by handler and limit.',
+      samples: stats.throttled.map(({ handlerId, limit, count }) => [{ handler: handlerId, limit }, count]),
     },
   ];
 }

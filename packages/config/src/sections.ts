@@ -109,6 +109,10 @@ export const governorsSection = z.strictObject({
     .optional(),
   concurrency: z.number().int().min(1).optional(),
   perTask: z.record(z.string().min(1), limitSchema).default({}),
+  /** Limits of every remote handler on the link, on top of its own capacity. */
+  handler: limitSchema.optional(),
+  /** Limits of one handler (by id), over `handler` key by key. */
+  perHandler: z.record(z.string().min(1), limitSchema).default({}),
   /** Run-now requests get 429 while this many jobs wait. */
   queueLimit: z.number().int().min(1).default(10_000),
 });
@@ -148,7 +152,7 @@ export const SECTION_KEYS = {
     'abortGraceSeconds',
   ],
   security: ['secretKeyFile', 'secretKey', 'publicKeyFile', 'publicKey', 'allowPlaintext'],
-  governors: ['rate', 'concurrency', 'perTask', 'queueLimit'],
+  governors: ['rate', 'concurrency', 'perTask', 'handler', 'perHandler', 'queueLimit'],
   logging: ['level', 'pretty'],
 } as const;
 

@@ -1,6 +1,6 @@
 import type { Job, MasterMessage, ResultBody } from '@schedulezero/protocol';
-import type { Clock, ExecutionResult, Logger } from '@schedulezero/scheduler-core';
-import { type HandlerEntry, recordDuration } from './handler-entry.ts';
+import type { Clock, ExecutionResult, LimitKind, Logger, TimerHandle } from '@schedulezero/scheduler-core';
+import { type HandlerEntry, recordDuration, roomOf } from './handler-entry.ts';
 import type { Registry } from './registry.ts';
 import { AffinityMap, selectHandler } from './select-handler.ts';
 import type { SendOutcome } from './socket-writer.ts';
@@ -24,6 +24,13 @@ export interface DispatcherCounters {
   handlerLost: number;
   noHandler: number;
   cancelsSent: number;
+}
+
+/** How often a handler's own limit held back work it had the capacity for. */
+export interface HandlerThrottled {
+  handlerId: string;
+  limit: LimitKind;
+  count: number;
 }
 
 export interface DispatcherOptions {
@@ -60,6 +67,8 @@ export function createDispatcher(options: DispatcherOptions) {
     noHandler: 0,
     cancelsSent: 0,
   };
+  const throttled = new Map<string, number>();
+  let refillTimer: TimerHandle | undefined;
   let pickSeq = 0;
   let closed = false;
 
@@ -115,6 +124,26 @@ export function createDispatcher(options: DispatcherOptions) {
       else if (selection.kind === 'busy') clearWait(ticket);
       else if (!ticket.waitTimer) armNoHandler(ticket);
     }
+    if (waiting.length > 0) armRefill(nowMs());
+  }
+
+  /**
+   * A handler out of tokens frees up with time, not with a result: wake the waiting jobs and the
+   * run loop when the first such handler has a token again.
+   */
+  function armRefill(now: number): void {
+    if (refillTimer || closed) return;
+    let waitMs = Number.POSITIVE_INFINITY;
+    for (const entry of registry.entries()) {
+      const ms = entry.presence === 'online' ? entry.limit.msUntilToken(now) : 0;
+      if (ms > 0) waitMs = Math.min(waitMs, ms);
+    }
+    if (waitMs === Number.POSITIVE_INFINITY) return;
+    refillTimer = clock.setTimer(() => {
+      refillTimer = undefined;
+      pump();
+      options.onCapacity();
+    }, waitMs);
   }
 
   function armNoHandler(ticket: Ticket): void {
@@ -142,6 +171,7 @@ export function createDispatcher(options: DispatcherOptions) {
     ticket.handlerId = entry.id;
     ticket.dispatchedAtMs = now;
     ticket.trial = entry.breaker.onDispatch(now);
+    entry.limit.take(now);
     entry.active.add(ticket.key);
     entry.lastPick = ++pickSeq;
     entry.dirty = true;
@@ -232,13 +262,23 @@ export function createDispatcher(options: DispatcherOptions) {
       });
     },
 
-    /** Free slots per task of handlers that take work now, minus jobs already waiting for one. */
+    /**
+     * Free slots per task of handlers that take work now (within their capacity and their
+     * limits), minus jobs already waiting for one.
+     */
     capacity(): Map<string, number> {
       const now = nowMs();
       const free = new Map<string, number>();
+      let rateLimited = false;
       for (const entry of registry.entries()) {
         if (entry.presence !== 'online' || !entry.breaker.allows(now)) continue;
-        let slots = Math.max(0, entry.capacity - entry.active.size);
+        const room = roomOf(entry, now);
+        if (room.limit !== 'capacity') {
+          const key = `${entry.id}\u0000${room.limit}`;
+          throttled.set(key, (throttled.get(key) ?? 0) + 1);
+          rateLimited ||= room.limit === 'rate';
+        }
+        let slots = room.slots;
         if (entry.breaker.state(now) === 'half_open') slots = Math.min(slots, 1);
         for (const method of entry.methods) free.set(method, (free.get(method) ?? 0) + slots);
       }
@@ -246,7 +286,15 @@ export function createDispatcher(options: DispatcherOptions) {
         const slots = free.get(ticket.job.task);
         if (slots !== undefined) free.set(ticket.job.task, Math.max(0, slots - 1));
       }
+      if (rateLimited) armRefill(now);
       return free;
+    },
+
+    throttled(): HandlerThrottled[] {
+      return [...throttled].map(([key, count]) => {
+        const [handlerId = '', limit] = key.split('\u0000');
+        return { handlerId, limit: limit as LimitKind, count };
+      });
     },
 
     onResult(handlerId: string, body: ResultBody): void {
@@ -323,6 +371,8 @@ export function createDispatcher(options: DispatcherOptions) {
     /** The link is closing: every open `run()` ends as interrupted. */
     close(): void {
       closed = true;
+      if (refillTimer) clock.clearTimer(refillTimer);
+      refillTimer = undefined;
       for (const ticket of tickets.values()) {
         release(ticket);
         settle(ticket, {

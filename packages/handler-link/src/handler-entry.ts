@@ -1,4 +1,5 @@
 import type { HandlerRecord, HandlerStatus, RegisterBody } from '@schedulezero/protocol';
+import { createLimitGate, type Limit, type LimitGate, type LimitKind } from '@schedulezero/scheduler-core';
 import { type CircuitBreaker, type CircuitBreakerOptions, createCircuitBreaker } from './circuit-breaker.ts';
 
 /** Whether the worker is there and taking work; health (the breaker) is kept apart. */
@@ -20,6 +21,8 @@ export interface HandlerEntry {
   failureCount: number;
   avgDurationMs: number | null;
   breaker: CircuitBreaker;
+  /** Its governor limits (`governors.handler`, `governors.perHandler`), on top of its capacity. */
+  limit: LimitGate;
   /** Dispatch sequence number of its last job: the round-robin order among equally loaded handlers. */
   lastPick: number;
   /** The status last written to the store, to persist transitions once. */
@@ -28,10 +31,15 @@ export interface HandlerEntry {
   dirty: boolean;
 }
 
+export interface EntryOptions {
+  breaker: CircuitBreakerOptions;
+  limit?: Limit | undefined;
+}
+
 export function createEntry(
   body: RegisterBody,
   now: Date,
-  breaker: CircuitBreakerOptions,
+  options: EntryOptions,
   previous?: HandlerEntry,
 ): HandlerEntry {
   return {
@@ -48,11 +56,28 @@ export function createEntry(
     successCount: previous?.successCount ?? 0,
     failureCount: previous?.failureCount ?? 0,
     avgDurationMs: previous?.avgDurationMs ?? null,
-    breaker: previous?.breaker ?? createCircuitBreaker(breaker),
+    breaker: previous?.breaker ?? createCircuitBreaker(options.breaker),
+    // A handler that reconnects keeps its bucket: a re-registration buys no fresh burst.
+    limit: previous?.limit ?? createLimitGate(options.limit, now.getTime()),
     lastPick: previous?.lastPick ?? 0,
     persistedStatus: previous?.persistedStatus ?? null,
     dirty: true,
   };
+}
+
+/** Jobs it can start now: its free capacity within its limits, and what binds (`capacity` when no limit does). */
+export function roomOf(entry: HandlerEntry, nowMs: number): { slots: number; limit: LimitKind | 'capacity' } {
+  const active = entry.active.size;
+  const free = entry.capacity - active;
+  const limited = entry.limit.room(active, nowMs);
+  return limited.slots < free
+    ? { slots: Math.max(0, limited.slots), limit: limited.limit }
+    : { slots: Math.max(0, free), limit: 'capacity' };
+}
+
+/** The most it runs at once: its capacity, or its concurrency limit when that is lower. */
+export function maxConcurrent(entry: HandlerEntry): number {
+  return Math.min(entry.capacity, entry.limit.concurrency ?? Number.POSITIVE_INFINITY);
 }
 
 export function statusOf(entry: HandlerEntry, nowMs: number): HandlerStatus {

@@ -7,11 +7,17 @@ import {
   type MasterMessage,
   type WorkerMessage,
 } from '@schedulezero/protocol';
-import { silentLogger, systemClock, type TimerHandle, toError } from '@schedulezero/scheduler-core';
+import {
+  type Limit,
+  silentLogger,
+  systemClock,
+  type TimerHandle,
+  toError,
+} from '@schedulezero/scheduler-core';
 import { Router } from 'zeromq';
 import { createDispatcher } from './dispatcher.ts';
 import { type HandlerEntry, statusOf } from './handler-entry.ts';
-import type { HandlerLink, HandlerLinkOptions } from './link-types.ts';
+import type { HandlerLimits, HandlerLink, HandlerLinkOptions } from './link-types.ts';
 import { createRegistry } from './registry.ts';
 import { type SendOutcome, SocketWriter } from './socket-writer.ts';
 
@@ -45,6 +51,7 @@ export function createHandlerLink(options: HandlerLinkOptions): HandlerLink {
     store: options.store,
     logger,
     breaker: options.breaker ?? {},
+    limitFor: (handlerId) => limitFor(options.limits, handlerId),
     offlineAfterMs,
     persistIntervalMs: options.persistIntervalMs ?? heartbeatIntervalMs,
     seenPersistIntervalMs: Math.max(30_000, offlineAfterMs),
@@ -269,6 +276,7 @@ export function createHandlerLink(options: HandlerLinkOptions): HandlerLink {
           waiting: dispatcher.waitingCount(),
           inflight: dispatcher.inflightCount(),
         },
+        throttled: dispatcher.throttled(),
       };
     },
     handlers: () => registry.records(nowMs()),
@@ -281,4 +289,11 @@ export function createHandlerLink(options: HandlerLinkOptions): HandlerLink {
       return (await send(handlerId, { type: 'drain', reason })).ok;
     },
   };
+}
+
+/** A handler's limits: its own entry over the default for every handler, key by key. */
+function limitFor(limits: HandlerLimits | undefined, handlerId: string): Limit | undefined {
+  const own = limits?.perHandler?.[handlerId];
+  if (!limits?.handler && !own) return undefined;
+  return { ...limits?.handler, ...own };
 }

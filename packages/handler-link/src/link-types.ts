@@ -1,8 +1,8 @@
 import type { HandlerRecord, HandlerStatus } from '@schedulezero/protocol';
-import type { Clock, Executor, Logger } from '@schedulezero/scheduler-core';
+import type { Clock, Executor, Limit, Logger } from '@schedulezero/scheduler-core';
 import type { Router } from 'zeromq';
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';
-import type { DispatcherCounters } from './dispatcher.ts';
+import type { DispatcherCounters, HandlerThrottled } from './dispatcher.ts';
 import type { HandlerStore } from './registry.ts';
 
 export interface HandlerLinkOptions {
@@ -22,8 +22,19 @@ export interface HandlerLinkOptions {
   breaker?: CircuitBreakerOptions;
   /** Handler counters are written at most this often. Default: the heartbeat interval. */
   persistIntervalMs?: number;
+  /**
+   * Rate and concurrency limits per handler, on top of its capacity: `handler` for every handler,
+   * `perHandler[id]` over it key by key. A handler at its limit is passed over; when none has
+   * room the link offers no slot, so jobs stay pending in the store (bounded by the queue limit).
+   */
+  limits?: HandlerLimits;
   /** Applied to the ROUTER before it binds: CURVE server keys, ZAP domain. */
   configureSocket?: (socket: Router) => void | Promise<void>;
+}
+
+export interface HandlerLimits {
+  handler?: Limit | undefined;
+  perHandler?: Record<string, Limit> | undefined;
 }
 
 export interface HandlerLinkStats {
@@ -36,6 +47,8 @@ export interface HandlerLinkStats {
   /** Failed sends by ZeroMQ error code (EHOSTUNREACH, EAGAIN, ...) or `ENCODE`. */
   sendErrors: Record<string, number>;
   jobs: DispatcherCounters & { waiting: number; inflight: number };
+  /** How often a handler's own limit held back work it had the capacity for, by handler and limit. */
+  throttled: HandlerThrottled[];
 }
 
 /**

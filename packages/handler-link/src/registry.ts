@@ -1,6 +1,6 @@
 import type { HandlerRecord, HandlerStatus, RegisterBody } from '@schedulezero/protocol';
 import { HANDLER_STATUSES } from '@schedulezero/protocol';
-import type { Logger, Store } from '@schedulezero/scheduler-core';
+import type { Limit, Logger, Store } from '@schedulezero/scheduler-core';
 import { toError } from '@schedulezero/scheduler-core';
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';
 import { createEntry, type HandlerEntry, type Presence, statusOf, toRecord } from './handler-entry.ts';
@@ -12,6 +12,8 @@ export interface RegistryOptions {
   store: HandlerStore;
   logger: Logger;
   breaker: CircuitBreakerOptions;
+  /** The governor limits of a handler, by id. */
+  limitFor: (handlerId: string) => Limit | undefined;
   /** No message for this long: the handler is offline. */
   offlineAfterMs: number;
   /** Counter changes are written at most this often per handler. */
@@ -91,7 +93,8 @@ export function createRegistry(options: RegistryOptions): Registry {
     get: (id) => entries.get(id),
     register(body, now) {
       const previous = entries.get(body.handlerId);
-      const entry = createEntry(body, now, options.breaker, previous);
+      const limit = options.limitFor(body.handlerId);
+      const entry = createEntry(body, now, { breaker: options.breaker, limit }, previous);
       const record = stored.get(body.handlerId);
       if (!previous && record) {
         // Counters are the handler's history, not this master run's: carry them over a restart.

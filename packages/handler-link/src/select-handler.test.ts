@@ -1,11 +1,12 @@
 import type { Target } from '@schedulezero/protocol';
+import type { Limit } from '@schedulezero/scheduler-core';
 import { describe, expect, it } from 'vitest';
 import { createEntry, type HandlerEntry } from './handler-entry.ts';
 import { AffinityMap, selectHandler } from './select-handler.ts';
 
 function entry(
   id: string,
-  fields: { capacity?: number; zone?: string; tags?: string[]; methods?: string[] } = {},
+  fields: { capacity?: number; zone?: string; tags?: string[]; methods?: string[]; limit?: Limit } = {},
 ) {
   return createEntry(
     {
@@ -17,7 +18,7 @@ function entry(
       running: [],
     },
     new Date(0),
-    { minSamples: 1, failureRate: 0.5, cooldownMs: 1000 },
+    { breaker: { minSamples: 1, failureRate: 0.5, cooldownMs: 1000 }, limit: fields.limit },
   );
 }
 
@@ -26,7 +27,9 @@ const job = (target: Partial<Target> = {}) => ({ task: 'work', target: { tags: [
 function pick(entries: HandlerEntry[], target: Partial<Target> = {}, affinity = new AffinityMap()) {
   const selection = selectHandler(entries, job(target), { nowMs: 0, excluded: new Set(), affinity });
   if (selection.kind !== 'handler') return selection.kind;
+  // What a dispatch does: a slot taken, a token spent.
   selection.entry.active.add(`job-${selection.entry.active.size}`);
+  selection.entry.limit.take(0);
   selection.entry.lastPick = Math.max(...entries.map((e) => e.lastPick)) + 1;
   return selection.entry.id;
 }
@@ -50,6 +53,26 @@ describe('selectHandler', () => {
     const picks = [pick([small, big]), pick([small, big]), pick([small, big])];
     expect(picks.filter((id) => id === 'big')).toHaveLength(2);
     expect(picks.filter((id) => id === 'small')).toHaveLength(1);
+  });
+
+  it('passes over a handler at its concurrency limit, and weighs load against that limit', () => {
+    const limited = entry('limited', { capacity: 10, limit: { concurrency: 1 } });
+    const other = entry('other', { capacity: 2 });
+    expect([pick([limited, other]), pick([limited, other]), pick([limited, other])]).toEqual([
+      'limited',
+      'other',
+      'other',
+    ]);
+    expect(pick([limited, other])).toBe('busy');
+  });
+
+  it('passes over a handler out of tokens; busy (not none) when every one is', () => {
+    const a = entry('a', { capacity: 10, limit: { perSecond: 0.001, burst: 2 } });
+    const b = entry('b', { capacity: 10, limit: { perSecond: 0.001, burst: 1 } });
+    const picks = Array.from({ length: 4 }, () => pick([a, b]));
+    expect(picks.filter((id) => id === 'a')).toHaveLength(2);
+    expect(picks.filter((id) => id === 'b')).toHaveLength(1);
+    expect(picks[3]).toBe('busy');
   });
 
   it('matches zone and every tag of the target; none when nobody matches', () => {

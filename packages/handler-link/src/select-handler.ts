@@ -1,5 +1,5 @@
 import type { Target } from '@schedulezero/protocol';
-import type { HandlerEntry } from './handler-entry.ts';
+import { type HandlerEntry, maxConcurrent, roomOf } from './handler-entry.ts';
 
 export type Selection = { kind: 'handler'; entry: HandlerEntry } | { kind: 'busy' } | { kind: 'none' };
 
@@ -12,8 +12,9 @@ export interface SelectContext {
 
 /**
  * Picks the handler for one job: among online handlers that offer the task, match the target's
- * zone and tags and whose breaker lets work through, the least loaded (active / capacity) with a
- * free slot, round-robin among equals; a half-open handler's trial job goes before them. An
+ * zone and tags and whose breaker lets work through, the least loaded (active / the most it runs
+ * at once) with room — a free slot within its capacity and its governor limits, so a handler at
+ * its limit is passed over for the others — round-robin among equals; a half-open handler's trial job goes before them. An
  * affinity key stays on its handler while that handler is eligible, waiting for a slot there
  * rather than moving.
  * `busy`: eligible handlers exist but are full (wait). `none`: no eligible handler at all.
@@ -34,11 +35,11 @@ export function selectHandler(
   const pinned = key === undefined ? undefined : context.affinity.get(key);
   const pinnedEntry = pinned === undefined ? undefined : candidates.find((entry) => entry.id === pinned);
   if (pinnedEntry)
-    return hasFreeSlot(pinnedEntry) ? { kind: 'handler', entry: pinnedEntry } : { kind: 'busy' };
+    return hasRoom(pinnedEntry, context.nowMs) ? { kind: 'handler', entry: pinnedEntry } : { kind: 'busy' };
 
   let best: HandlerEntry | undefined;
   for (const entry of candidates) {
-    if (!hasFreeSlot(entry)) continue;
+    if (!hasRoom(entry, context.nowMs)) continue;
     // A half-open handler's single trial goes first, or it might wait long for its turn to recover.
     if (entry.breaker.state(context.nowMs) === 'half_open') {
       best = entry;
@@ -58,14 +59,14 @@ export function isEligible(entry: HandlerEntry, job: { task: string; target: Tar
   return job.target.tags.every((tag) => entry.tags.has(tag));
 }
 
-function hasFreeSlot(entry: HandlerEntry): boolean {
-  return entry.active.size < entry.capacity;
+function hasRoom(entry: HandlerEntry, nowMs: number): boolean {
+  return roomOf(entry, nowMs).slots > 0;
 }
 
 function lessLoaded(a: HandlerEntry, b: HandlerEntry): boolean {
-  // Compare active/capacity without floating point: a.active * b.capacity vs b.active * a.capacity.
-  const left = a.active.size * b.capacity;
-  const right = b.active.size * a.capacity;
+  // Compare active/max without floating point: a.active * b.max vs b.active * a.max.
+  const left = a.active.size * maxConcurrent(b);
+  const right = b.active.size * maxConcurrent(a);
   if (left !== right) return left < right;
   return a.lastPick < b.lastPick || (a.lastPick === b.lastPick && a.id < b.id);
 }

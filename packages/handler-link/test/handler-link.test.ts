@@ -80,6 +80,70 @@ describe('handler link (real sockets, in-process workers)', () => {
     expect(ids.filter((id) => id === 'b')).toHaveLength(3);
   });
 
+  it('holds each handler to its concurrency limit, offering only what the limits leave', async () => {
+    const { link, endpoint } = await startLink(store, {
+      limits: { handler: { concurrency: 2 }, perHandler: { a: { concurrency: 1 } } },
+    });
+    const release = gate();
+    const running = new Map<string, number>();
+    const peak = new Map<string, number>();
+    const work = async (_args: unknown, ctx: RemoteHandlerContext) => {
+      const id = ctx.handlerId;
+      running.set(id, (running.get(id) ?? 0) + 1);
+      peak.set(id, Math.max(peak.get(id) ?? 0, running.get(id) ?? 0));
+      await release.promise;
+      running.set(id, (running.get(id) ?? 0) - 1);
+      return id;
+    };
+    await startWorker(endpoint, { handlerId: 'a', capacity: 4, functions: { work } });
+    await startWorker(endpoint, { handlerId: 'b', capacity: 4, functions: { work } });
+    expect(link.capacity().get('work')).toBe(3);
+    const runs = Array.from({ length: 6 }, () =>
+      link.run(makeJob({ task: 'work' }), new AbortController().signal),
+    );
+    await eventually(() => expect([running.get('a'), running.get('b')]).toEqual([1, 2]));
+    expect(link.stats().jobs).toMatchObject({ inflight: 3, waiting: 3 });
+    expect(link.capacity().get('work')).toBe(0);
+    release.open();
+    const outcomes = await Promise.all(runs);
+    expect(outcomes.every((outcome) => outcome.status === 'succeeded')).toBe(true);
+    expect(Object.fromEntries(peak)).toEqual({ a: 1, b: 2 });
+    expect(link.stats().throttled).toEqual(
+      expect.arrayContaining([
+        { handlerId: 'a', limit: 'concurrency', count: expect.any(Number) },
+        { handlerId: 'b', limit: 'concurrency', count: expect.any(Number) },
+      ]),
+    );
+  });
+
+  it('starts no more on a handler than its burst while its bucket is empty; others take the rest', async () => {
+    // 0.001 tokens a second: no token comes back within the test, so the counts are exact.
+    const { link, endpoint } = await startLink(store, {
+      limits: { perHandler: { a: { perSecond: 0.001, burst: 2 } } },
+    });
+    await startWorker(endpoint, { handlerId: 'a', capacity: 4, functions: { whoami } });
+    expect(link.capacity().get('whoami')).toBe(2);
+    const first = await Promise.all(
+      Array.from({ length: 2 }, () => link.run(makeJob({ task: 'whoami' }), new AbortController().signal)),
+    );
+    expect(first.map((outcome) => outcome.status === 'succeeded' && outcome.result)).toEqual(['a', 'a']);
+    expect(link.capacity().get('whoami')).toBe(0);
+    const rest = Array.from({ length: 3 }, () =>
+      link.run(makeJob({ task: 'whoami' }), new AbortController().signal),
+    );
+    await eventually(() => expect(link.stats().jobs.waiting).toBe(3));
+    expect(link.stats().throttled).toContainEqual({
+      handlerId: 'a',
+      limit: 'rate',
+      count: expect.any(Number),
+    });
+    // A handler with room appears: the waiting jobs go to it, none to the one out of tokens.
+    await startWorker(endpoint, { handlerId: 'b', capacity: 4, functions: { whoami } });
+    const later = await Promise.all(rest);
+    expect(later.map((outcome) => outcome.status === 'succeeded' && outcome.result)).toEqual(['b', 'b', 'b']);
+    expect(link.stats().jobs.dispatched).toBe(5);
+  });
+
   it('keeps an affinity key on one handler while it is healthy, then moves it', async () => {
     const { link, endpoint } = await startLink(store);
     const workers = {

@@ -1,28 +1,19 @@
 import type { Job } from '@schedulezero/protocol';
 import type { Clock, TimerHandle } from './clock.ts';
 import type { ExecutionResult, Executor } from './executor.ts';
-import { createTokenBucket, type TokenBucket } from './token-bucket.ts';
+import { createLimitGate, type Limit, type LimitGate, type LimitKind } from './limit-gate.ts';
 
 /**
  * Rate and concurrency limits, global and per task, laid over an executor. The run loop claims
  * only what `capacity()` allows, so jobs over a limit simply stay `pending` in the store (the
- * queue) until a slot or a token frees up; nothing is dropped. Per-handler limits are the
- * handlers' own capacity.
+ * queue) until a slot or a token frees up; nothing is dropped. Per-handler limits are the handler
+ * link's: it offers no more than they allow and picks only handlers within them.
  */
-export interface Limit {
-  perSecond?: number | undefined;
-  /** Tokens that may be spent at once; default: one second's worth. */
-  burst?: number | undefined;
-  concurrency?: number | undefined;
-}
-
 export interface GovernorConfig {
   rate?: { perSecond: number; burst?: number | undefined } | undefined;
   concurrency?: number | undefined;
   perTask?: Record<string, Limit> | undefined;
 }
-
-export type LimitKind = 'rate' | 'concurrency';
 
 export interface GovernorStats {
   /** How often a limit held back work an executor could have taken, by task and kind of limit. */
@@ -36,17 +27,12 @@ export interface GovernedExecutor extends Executor {
 }
 
 interface Gate {
-  bucket: TokenBucket | undefined;
-  concurrency: number | undefined;
+  limit: LimitGate;
   active: number;
 }
 
 function gate(limit: Limit | undefined, nowMs: number): Gate {
-  const bucket =
-    limit?.perSecond !== undefined
-      ? createTokenBucket(limit.perSecond, limit.burst ?? Math.max(1, limit.perSecond), nowMs)
-      : undefined;
-  return { bucket, concurrency: limit?.concurrency, active: 0 };
+  return { limit: createLimitGate(limit, nowMs), active: 0 };
 }
 
 export function createGovernedExecutor(
@@ -68,20 +54,13 @@ export function createGovernedExecutor(
   };
   inner.onCapacity?.(notify);
 
-  /** Free slots a gate leaves, and which limit is the tighter one. */
-  function room(g: Gate, nowMs: number): { slots: number; limit: LimitKind } {
-    const byConcurrency = g.concurrency === undefined ? Number.POSITIVE_INFINITY : g.concurrency - g.active;
-    const byRate = g.bucket === undefined ? Number.POSITIVE_INFINITY : g.bucket.available(nowMs);
-    return byRate < byConcurrency
-      ? { slots: byRate, limit: 'rate' }
-      : { slots: byConcurrency, limit: 'concurrency' };
-  }
+  const room = (g: Gate, nowMs: number) => g.limit.room(g.active, nowMs);
 
   /** When tokens are what is missing, wake the loop as soon as the next one is there. */
   function armRefill(nowMs: number): void {
     if (refillTimer) return;
     const waits = [global, ...perTask.values()]
-      .map((g) => g.bucket?.msUntilNext(nowMs) ?? 0)
+      .map((g) => g.limit.msUntilToken(nowMs))
       .filter((ms) => ms > 0);
     if (waits.length === 0) return;
     refillTimer = clock.setTimer(
@@ -120,7 +99,7 @@ export function createGovernedExecutor(
       const nowMs = clock.now().getTime();
       const gates = [global, perTask.get(job.task)].filter((g): g is Gate => g !== undefined);
       for (const g of gates) {
-        g.bucket?.take(nowMs);
+        g.limit.take(nowMs);
         g.active += 1;
       }
       try {

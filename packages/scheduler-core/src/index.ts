@@ -7,10 +7,9 @@ export {
   type GovernedExecutor,
   type GovernorConfig,
   type GovernorStats,
-  type Limit,
-  type LimitKind,
 } from './governor.ts';
 export { LATENESS_BUCKETS_MS, type LatencySnapshot } from './latency-histogram.ts';
+export { createLimitGate, type Limit, type LimitGate, type LimitKind } from './limit-gate.ts';
 export {
   createLocalExecutor,
   type HandlerContext,
