@@ -15,6 +15,7 @@ import { createMasterApp } from './app.ts';
 import type { MasterConfig } from './config.ts';
 import { createLocalHandlerRecord } from './local-handler-record.ts';
 import { linkMetrics, refusedHandshakeMetrics, replicationMetrics } from './metrics-components.ts';
+import { masterReplicationStatus } from './replication-status.ts';
 import { type ServerSecurity, startServerSecurity } from './zeromq-security.ts';
 import { createZoneProjector } from './zone-projector.ts';
 
@@ -203,7 +204,7 @@ async function startOnStore({
     version,
     accepting: () => accepting,
     ping: () => store.ping(),
-    replication: async () => ({ role: 'master', zones: publisher?.stats().zones ?? [] }),
+    replication: masterReplicationStatus(publisher),
     components: () => {
       const linkStats = link?.stats();
       const replication = publisher?.stats();

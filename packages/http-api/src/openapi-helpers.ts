@@ -10,6 +10,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'Duplicate id, stale version, or too many running instances',
   413: 'Body larger than api.maxBodyBytes',
   415: 'Body is not JSON',
+  429: 'Too many jobs waiting (governors.queueLimit): `rate_limited`, retry later',
   503: 'Database unreachable',
 };
 

@@ -1,9 +1,11 @@
 import { createScheduler, openStore } from '@schedulezero/scheduler-core';
+import { eventually } from '@schedulezero/scheduler-core/testing';
 import { describe, expect, it } from 'vitest';
 import { createMasterApp, type MasterAppOptions } from '../../src/app.ts';
 import { masterConfigSchema } from '../../src/config.ts';
+import { masterReplicationStatus } from '../../src/replication-status.ts';
 import { call, uniqueId, YEARLY } from '../support/http.ts';
-import { type TestMaster, TOKEN } from '../support/test-master.ts';
+import { type TestMaster, TOKEN, ZONE } from '../support/test-master.ts';
 
 const OTHER_TOKEN = 'second-token-abcdefghijklmnop';
 
@@ -15,6 +17,7 @@ export function systemRouteTests(master: () => TestMaster): void {
       scheduler: master().scheduler,
       api: masterConfigSchema.parse({ api: { tokens: [TOKEN], ...api } }).api,
       logger: { debug() {}, info() {}, warn() {}, error() {} },
+      replication: masterReplicationStatus(master().publisher),
       ...extra,
     });
 
@@ -37,6 +40,7 @@ export function systemRouteTests(master: () => TestMaster): void {
         ['GET', '/api/jobs/x'],
         ['GET', '/api/handlers'],
         ['GET', '/api/metrics'],
+        ['GET', '/api/replication'],
       ];
       for (const [method, path] of paths) {
         const missing = await call(app, method, path, { token: null });
@@ -46,6 +50,7 @@ export function systemRouteTests(master: () => TestMaster): void {
         expect((await call(app, method, path, { token: `${TOKEN}x` })).status, `${method} ${path}`).toBe(401);
       }
       expect((await call(app, 'GET', '/api/schedules', { token: OTHER_TOKEN })).status).toBe(200);
+      expect((await call(app, 'GET', '/api/replication', { token: OTHER_TOKEN })).status).toBe(200);
       const basic = await call(app, 'GET', '/api/schedules', {
         token: null,
         headers: { authorization: `Basic ${TOKEN}` },
@@ -123,6 +128,79 @@ export function systemRouteTests(master: () => TestMaster): void {
     });
   });
 
+  describe('replication status', () => {
+    it('GET /api/replication shows each zone’s stream: its head seq moves with every change', async () => {
+      const before = await call(master().app, 'GET', '/api/replication');
+      expect(before.status).toBe(200);
+      expect(before.body).toEqual({
+        role: 'master',
+        zones: [
+          expect.objectContaining({
+            zone: ZONE,
+            epoch: expect.any(String),
+            publishedSeq: expect.any(Number),
+            publishEndpoint: expect.stringMatching(/^tcp:\/\/127\.0\.0\.1:\d+$/),
+            syncEndpoint: expect.stringMatching(/^tcp:\/\/127\.0\.0\.1:\d+$/),
+          }),
+        ],
+      });
+      const [zone] = before.body.zones;
+      const created = await call(master().app, 'POST', '/api/schedules', {
+        body: { id: uniqueId('replicated'), task: 'echo', trigger: YEARLY },
+      });
+      expect(created.status).toBe(201);
+      await eventually(async () => {
+        const after = await call(master().app, 'GET', '/api/replication');
+        expect(after.body.zones[0].publishedSeq).toBeGreaterThan(zone.publishedSeq);
+        expect(after.body.zones[0].epoch).toBe(zone.epoch);
+      });
+    });
+
+    it('a master without zones reports none; the route needs the token like every /api route', async () => {
+      const app = appWith({}, { replication: masterReplicationStatus(undefined) });
+      expect((await call(app, 'GET', '/api/replication')).body).toEqual({ role: 'master', zones: [] });
+      expect((await call(app, 'GET', '/api/replication', { token: null })).status).toBe(401);
+      const open = appWith(
+        { requireAuth: false, tokens: [] },
+        { replication: masterReplicationStatus(undefined) },
+      );
+      expect((await call(open, 'GET', '/api/replication', { token: null })).status).toBe(200);
+    });
+  });
+
+  describe('run-now beyond the queue', () => {
+    it('is 429 rate_limited once governors.queueLimit jobs wait, and queues nothing more', async () => {
+      // No executor: the jobs stay pending, so the queue fills.
+      const store = await openStore('sqlite::memory:');
+      const scheduler = createScheduler({ store, nodeId: 'queue', queueLimit: 2 });
+      await scheduler.start();
+      try {
+        const app = createMasterApp({
+          scheduler,
+          api: masterConfigSchema.parse({ api: { tokens: [TOKEN] } }).api,
+          logger: { debug() {}, info() {}, warn() {}, error() {} },
+        });
+        const id = uniqueId('queued');
+        const created = await call(app, 'POST', '/api/schedules', {
+          body: { id, task: 'echo', trigger: YEARLY, maxInstances: 10 },
+        });
+        expect(created.status).toBe(201);
+        for (let i = 0; i < 2; i += 1)
+          expect((await call(app, 'POST', `/api/schedules/${id}/run`)).status).toBe(202);
+        const refused = await call(app, 'POST', `/api/schedules/${id}/run`);
+        expect(refused.status).toBe(429);
+        expect(refused.body).toEqual({
+          error: { code: 'rate_limited', message: '2 jobs are waiting (queue limit 2); try again later' },
+        });
+        const history = await call(app, 'GET', `/api/history?scheduleId=${id}`);
+        expect(history.body.jobs).toHaveLength(2);
+      } finally {
+        await scheduler.stop({ graceMs: 0 });
+        await store.close();
+      }
+    });
+  });
+
   describe('probes and documents', () => {
     it('/healthz is 200; /readyz is 200, and 503 while shutting down or when the database is gone', async () => {
       expect((await call(master().app, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
@@ -185,6 +263,7 @@ export function systemRouteTests(master: () => TestMaster): void {
           'GET /api/jobs/{id}',
           'GET /api/handlers',
           'GET /api/metrics',
+          'GET /api/replication',
           'GET /metrics',
           'GET /healthz',
           'GET /readyz',
@@ -194,6 +273,8 @@ export function systemRouteTests(master: () => TestMaster): void {
         expect(document.components.schemas, name).toHaveProperty(name);
       }
       expect(document.paths['/api/schedules'].post.security).toEqual([{ bearerAuth: [] }]);
+      expect(document.paths['/api/replication'].get.security).toEqual([{ bearerAuth: [] }]);
+      expect(document.paths['/api/schedules/{id}/run'].post.responses).toHaveProperty('429');
       expect(document.paths['/healthz'].get.security).toBeUndefined();
       const limit = document.paths['/api/history'].get.parameters.find(
         (p: { name: string }) => p.name === 'limit',

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createLogger } from '@schedulezero/node-runtime';
+import { createPublisher, type Publisher } from '@schedulezero/replication';
 import {
   createLocalExecutor,
   createScheduler,
@@ -8,10 +9,15 @@ import {
   type Scheduler,
   type Store,
 } from '@schedulezero/scheduler-core';
+import { createZonePolicy } from '@schedulezero/security-filter';
 import { createMasterApp } from '../../src/app.ts';
 import { masterConfigSchema } from '../../src/config.ts';
+import { masterReplicationStatus } from '../../src/replication-status.ts';
+import { createZoneProjector } from '../../src/zone-projector.ts';
 
 export const TOKEN = 'test-token-0123456789abcdef';
+/** The zone whose stream the test master publishes. */
+export const ZONE = 'dmz';
 
 export interface LogLine {
   level: number;
@@ -19,11 +25,16 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** A real master stack (store, scheduler, local executor, app) with no HTTP server around it. */
+/**
+ * A real master stack (store with a zone's change log, replication publisher, scheduler, local
+ * executor, app) with no HTTP server around it. The zone `dmz` publishes on plaintext loopback
+ * ports the OS picks: nothing subscribes, but `/api/replication` reports a real stream.
+ */
 export interface TestMaster {
   app: OpenAPIHono;
   scheduler: Scheduler;
   store: Store;
+  publisher: Publisher;
   logs: LogLine[];
   /** Ends every `block` job waiting now. */
   releaseBlocked(): void;
@@ -60,7 +71,19 @@ export async function createTestMaster(options: TestMasterOptions): Promise<Test
         context.signal.addEventListener('abort', done, { once: true });
       }),
   };
-  const store = await openStore(options.databaseUrl);
+  // The store wakes the publisher after each commit, as on the master.
+  let wake: (() => void) | undefined;
+  const store = await openStore(options.databaseUrl, {
+    projector: createZoneProjector(new Map([[ZONE, createZonePolicy('dmz')]])),
+    onCommit: () => wake?.(),
+  });
+  const publisher = createPublisher({
+    store,
+    zones: [{ name: ZONE, publish: 'tcp://127.0.0.1:*', sync: 'tcp://127.0.0.1:*' }],
+    logger,
+  });
+  await publisher.start();
+  wake = () => publisher.notify();
   const scheduler = createScheduler({
     store,
     logger,
@@ -73,6 +96,7 @@ export async function createTestMaster(options: TestMasterOptions): Promise<Test
     api: config.api,
     logger,
     node: 'test-master',
+    replication: masterReplicationStatus(publisher),
     ...(options.accepting ? { accepting: options.accepting } : {}),
     ...(options.ping === false ? {} : { ping: () => store.ping() }),
   });
@@ -81,6 +105,7 @@ export async function createTestMaster(options: TestMasterOptions): Promise<Test
     app,
     scheduler,
     store,
+    publisher,
     logs,
     releaseBlocked() {
       for (const done of waiting) done();
@@ -91,6 +116,7 @@ export async function createTestMaster(options: TestMasterOptions): Promise<Test
       closed = true;
       for (const done of waiting) done();
       await scheduler.stop({ graceMs: 2_000 });
+      await publisher.close();
       await store.close();
     },
   };

@@ -212,7 +212,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
       request: idRequest,
       responses: {
         202: jsonContent(jobEnvelopeSchema, 'The queued job'),
-        ...errorResponses(400, 401, 404, 409),
+        ...errorResponses(400, 401, 404, 409, 429),
       },
     }),
     async (c) => c.json({ job: await scheduler.runNow(c.req.valid('param').id) }, 202),
