@@ -1,3 +1,5 @@
+import { createScheduleBodySchema } from '@schedulezero/protocol';
+import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMasterStack, createReplicaApp, type MasterStack, TOKEN } from './support/stack.ts';
 
@@ -111,6 +113,93 @@ describe('master pages', () => {
     });
     expect(deleted.status).toBe(303);
     expect((await stack.app.request('/ui/schedules/daily-report', { headers: { cookie } })).status).toBe(404);
+  });
+});
+
+describe('master actions: resume and run now', () => {
+  const post = (path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
+    stack?.app.request(path, {
+      method: 'POST',
+      headers: { cookie, ...headers },
+      body: new URLSearchParams(body),
+    }) as Promise<Response>;
+
+  async function pausedSchedule(current: MasterStack, id: string): Promise<string> {
+    await current.scheduler.createSchedule(
+      createScheduleBodySchema.parse({
+        id,
+        task: 'echo',
+        trigger: { type: 'interval', seconds: 3600 },
+        args: { n: 1 },
+        paused: true,
+      }),
+    );
+    const page = await (await current.app.request(`/ui/schedules/${id}`, { headers: { cookie } })).text();
+    expect(page).toContain(`action="/ui/schedules/${id}/resume"`);
+    expect(page).not.toContain(`action="/ui/schedules/${id}/pause"`);
+    return csrfOf(page);
+  }
+
+  it('resumes a paused schedule through its CSRF-protected form and goes back to the page it was on', async () => {
+    stack = await createMasterStack();
+    const csrf = await pausedSchedule(stack, 'nightly');
+
+    expect((await post('/ui/schedules/nightly/resume', {})).status).toBe(403);
+    expect((await post('/ui/schedules/nightly/resume', { _csrf: `${csrf}x` })).status).toBe(403);
+    const crossSite = await post(
+      '/ui/schedules/nightly/resume',
+      { _csrf: csrf },
+      { origin: 'http://evil.example' },
+    );
+    expect(crossSite.status).toBe(403);
+    expect((await stack.scheduler.getSchedule('nightly')).paused).toBe(true);
+
+    const resumed = await post(
+      '/ui/schedules/nightly/resume',
+      { _csrf: csrf },
+      { referer: 'http://localhost/ui/schedules?q=night' },
+    );
+    expect(resumed.status).toBe(303);
+    expect(resumed.headers.get('location')).toBe('/ui/schedules?q=night');
+    const schedule = await stack.scheduler.getSchedule('nightly');
+    expect(schedule.paused).toBe(false);
+    expect(schedule.nextRunAt).not.toBeNull();
+    const page = await (await stack.app.request('/ui/schedules/nightly', { headers: { cookie } })).text();
+    expect(page).toContain('action="/ui/schedules/nightly/pause"');
+    expect(page).not.toContain('action="/ui/schedules/nightly/resume"');
+    // The table fragment the page polls shows it unpaused too.
+    const fragment = await (
+      await stack.app.request('/ui/partials/schedules?q=nightly', { headers: { cookie } })
+    ).text();
+    expect(fragment).toContain('action="/ui/schedules/nightly/pause"');
+  });
+
+  it('runs a schedule now through its CSRF-protected form: one manual job that succeeds', async () => {
+    stack = await createMasterStack();
+    const csrf = await pausedSchedule(stack, 'adhoc');
+    const jobs = async () =>
+      (await stack?.scheduler.listJobs({ limit: 50, scheduleId: 'adhoc' }))?.items ?? [];
+
+    expect((await post('/ui/schedules/adhoc/run', {})).status).toBe(403);
+    expect(await jobs()).toHaveLength(0);
+
+    // A referer from another site is not followed: back to the schedule's own page.
+    const ran = await post('/ui/schedules/adhoc/run', { _csrf: csrf }, { referer: 'http://evil.example/x' });
+    expect(ran.status).toBe(303);
+    expect(ran.headers.get('location')).toBe('/ui/schedules/adhoc');
+    await eventually(async () => {
+      const [job, ...others] = await jobs();
+      expect(others).toHaveLength(0);
+      expect(job).toMatchObject({ source: 'manual', status: 'succeeded', result: { echoed: { n: 1 } } });
+    });
+    // A paused schedule runs on demand and stays paused.
+    expect((await stack.scheduler.getSchedule('adhoc')).paused).toBe(true);
+    const page = await (await stack.app.request('/ui/schedules/adhoc', { headers: { cookie } })).text();
+    expect(page).toContain('succeeded');
+
+    const unknown = await post('/ui/schedules/nope/run', { _csrf: csrf });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain('Not done');
   });
 });
 
