@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeSyncReply, encodeSyncRequest } from '@schedulezero/protocol';
 import { openStore } from '@schedulezero/scheduler-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Subscriber } from 'zeromq';
+import { Dealer, Subscriber } from 'zeromq';
 import { CANARY } from '../fixtures/handlers.ts';
 import { keyPair, type PlainKeyPair } from '../src/curve-keys.ts';
 import { freePort } from '../src/free-port.ts';
@@ -98,6 +99,46 @@ function subscriber(endpoint: string, keys: { server?: string; pair?: PlainKeyPa
   return socket;
 }
 
+/** A catch-up client on a zone's sync ROUTER, as a replica's is: a DEALER with CURVE. */
+function syncClient(endpoint: string, keys: { server: string; pair: PlainKeyPair }): Dealer {
+  const socket = new Dealer({ linger: 0, sendTimeout: 0, receiveTimeout: 100 });
+  socket.curveServerKey = keys.server;
+  socket.curvePublicKey = keys.pair.publicKey;
+  socket.curveSecretKey = keys.pair.secretKey;
+  socket.connect(endpoint);
+  return socket;
+}
+
+/**
+ * Sends a catch-up request from the first page until `timeoutMs` runs out and returns whether a
+ * reply came. A refused client has no connection: its sends find no peer (EAGAIN) and nothing
+ * comes back.
+ */
+async function syncAnswered(socket: Dealer, timeoutMs: number): Promise<boolean> {
+  const request = encodeSyncRequest({
+    type: 'sync',
+    requestId: 'probe',
+    epoch: null,
+    fromSeq: 1,
+    limit: 10,
+    kinds: null,
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await socket.send(request);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EAGAIN') throw error;
+    }
+    try {
+      return decodeSyncReply(await socket.receive()).ok;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EAGAIN') throw error;
+    }
+  }
+  return false;
+}
+
 /** Receives frames until `done` says so or time runs out; returns them as text. */
 async function receiveUntil(
   socket: Subscriber,
@@ -127,8 +168,25 @@ async function refusedCount(domain: string): Promise<number> {
   return match ? Number(match[1]) : 0;
 }
 
-async function expectRefused(domain: string, connect: () => Subscriber): Promise<void> {
+/**
+ * Connects a client the endpoint must refuse; waits until the master counts the refusal, then
+ * checks that nothing got through (`received` returns what the client got) and, for a client
+ * whose key the ZAP handler judged, that the refusal was logged with that key.
+ */
+async function expectRefused<S extends Subscriber | Dealer>(
+  domain: string,
+  connect: () => S,
+  options: { received?: (socket: S) => Promise<unknown[]>; loggedKey?: string } = {},
+): Promise<void> {
   const before = await refusedCount(domain);
+  const logged = () =>
+    master.logs.filter(
+      (line) =>
+        line.msg === 'ZeroMQ connection refused' &&
+        line.domain === domain &&
+        line.clientKey === options.loggedKey,
+    ).length;
+  const loggedBefore = logged();
   const socket = connect();
   try {
     const deadline = Date.now() + 5_000;
@@ -146,12 +204,24 @@ async function expectRefused(domain: string, connect: () => Subscriber): Promise
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const frames = await receiveUntil(socket, () => false, 300);
-    expect(frames, `frames received on ${domain}`).toEqual([]);
+    const received = options.received
+      ? await options.received(socket)
+      : await receiveUntil(socket as Subscriber, () => false, 300);
+    expect(received, `received on ${domain}`).toEqual([]);
+    if (options.loggedKey !== undefined) {
+      // The log line is written with the count; stdout may deliver it a moment later.
+      const logDeadline = Date.now() + 5_000;
+      while (logged() <= loggedBefore && Date.now() < logDeadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(logged(), `refusal of ${options.loggedKey} logged on ${domain}`).toBeGreaterThan(loggedBefore);
+    }
   } finally {
     socket.close();
   }
 }
+
+/** What a refused catch-up client got back: nothing, or the test fails. */
+const syncReplies = async (socket: Dealer) => ((await syncAnswered(socket, 500)) ? ['a sync reply'] : []);
 
 describe('zones on the master', () => {
   it('sends a DMZ subscriber of every topic only DMZ data: no canary on the wire or in the DMZ change log', async () => {
@@ -247,5 +317,28 @@ describe('zones on the master', () => {
     expect(
       master.logs.filter((line) => line.msg === 'ZeroMQ connection refused').length,
     ).toBeGreaterThanOrEqual(8);
+  });
+
+  it('refuses a DMZ key on the admin and regional sync ROUTERs and an admin key on the DMZ one, logging and counting each', async () => {
+    // The probe is answered where the key belongs, so a refusal below is the key's doing.
+    const own = syncClient(endpoints.dmz.sync, { server: serverKeys.dmz.publicKey, pair: replicaKeys.dmz });
+    try {
+      expect(await syncAnswered(own, 5_000)).toBe(true);
+    } finally {
+      own.close();
+    }
+    const cases: Array<[Zone, Zone]> = [
+      ['admin', 'dmz'],
+      ['regional', 'dmz'],
+      ['dmz', 'admin'],
+    ];
+    for (const [zone, keyOf] of cases) {
+      await expectRefused(
+        `replication.${zone}`,
+        () =>
+          syncClient(endpoints[zone].sync, { server: serverKeys[zone].publicKey, pair: replicaKeys[keyOf] }),
+        { received: syncReplies, loggedKey: replicaKeys[keyOf].publicKey },
+      );
+    }
   });
 });
