@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENV_PREFIX, hasEnvPrefix } from '@schedulezero/config';
 import { stringify } from 'yaml';
 import { seedSchedules } from './seed.ts';
 import { openState } from './state.ts';
@@ -32,10 +33,9 @@ const state = openState(process.env.SCHEDULEZERO_DEV_STATE ?? join(ROOT, '.sched
 const nodes = topology(state, ports);
 const write = (line: string) => process.stdout.write(`${line}\n`);
 
-// The children get a clean SCHEDULEZERO_* environment: each reads only its own config file.
-const env = Object.fromEntries(
-  Object.entries(process.env).filter(([key]) => !key.startsWith('SCHEDULEZERO_')),
-);
+// The children get a clean SCHEDULEZERO_* environment (in any case, as the nodes read it): each
+// reads only its own config file.
+const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !hasEnvPrefix(key, ENV_PREFIX)));
 const supervisor = supervise(
   nodes.map((node) => {
     const file = join(state.dir, 'config', `${node.name}.yaml`);

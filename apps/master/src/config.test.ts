@@ -147,6 +147,12 @@ replication: { zones: { dmz: { publish: "tcp://0.0.0.0:5562", sync: "tcp://0.0.0
     expect(config.security).toEqual({ allowPlaintext: true });
   });
 
+  it('matches the SCHEDULEZERO_ prefix and the shorthands in any case as well', () => {
+    const config = load({ schedulezero_network__port: '8898', schedulezero_api_token: TOKEN });
+    expect(config.network.port).toBe(8898);
+    expect(config.api.tokens).toEqual([TOKEN]);
+  });
+
   it('takes the shorthands; the token is added to the file’s tokens; the explicit form wins', () => {
     const file = writeConfig(`api: { tokens: ["${TOKEN}"] }\n`);
     const config = load(

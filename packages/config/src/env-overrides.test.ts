@@ -31,6 +31,26 @@ describe('collectEnvOverrides', () => {
     });
   });
 
+  it('matches the prefix and the shorthands in any case too', () => {
+    const { overrides, problems } = collectEnvOverrides(
+      schema,
+      { p_network__port: '8080', p_Flags__Enabled: 'yes', p_item: '7', Q_NETWORK__PORT: '1' },
+      'P_',
+      { P_ITEM: { path: ['list'], mode: 'append' } },
+    );
+    expect(problems).toEqual([]);
+    expect(overrides.map((override) => override.source).sort()).toEqual([
+      'p_Flags__Enabled',
+      'p_item',
+      'p_network__port',
+    ]);
+    expect(applyOverrides({}, overrides)).toEqual({
+      network: { port: 8080 },
+      flags: { enabled: true },
+      list: [7],
+    });
+  });
+
   it('uses record keys as written in the file, else in lower case', () => {
     const { overrides } = collectEnvOverrides(
       schema,

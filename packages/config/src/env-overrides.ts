@@ -4,7 +4,9 @@ import type { z } from 'zod';
  * Environment overrides, driven by the config schema: `PREFIX<SECTION>__<KEY>[__<KEY>...]` names a
  * setting (levels joined by `__`, matched case-insensitively against the schema's keys, `_` inside a
  * level ignored so `BIND_ADDRESS` finds `bindAddress`), and the value is coerced by the type the
- * schema expects there. Nothing here knows a particular app; the schema is the only map.
+ * schema expects there. The whole name is case-insensitive, prefix and shorthands included, so that
+ * `schedulezero_network__port` is the same setting as `SCHEDULEZERO_NETWORK__PORT` rather than
+ * silently nothing. Nothing here knows a particular app; the schema is the only map.
  */
 
 export interface Override {
@@ -41,14 +43,17 @@ export function collectEnvOverrides(
   // Sorted so that the result (and the order problems are listed in) does not depend on the
   // order of the environment.
   const names = Object.keys(env)
-    .filter((name) => name.startsWith(prefix))
+    .filter((name) => hasEnvPrefix(name, prefix))
     .sort();
+  const shorthandByName = new Map(
+    Object.entries(shorthands).map(([name, shorthand]) => [name.toUpperCase(), shorthand]),
+  );
 
   for (const name of names) {
     const raw = env[name];
     // An empty value counts as unset: compose files and shells often pass `VAR=` for "nothing".
     if (raw === undefined || raw === '') continue;
-    const shorthand = shorthands[name];
+    const shorthand = shorthandByName.get(name.toUpperCase());
     if (shorthand) {
       const leaf = schemaAt(schema, shorthand.path);
       const mode = shorthand.mode ?? 'set';
@@ -71,6 +76,11 @@ export function collectEnvOverrides(
     (a, b) => Number(a.source.includes('__', prefix.length)) - Number(b.source.includes('__', prefix.length)),
   );
   return { overrides, problems };
+}
+
+/** Whether `name` starts with `prefix` in any case: what makes a variable one of ours. */
+export function hasEnvPrefix(name: string, prefix: string): boolean {
+  return name.slice(0, prefix.length).toUpperCase() === prefix.toUpperCase();
 }
 
 /** Applies overrides to a copy of `raw` (the parsed file), creating sections as needed. */

@@ -3,6 +3,7 @@ export {
   coerce,
   collectEnvOverrides,
   type EnvOverrides,
+  hasEnvPrefix,
   type Override,
   type Shorthand,
 } from './env-overrides.ts';

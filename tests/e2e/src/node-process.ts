@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENV_PREFIX, hasEnvPrefix } from '@schedulezero/config';
 import { stringify } from 'yaml';
 
 /** The three node binaries, run as an operator runs them. */
@@ -52,12 +53,7 @@ export function startNode(
 ): NodeProcess {
   const base: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (
-      value !== undefined &&
-      !key.startsWith('SCHEDULEZERO_') &&
-      key !== 'INIT_CWD' &&
-      key !== 'NODE_OPTIONS'
-    )
+    if (value !== undefined && !hasEnvPrefix(key, ENV_PREFIX) && key !== 'INIT_CWD' && key !== 'NODE_OPTIONS')
       base[key] = value;
   }
   const command = [process.execPath, BINS[kind], '--config', configFile];

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ENV_PREFIX, hasEnvPrefix } from '@schedulezero/config';
 
 export const BIN = fileURLToPath(new URL('../../bin/schedulezero-master.js', import.meta.url));
 
@@ -29,7 +30,7 @@ export function startMasterProcess(options: {
 }): MasterProcess {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('SCHEDULEZERO_') && key !== 'INIT_CWD') env[key] = value;
+    if (value !== undefined && !hasEnvPrefix(key, ENV_PREFIX) && key !== 'INIT_CWD') env[key] = value;
   }
   const child = spawn(process.execPath, [options.script ?? BIN, ...options.args], {
     cwd: options.cwd,
