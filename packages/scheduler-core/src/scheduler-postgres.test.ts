@@ -1,18 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLocalExecutor } from './local-executor.ts';
 import { createScheduler } from './scheduler.ts';
-import { eventually, PG_TEST_URL, pgTestDatabases, probePostgres } from './testing/index.ts';
+import { eventually, PG_TEST_URL, pgTestDatabases, postgresGate } from './testing/index.ts';
 
-// Without a server this file is skipped locally and fails in CI.
-const unreachable = await probePostgres(PG_TEST_URL);
-const skip = unreachable !== null && process.env.CI !== 'true';
+const gate = await postgresGate('PostgreSQL scheduler tests');
 const databases = pgTestDatabases(PG_TEST_URL);
 afterAll(() => databases.teardown());
 
-describe.skipIf(skip)('two masters on one PostgreSQL database', () => {
+describe.skipIf(gate.skip)('two masters on one PostgreSQL database', () => {
   it('fire each fire time once and run each job once, for real seconds', { timeout: 20_000 }, async () => {
-    if (unreachable !== null)
-      throw new Error(`PostgreSQL at ${PG_TEST_URL} is required with CI=true: ${unreachable}`);
+    gate.assertReachable();
     const database = await databases.create();
     const runs: Array<{ node: string; scheduledAt: number; jobId: string }> = [];
     const masters = await Promise.all(

@@ -1,5 +1,6 @@
 import type { Job } from '@schedulezero/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
+import { postgresGate } from '../testing/postgres-gate.ts';
 import {
   at,
   changeLog,
@@ -11,31 +12,22 @@ import {
   type StoreHarness,
   scheduleDraft,
 } from './contract-fixtures.ts';
-import { PG_TEST_URL, pgTestDatabases, probePostgres } from './pg-test-database.ts';
+import { PG_TEST_URL, pgTestDatabases } from './pg-test-database.ts';
 import { describeStoreContract } from './store-contract.ts';
 import type { Store } from './types.ts';
 
-// Decided once: without a server the suite is skipped locally, and fails in CI.
-const unreachable = await probePostgres(PG_TEST_URL);
-const required = process.env.CI === 'true';
-if (unreachable !== null && !required) {
-  console.warn(
-    `PostgreSQL store tests SKIPPED: ${PG_TEST_URL} is not reachable (${unreachable}). ` +
-      'Start the server or set SCHEDULEZERO_TEST_PG_URL; with CI=true this is a failure.',
-  );
-}
+const gate = await postgresGate('PostgreSQL store tests');
 
 const databases = pgTestDatabases(PG_TEST_URL);
 afterAll(() => databases.teardown());
 
 describeStoreContract(
-  `postgres store${unreachable !== null && !required ? ` (skipped: ${PG_TEST_URL} not reachable)` : ''}`,
+  `postgres store${gate.skip ? ` (skipped: ${PG_TEST_URL} not reachable)` : ''}`,
   async () => {
-    if (unreachable !== null)
-      throw new Error(`PostgreSQL at ${PG_TEST_URL} is not reachable (CI=true requires it): ${unreachable}`);
+    gate.assertReachable();
     return databases.create();
   },
-  { skip: unreachable !== null && !required, extra: concurrencyCases },
+  { skip: gate.skip, extra: concurrencyCases },
 );
 
 function concurrencyCases(h: StoreHarness): void {
