@@ -1,3 +1,4 @@
+import { PG_TEST_URL, postgresGate } from '@schedulezero/scheduler-core/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { inputErrorTests } from './suites/input-errors.ts';
@@ -8,28 +9,13 @@ import { createTestMaster, type TestMaster } from './support/test-master.ts';
 
 /**
  * The route suites of the SQLite file, on PostgreSQL, in a database created for this file and dropped
- * after it. With CI=true an unreachable server fails the run instead of skipping it.
+ * after it. Without a server it is skipped with a message; with CI=true it fails instead.
  */
-const ADMIN_URL = process.env.SCHEDULEZERO_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const gate = await postgresGate('PostgreSQL master HTTP API tests');
 
-async function reachable(): Promise<boolean> {
-  if (process.env.CI === 'true') return true;
-  const sql = postgres(ADMIN_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
-  try {
-    await sql`select 1`;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
-
-const available = await reachable();
-
-describe.skipIf(!available)('master HTTP API on PostgreSQL', () => {
+describe.skipIf(gate.skip)('master HTTP API on PostgreSQL', () => {
   const database = `sz_master_${process.pid}_${Date.now().toString(36)}`;
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  const admin = postgres(PG_TEST_URL, { max: 1, onnotice: () => {} });
   let master: TestMaster | undefined;
   const current = (): TestMaster => {
     if (!master) throw new Error('the test master did not start');
@@ -37,8 +23,9 @@ describe.skipIf(!available)('master HTTP API on PostgreSQL', () => {
   };
 
   beforeAll(async () => {
+    gate.assertReachable();
     await admin.unsafe(`create database ${database}`);
-    const url = new URL(ADMIN_URL);
+    const url = new URL(PG_TEST_URL);
     url.pathname = `/${database}`;
     master = await createTestMaster({ databaseUrl: url.toString() });
   });
