@@ -10,6 +10,11 @@ import { migrationsFolder } from './migrations-folder.ts';
 import { expectRow } from './outcome.ts';
 import { toHandler } from './row-mapping.ts';
 import { handlers } from './schema-sqlite.ts';
+import {
+  type Checkpointer,
+  FALLBACK_AUTOCHECKPOINT_PAGES,
+  startCheckpointer,
+} from './sqlite-checkpointer.ts';
 import { type SqliteDb, sqliteContext, sqliteEpoch } from './sqlite-context.ts';
 import { sqliteJobMethods } from './sqlite-jobs.ts';
 import { sqliteReplicationMethods } from './sqlite-replication.ts';
@@ -40,7 +45,12 @@ export function openSqliteStore(filename: string, options: StoreOptions = {}): S
     const db = drizzle({ client });
     migrateSqlite(db);
     const epoch = sqliteEpoch(db, randomBytes(16).toString('hex'));
-    return createSqliteStore(db, client, epoch, options);
+    let checkpointer: Checkpointer | undefined;
+    if (filename !== ':memory:') {
+      client.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+      checkpointer = startCheckpointer(filename);
+    }
+    return createSqliteStore(db, client, epoch, options, checkpointer);
   } catch (error) {
     client.close();
     throw error;
@@ -90,6 +100,7 @@ function createSqliteStore(
   client: Database.Database,
   epoch: string,
   options: StoreOptions,
+  checkpointer: Checkpointer | undefined,
 ): Store {
   const context = sqliteContext(db, epoch, options);
   const { write } = context;
@@ -99,6 +110,7 @@ function createSqliteStore(
       db.run(sql`select 1`);
     },
     async close() {
+      await checkpointer?.close();
       if (client.open) client.close();
     },
     ...sqliteScheduleMethods(context),
