@@ -20,6 +20,8 @@ const BINS = {
   replica: join(ROOT, 'apps/replica/bin/schedulezero-replica.js'),
   handler: join(ROOT, 'apps/handler/bin/schedulezero-handler.js'),
 };
+/** Preloaded into each child: it stops when the supervisor is gone, even if killed outright. */
+const EXIT_WITH_PARENT = fileURLToPath(new URL('../bin/exit-with-parent.js', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
 
 const offset = Number(process.env.SCHEDULEZERO_DEV_PORT_OFFSET ?? 0);
@@ -32,6 +34,9 @@ const ports: Ports = {
 const state = openState(process.env.SCHEDULEZERO_DEV_STATE ?? join(ROOT, '.schedulezero'));
 const nodes = topology(state, ports);
 const write = (line: string) => process.stdout.write(`${line}\n`);
+// After SIGHUP the terminal is gone and writes fail (EIO); that must not end the supervisor before
+// it has stopped its children, so what cannot be written is dropped.
+process.stdout.on('error', () => {});
 
 // The children get a clean SCHEDULEZERO_* environment (in any case, as the nodes read it): each
 // reads only its own config file.
@@ -40,13 +45,21 @@ const supervisor = supervise(
   nodes.map((node) => {
     const file = join(state.dir, 'config', `${node.name}.yaml`);
     writeFileSync(file, stringify(node.config), { mode: 0o600 });
-    return { name: node.name, command: process.execPath, args: [BINS[node.kind], '--config', file], env };
+    return {
+      name: node.name,
+      command: process.execPath,
+      args: ['--import', EXIT_WITH_PARENT, BINS[node.kind], '--config', file],
+      env,
+    };
   }),
   { write },
 );
 
+// Ctrl-C, a kill, or the terminal closing (SIGHUP): the children are in their own process groups
+// and got none of these, so the supervisor stops each once. A second signal exits at once, and the
+// supervisor's exit hook then signals the children again, which they take as "exit now".
 let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (stopping) process.exit(130);
     stopping = true;

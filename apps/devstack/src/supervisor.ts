@@ -4,6 +4,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
  * Keeps a set of child processes running for development: output prefixed with the child's name,
  * a crashed child restarted with exponential backoff (reset after a minute of uptime), and on
  * `stop()` every child asked to stop (SIGTERM), then killed if it does not within the grace.
+ *
+ * Each child runs in its own process group, so a Ctrl-C in the terminal (SIGINT to the foreground
+ * group) reaches the supervisor only, and each child gets exactly one request to stop: the nodes
+ * take a second signal as "exit now", which a Ctrl-C that also reached them would have made of the
+ * supervisor's SIGTERM. The price is that the children no longer die with the terminal's signals,
+ * so the supervisor owns that: if its process exits without `stop()`, the exit hook asks every
+ * child to stop; a supervisor killed outright is the children's own business to notice
+ * (bin/exit-with-parent.js).
  */
 
 export interface ChildSpec {
@@ -57,6 +65,7 @@ export function supervise(specs: readonly ChildSpec[], options: SupervisorOption
     const child = spawn(spec.command, spec.args, {
       env: spec.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     entry.child = child;
     const prefix = `${spec.name.padEnd(width)} | `;
@@ -71,7 +80,10 @@ export function supervise(specs: readonly ChildSpec[], options: SupervisorOption
     }
     child.on('exit', (code, signal) => {
       entry.child = undefined;
-      if (stopping) return;
+      if (stopping) {
+        options.write(`${prefix}stopped (${signal === null ? `exit code ${code}` : signal})`);
+        return;
+      }
       if (Date.now() - startedAt > stableMs) entry.backoffMs = initialBackoffMs;
       options.write(`${prefix}exited (${signal ?? code}); restarting in ${entry.backoffMs} ms`);
       entry.timer = setTimeout(() => {
@@ -83,6 +95,11 @@ export function supervise(specs: readonly ChildSpec[], options: SupervisorOption
     });
   }
 
+  // Synchronous, as an 'exit' listener must be: the children finish stopping on their own.
+  const signalChildren = () => {
+    for (const entry of entries) entry.child?.kill('SIGTERM');
+  };
+  process.on('exit', signalChildren);
   for (const entry of entries) launch(entry);
 
   return {
@@ -100,6 +117,7 @@ export function supervise(specs: readonly ChildSpec[], options: SupervisorOption
           clearTimeout(timer);
         }),
       );
+      process.off('exit', signalChildren);
     },
     restarts: (name) => entries.find((entry) => entry.spec.name === name)?.restarts ?? 0,
   };

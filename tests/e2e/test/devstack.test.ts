@@ -8,12 +8,23 @@ import { afterAll, describe, expect, it } from 'vitest';
 /** `pnpm start` as a newcomer runs it: the whole topology up, its URLs answering, Ctrl-C stopping it all. */
 
 const START = fileURLToPath(new URL('../../../apps/devstack/bin/start.js', import.meta.url));
+const CHILDREN = ['master', 'dmz-replica', 'regional-replica', 'handler'];
 const state = mkdtempSync(join(tmpdir(), 'sz-devstack-'));
 afterAll(() => rmSync(state, { recursive: true, force: true }));
 
-async function runOnce(check: (urls: string[], token: string) => Promise<void>): Promise<string> {
+interface Started {
+  /** The base URL of each node that serves HTTP, in the printed order (master first). */
+  nodes: string[];
+  /** Every URL the banner prints. */
+  printed: string[];
+  token: string;
+}
+
+async function runOnce(check: (started: Started) => Promise<void>): Promise<string> {
   const env = { ...process.env, SCHEDULEZERO_DEV_STATE: state, SCHEDULEZERO_DEV_PORT_OFFSET: '2100' };
-  const child = spawn(process.execPath, [START], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, as a shell gives a foreground job: Ctrl-C is SIGINT to the whole group.
+  const child = spawn(process.execPath, [START], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const group = child.pid as number;
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -22,6 +33,7 @@ async function runOnce(check: (urls: string[], token: string) => Promise<void>):
     output += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let code: number | null;
   try {
     const deadline = Date.now() + 60_000;
     while (!output.includes('ScheduleZero is up')) {
@@ -29,26 +41,38 @@ async function runOnce(check: (urls: string[], token: string) => Promise<void>):
         throw new Error(`not up within 60 s:\n${output.slice(-3000)}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const urls = [...output.matchAll(/(http:\/\/127\.0\.0\.1:\d+)\/api\/schedules/g)].map(
-      (match) => match[1] as string,
-    );
-    const token = output.match(/API token \(master\)\s+(\S+)/)?.[1] ?? '';
-    await check(urls, token);
+    const banner = output.slice(output.indexOf('ScheduleZero is up'));
+    await check({
+      nodes: [...banner.matchAll(/(http:\/\/127\.0\.0\.1:\d+)\/api\/schedules/g)].map(
+        (match) => match[1] as string,
+      ),
+      printed: [...banner.matchAll(/http:\/\/127\.0\.0\.1:\d+\/[^\s)]*/g)].map((match) => match[0]),
+      token: banner.match(/API token \(master\)\s+(\S+)/)?.[1] ?? '',
+    });
   } finally {
-    child.kill('SIGINT');
+    process.kill(-group, 'SIGINT');
+    code = await exited;
   }
-  expect(await exited).toBe(0);
+  expect(code).toBe(0);
+  // Each child was asked to stop once and stopped cleanly; none took the Ctrl-C as a second signal.
+  expect(output).not.toContain('second signal');
+  for (const name of CHILDREN)
+    expect(output).toMatch(new RegExp(`^${name} +\\| stopped \\(exit code 0\\)$`, 'm'));
   return output;
 }
 
 describe('pnpm start', () => {
-  it('brings up master, DMZ and regional replicas and a worker; the printed URLs answer; Ctrl-C stops them', {
+  it('brings up master, DMZ and regional replicas and a worker; the printed URLs answer; Ctrl-C to the group stops each child once, cleanly', {
     timeout: 150_000,
   }, async () => {
-    const first = await runOnce(async (urls, token) => {
-      expect(urls).toHaveLength(3);
-      const [master, dmz] = urls as [string, string, string];
-      for (const url of urls) expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const first = await runOnce(async ({ nodes, printed, token }) => {
+      expect(nodes).toHaveLength(3);
+      const [master, dmz] = nodes as [string, string, string];
+      // Every printed URL answers (the master's API with the printed token).
+      for (const url of printed) {
+        const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+        expect({ url, status: response.status }).toEqual({ url, status: 200 });
+      }
       const listed = await fetch(`${master}/api/schedules`, {
         headers: { authorization: `Bearer ${token}` },
       });
@@ -75,9 +99,9 @@ describe('pnpm start', () => {
 
     // A second run keeps the keys, the token and the data.
     const token = first.match(/API token \(master\)\s+(\S+)/)?.[1];
-    await runOnce(async (urls, again) => {
+    await runOnce(async ({ nodes, token: again }) => {
       expect(again).toBe(token);
-      const response = await fetch(`${urls[0]}/api/schedules/sync-crm`, {
+      const response = await fetch(`${nodes[0]}/api/schedules/sync-crm`, {
         headers: { authorization: `Bearer ${again}` },
       });
       expect(response.status).toBe(200);
