@@ -76,8 +76,11 @@ write(
   [
     '',
     'ScheduleZero is up:',
-    ...urls.map(([name, url]) => `  ${name.padEnd(17)} ${url}/api/schedules   (OpenAPI: ${url}/docs)`),
-    `  API token (master)  ${state.secrets.token}`,
+    ...urls.flatMap(([name, url]) => [
+      `  ${name.padEnd(17)} dashboard ${url}/ui`,
+      `  ${''.padEnd(17)} API       ${url}/api/schedules   (OpenAPI: ${url}/docs)`,
+    ]),
+    `  API token (master)  ${state.secrets.token}   (also the master dashboard's login)`,
     `  try: curl -H "Authorization: Bearer ${state.secrets.token}" ${master}/api/history`,
     `  state (keys, token, databases): ${state.dir}`,
     '',

@@ -68,7 +68,8 @@ describe('pnpm start', () => {
     const first = await runOnce(async ({ nodes, printed, token }) => {
       expect(nodes).toHaveLength(3);
       const [master, dmz] = nodes as [string, string, string];
-      // Every printed URL answers (the master's API with the printed token).
+      // Every printed URL answers (the master's API with the printed token), dashboards included.
+      expect(printed.filter((url) => url.endsWith('/ui'))).toEqual(nodes.map((node) => `${node}/ui`));
       for (const url of printed) {
         const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
         expect({ url, status: response.status }).toEqual({ url, status: 200 });
