@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { acquireContract } from './contract-acquire.ts';
 import { changeLogContract, handlerContract } from './contract-changes.ts';
+import { downtimeContract } from './contract-downtime.ts';
 import { type StoreHarness, type TestDatabase, useStoreHarness } from './contract-fixtures.ts';
 import { historyContract } from './contract-history.ts';
 import { jobContract } from './contract-jobs.ts';
@@ -23,6 +24,7 @@ export function describeStoreContract(
     const harness = useStoreHarness(createDatabase);
     scheduleContract(harness);
     acquireContract(harness);
+    downtimeContract(harness);
     jobContract(harness);
     historyContract(harness);
     handlerContract(harness);
