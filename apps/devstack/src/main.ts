@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENV_PREFIX, hasEnvPrefix } from '@schedulezero/config';
 import { stringify } from 'yaml';
@@ -11,7 +11,8 @@ import { DEFAULT_PORTS, type Ports, topology } from './topology.ts';
 /**
  * `pnpm start`: the whole topology for development, until Ctrl-C. The state folder (keys, token,
  * configs, databases) is `.schedulezero/` at the repository root, or SCHEDULEZERO_DEV_STATE;
- * SCHEDULEZERO_DEV_PORT_OFFSET moves every port by that much (to run two side by side).
+ * SCHEDULEZERO_DEV_PORT_OFFSET moves every port by that much (to run two side by side). Empty
+ * values count as unset, as for the nodes' own variables.
  */
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -24,14 +25,23 @@ const BINS = {
 const EXIT_WITH_PARENT = fileURLToPath(new URL('../bin/exit-with-parent.js', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
 
-const offset = Number(process.env.SCHEDULEZERO_DEV_PORT_OFFSET ?? 0);
+const offset = Number(process.env.SCHEDULEZERO_DEV_PORT_OFFSET || 0);
 const ports: Ports = {
   master: DEFAULT_PORTS.master + offset,
   dmzReplica: DEFAULT_PORTS.dmzReplica + offset,
   regionalReplica: DEFAULT_PORTS.regionalReplica + offset,
   zeromq: DEFAULT_PORTS.zeromq + offset,
 };
-const state = openState(process.env.SCHEDULEZERO_DEV_STATE ?? join(ROOT, '.schedulezero'));
+// The highest port is the regional replica's HTTP port; every ZeroMQ port is below it.
+if (!Number.isInteger(offset) || offset < 0 || ports.regionalReplica > 65_535) {
+  process.stderr.write(
+    `SCHEDULEZERO_DEV_PORT_OFFSET must be a whole number from 0 to ${65_535 - DEFAULT_PORTS.regionalReplica}, not "${process.env.SCHEDULEZERO_DEV_PORT_OFFSET}"\n`,
+  );
+  process.exit(2);
+}
+// Absolute: the node configs written into it name its databases, and a relative path there would
+// be read against the config file's directory.
+const state = openState(resolve(process.env.SCHEDULEZERO_DEV_STATE || join(ROOT, '.schedulezero')));
 const nodes = topology(state, ports);
 const write = (line: string) => process.stdout.write(`${line}\n`);
 // After SIGHUP the terminal is gone and writes fail (EIO); that must not end the supervisor before

@@ -13,7 +13,10 @@ export interface Ports {
   master: number;
   dmzReplica: number;
   regionalReplica: number;
-  /** First ZeroMQ port: the handler link, then publish + sync of admin, regional, dmz. */
+  /**
+   * First ZeroMQ port: the handler link; publish + sync of admin, dmz and regional at +5, +7 and +9,
+   * the ports the README's picture and deploy/ give them (5560/5561, 5562/5563, 5564/5565).
+   */
   zeromq: number;
 }
 
@@ -33,8 +36,8 @@ export function topology(state: DevState, ports: Ports): NodeSpec[] {
   const zmq = (offset: number) => `tcp://${host}:${ports.zeromq + offset}`;
   const zones = {
     admin: { publish: zmq(5), sync: zmq(6) },
-    regional: { publish: zmq(7), sync: zmq(8) },
-    dmz: { publish: zmq(9), sync: zmq(10) },
+    dmz: { publish: zmq(7), sync: zmq(8) },
+    regional: { publish: zmq(9), sync: zmq(10) },
   };
   const logging = { level: 'info', pretty: true };
   const replica = (
