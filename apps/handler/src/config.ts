@@ -14,7 +14,7 @@ import { DEFAULT_LINK_PORT, idSchema } from '@schedulezero/protocol';
 import { z } from 'zod';
 
 /**
- * The handler node's configuration (DESIGN.md "Configuration"): the sections it uses (node, worker,
+ * The handler node's configuration (docs/configuration.md): the sections it uses (node, worker,
  * security, logging) are checked strictly; those of other node types are accepted loosely so that
  * one file shape serves every node. Keys are read at start (main.ts): CURVE unless
  * `security.allowPlaintext` is set. This is the only module of the app that reads `process.env`.

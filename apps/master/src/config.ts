@@ -21,7 +21,7 @@ import { zonePolicyConfigSchema } from '@schedulezero/security-filter';
 import { z } from 'zod';
 
 /**
- * The node configuration (DESIGN.md "Configuration"). The sections are written for all three node
+ * The node configuration (docs/configuration.md). The sections are written for all three node
  * types so that this file can move into a shared package; the master validates strictly the
  * sections it uses (node, network, database, api, handlers, logging) and accepts the others loosely
  * until their nodes exist. This is the only module of the app that reads `process.env`.

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Shorthand } from './env-overrides.ts';
 
 /**
- * The sections of the one config file shape every node reads (DESIGN.md "Configuration"). An app
+ * The sections of the one config file shape every node reads (docs/configuration.md). An app
  * builds its schema from these: strict for the sections it uses, `looseSection` for the others, so
  * that one file can serve several nodes and environment overrides find every key.
  */
