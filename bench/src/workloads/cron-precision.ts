@@ -6,7 +6,7 @@ import type { RunContext, RunResult, Workload } from '../lib/types.ts';
 
 /** Workload 3: every-second cron schedules; lateness, missed and duplicate fires. */
 const plan = (smoke: boolean) =>
-  smoke ? { counts: [20], seconds: 5 } : { counts: [50, 1_000], seconds: 30 };
+  smoke ? { counts: [20], seconds: 8 } : { counts: [50, 1_000], seconds: 30 };
 /** Fires in the first and last seconds are left out: the schedules are still being created or removed. */
 const EDGE_MS = 2_000;
 
