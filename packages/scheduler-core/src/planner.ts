@@ -32,9 +32,9 @@ export function planFires(
 ): FirePlan {
   const newJobId = options.newJobId ?? newId;
   const context = { anchor: schedule.createdAt, seed: schedule.id };
-  const { due, truncated } = dueFireTimes(schedule, now);
+  const { due, truncated, after } = dueFireTimes(schedule, now);
   if (due.length === 0) return { jobs: [], nextRunAt: schedule.nextRunAt };
-  const nextRunAt = nextFireTime(schedule.trigger, now, context);
+  const nextRunAt = after !== undefined ? after : nextFireTime(schedule.trigger, now, context);
 
   const graceMs = schedule.misfireGraceSeconds * 1000;
   const onTime = due.filter((time) => now.getTime() - time.getTime() <= graceMs);
@@ -65,26 +65,36 @@ export function planFires(
 /**
  * The fire times from `nextRunAt` up to `now`. A backlog longer than the cap is cut: its first
  * part is enumerated (for the missed record's range) and the part still within the grace is
- * enumerated again from there, so coalescing still picks from the on-time fires.
+ * enumerated again from there, so coalescing still picks from the on-time fires. `after` is the
+ * fire time the walk stopped at, the first one after `now` (null: none), when the walk reached
+ * `now`: the schedule's next run, found without asking the trigger again.
  */
-function dueFireTimes(schedule: Schedule, now: Date): { due: Date[]; truncated: boolean } {
+function dueFireTimes(
+  schedule: Schedule,
+  now: Date,
+): { due: Date[]; truncated: boolean; after?: Date | null } {
   const context = { anchor: schedule.createdAt, seed: schedule.id };
-  const collect = (from: Date | null, into: Date[]): boolean => {
+  /** Walks from `from` while the times are due; the time after the last one, unless the cap cut it. */
+  const collect = (from: Date | null, into: Date[]): { after: Date | null } | undefined => {
     let time = from;
     while (time !== null && time.getTime() <= now.getTime()) {
-      if (into.length >= MAX_ENUMERATED_FIRES) return false;
+      if (into.length >= MAX_ENUMERATED_FIRES) return undefined;
       into.push(time);
       time = nextFireTime(schedule.trigger, time, context);
     }
-    return true;
+    return { after: time };
   };
   const head: Date[] = [];
-  if (collect(schedule.nextRunAt, head)) return { due: head, truncated: false };
+  const whole = collect(schedule.nextRunAt, head);
+  if (whole) return { due: head, truncated: false, after: whole.after };
   const graceStart = new Date(now.getTime() - schedule.misfireGraceSeconds * 1000 - 1);
   const lastHead = head.at(-1) as Date;
   const tail: Date[] = [];
-  collect(nextFireTime(schedule.trigger, graceStart > lastHead ? graceStart : lastHead, context), tail);
-  return { due: [...head, ...tail], truncated: true };
+  const rest = collect(
+    nextFireTime(schedule.trigger, graceStart > lastHead ? graceStart : lastHead, context),
+    tail,
+  );
+  return { due: [...head, ...tail], truncated: true, after: rest?.after };
 }
 
 function pick(onTime: Date[], coalesce: Schedule['coalesce']): Date[] {

@@ -137,9 +137,33 @@ function checkExpressionShape(expression: unknown): string | null {
   return null;
 }
 
-/** The first `count` fire times strictly after `after`; croner works in whole seconds. */
+/** Fire times remembered per compiled expression: instant (ms) → the next fire time (ms, or null). */
+const nextRunMemo = new WeakMap<Cron, Map<number, number | null>>();
+const MEMO_LIMIT = 256;
+
+/**
+ * The first `count` fire times strictly after `after`; croner works in whole seconds.
+ *
+ * The single next time is remembered per expression and instant: schedules that share an
+ * expression fire together (a thousand `* * * * * *`, every `0 * * * *` at the top of the hour),
+ * and the loop plans them in one pass, asking croner — tens of µs a call — the same question for
+ * each of them.
+ */
 export function nextCronTimes(cron: Cron, after: Date, count: number): Date[] {
   if (count <= 0) return [];
-  // Always pass `after`: without it croner would start from its own state or the current time.
-  return cron.nextRuns(count, after);
+  if (count > 1) return cron.nextRuns(count, after);
+  let memo = nextRunMemo.get(cron);
+  if (memo === undefined) {
+    memo = new Map();
+    nextRunMemo.set(cron, memo);
+  }
+  const key = after.getTime();
+  let next = memo.get(key);
+  if (next === undefined) {
+    // Always pass `after`: without it croner would start from its own state or the current time.
+    next = cron.nextRuns(1, after)[0]?.getTime() ?? null;
+    if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value as number);
+    memo.set(key, next);
+  }
+  return next === null ? [] : [new Date(next)];
 }
