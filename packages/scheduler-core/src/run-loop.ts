@@ -62,7 +62,7 @@ const SHUTDOWN = 'shutdown';
 
 export function createRunLoop(options: RunLoopOptions): RunLoop {
   const { store, executor, clock, logger, nodeId } = options;
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? 100;
   const maxSleepMs = options.maxSleepMs ?? 30_000;
   const errorBackoffMs = options.errorBackoffMs ?? 1_000;
   const noHandlerWaitMs = options.noHandlerWaitMs ?? 30_000;
@@ -153,6 +153,9 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
           logger.warn({ scheduleId: job.scheduleId, error: job.error }, 'fire times missed');
       }
       if (jobs.length === 0) break;
+      // A burst of due schedules (a thousand crons on the same second) is planned in batches; the
+      // jobs of each batch start before the next batch is planned, not after the whole burst.
+      await dispatchPending();
     }
     await failUnserved();
   }
