@@ -153,11 +153,18 @@ export async function replication(api: ApiClient): Promise<Row> {
   return response.body;
 }
 
-/** The replica is live with nothing left to apply, at or beyond `seq` when given. */
-export function caughtUp(api: ApiClient, seq = 0): () => Promise<Row | false> {
+/**
+ * The replica is live with nothing left to apply, at or beyond `seq` when given, and on the
+ * master's `epoch` when given (after a master database is replaced, the replica's old position
+ * may already be past the new head before it has seen the new epoch).
+ */
+export function caughtUp(api: ApiClient, seq = 0, epoch?: string): () => Promise<Row | false> {
   return async () => {
     const status = await replication(api);
-    return status.state === 'live' && status.lagChanges === 0 && status.appliedSeq >= seq && status;
+    const onEpoch = epoch === undefined || status.epoch === epoch;
+    return (
+      status.state === 'live' && status.lagChanges === 0 && status.appliedSeq >= seq && onEpoch && status
+    );
   };
 }
 
