@@ -73,6 +73,12 @@ export function replicationMetrics(stats: PublisherStats): MetricFamily[] {
       samples: perZone((zone) => zone.publishedSeq),
     },
     {
+      name: 'schedulezero_replication_subscribers',
+      type: 'gauge',
+      help: 'Subscribers connected to the zone stream.',
+      samples: perZone((zone) => zone.subscribers),
+    },
+    {
       name: 'schedulezero_replication_published_total',
       type: 'counter',
       help: 'Changes published on the zone stream.',

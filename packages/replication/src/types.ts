@@ -62,6 +62,11 @@ export interface ZoneStats {
   syncEndpoint: string;
   /** The last seq published (and announced by heartbeats). */
   publishedSeq: number;
+  /**
+   * Subscribers connected to the zone's PUB: connections accepted minus those ended. A client
+   * refused at its handshake counts until the master has closed it, a moment later.
+   */
+  subscribers: number;
   /** The oldest seq the log still holds, as of the last prune. */
   oldestSeq: number | null;
   published: number;

@@ -65,6 +65,7 @@ export async function openZoneStream(zone: PublisherZone, context: StreamContext
     publishEndpoint: pub.lastEndpoint ?? zone.publish,
     syncEndpoint: router.lastEndpoint ?? zone.sync,
     publishedSeq: head.seq,
+    subscribers: 0,
     oldestSeq: head.oldestSeq,
     published: 0,
     heartbeats: 0,
@@ -76,6 +77,7 @@ export async function openZoneStream(zone: PublisherZone, context: StreamContext
     dropped: {},
     sendErrors: {},
   };
+  countSubscribers(pub, stats);
   const replies = new SocketSender(router);
   const server = createSyncServer({
     zone: zone.name,
@@ -103,6 +105,19 @@ export async function openZoneStream(zone: PublisherZone, context: StreamContext
     marks,
     stats,
   };
+}
+
+/**
+ * Keeps `stats.subscribers` at the number of connections on the PUB, from the socket's monitor
+ * events (ZeroMQ hides its peers otherwise). The monitor ends with the socket.
+ */
+function countSubscribers(pub: PubSocket, stats: ZoneStats): void {
+  pub.events.on('accept', () => {
+    stats.subscribers += 1;
+  });
+  pub.events.on('disconnect', () => {
+    stats.subscribers = Math.max(0, stats.subscribers - 1);
+  });
 }
 
 /**

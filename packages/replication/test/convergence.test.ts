@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { openStore, type Store } from '@schedulezero/scheduler-core';
+import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppliedEvent } from '../src/types.ts';
 import {
@@ -58,6 +59,20 @@ describe('convergence', () => {
       errors: 0,
     });
     expect(await lateStore.replicationState('admin')).toMatchObject({ appliedSeq: head, snapshotSeq: null });
+  });
+
+  it('counts the subscribers connected to each zone stream', async () => {
+    const dir = resources.tempDir();
+    const master = await sqliteMaster(dir);
+    const subscribers = (zone: string) =>
+      master.publisher.stats().zones.find((entry) => entry.zone === zone)?.subscribers;
+    expect(subscribers('admin')).toBe(0);
+    const first = await startReplica(resources, master, await replicaStore(dir, 'first'));
+    await startReplica(resources, master, await replicaStore(dir, 'second'));
+    await eventually(() => expect(subscribers('admin')).toBe(2));
+    expect(subscribers('public')).toBe(0);
+    await first.close();
+    await eventually(() => expect(subscribers('admin')).toBe(1));
   });
 
   it('replicates a zone projection, storing what the zone does not receive as empty values', async () => {

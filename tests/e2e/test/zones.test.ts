@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeSyncReply, encodeSyncRequest } from '@schedulezero/protocol';
 import { openStore } from '@schedulezero/scheduler-core';
+import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dealer, Subscriber } from 'zeromq';
 import { CANARY } from '../fixtures/handlers.ts';
@@ -317,6 +318,16 @@ describe('zones on the master', () => {
     expect(
       master.logs.filter((line) => line.msg === 'ZeroMQ connection refused').length,
     ).toBeGreaterThanOrEqual(8);
+    // A refused client is no subscriber: once the master has closed their connections, no zone
+    // counts one.
+    await eventually(async () => {
+      const status = (await api.call('GET', '/api/replication')).body as {
+        zones: Array<{ zone: string; subscribers: number }>;
+      };
+      expect(status.zones.map((zone) => [zone.zone, zone.subscribers])).toEqual(
+        ZONES.map((zone) => [zone, 0]),
+      );
+    });
   });
 
   it('refuses a DMZ key on the admin and regional sync ROUTERs and an admin key on the DMZ one, logging and counting each', async () => {

@@ -8,7 +8,7 @@ export type ReplicationProvider = () => Promise<object>;
 const replicationSchema = z.record(z.string(), z.unknown()).meta({
   id: 'ReplicationStatus',
   description:
-    'Master: `{role:"master", zones:[{zone, epoch, publishedSeq, oldestSeq, …}]}`. Replica: `{role:"replica", zone, ' +
+    'Master: `{role:"master", zones:[{zone, epoch, publishedSeq, subscribers, oldestSeq, …}]}`. Replica: `{role:"replica", zone, ' +
     'state, epoch, appliedSeq, headSeq, lagMs, lagChanges, connected, gaps, resyncs, snapshots, …}`.',
   example: {
     role: 'replica',
