@@ -47,6 +47,8 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
   const position = { epoch: null as string | null, applied: 0 };
   let state: SubscriberState = 'idle';
   let need: Need = 'catch_up';
+  /** The next catch-up is for a silence: what it applies the live stream lost without a trace. */
+  let silenceCatchUp = false;
   let lastError: string | null = null;
   let lastContact = Number.NEGATIVE_INFINITY;
   let behindBeats = 0;
@@ -99,6 +101,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
       if (!closing && queue.size === 0 && !inTouch()) {
         logger.warn({ zone, silentMs: now() - lastContact }, 'no frame from the master: asking the log');
         need = 'catch_up';
+        silenceCatchUp = true;
       }
       return;
     }
@@ -150,7 +153,18 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
           setState('catching_up');
           if (!firstCatchUp) counters.resyncs += 1;
           firstCatchUp = false;
+          const rowsBefore = counters.appliedRows;
           need = (await steps?.catchUp()) ?? 'live';
+          // Changes the stream never delivered (dropped while this process was stopped, say) and
+          // no later frame gave away: a gap as much as a seq jump is, found by the silence.
+          if (silenceCatchUp && counters.appliedRows > rowsBefore) {
+            counters.gaps += 1;
+            logger.warn(
+              { zone, rows: counters.appliedRows - rowsBefore },
+              'the catch-up after a silence found changes the stream had not delivered',
+            );
+          }
+          silenceCatchUp = false;
           // What the catch-up covered needs no buffer space any more, nor do frames of another
           // epoch: the master just confirmed ours (a newer one shows again in the next heartbeat).
           if (need === 'live')

@@ -138,7 +138,10 @@ export interface SubscriberStatus {
   lagMs: number;
   /** A frame or a reply from the master within `silenceMs`. */
   connected: boolean;
-  /** Losses detected on the live stream (seq jumps, heartbeats ahead), each repaired by a catch-up. */
+  /**
+   * Losses of the live stream, each repaired by a catch-up: seq jumps, heartbeats ahead, and
+   * changes that a catch-up after a silence found undelivered.
+   */
   gaps: number;
   /** Catch-ups after the first one: after gaps, silence, errors or a publisher behind the log. */
   resyncs: number;

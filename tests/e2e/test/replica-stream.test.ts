@@ -131,9 +131,9 @@ describe('replica stream', () => {
       node.child.kill('SIGCONT');
     }
     const status = await waitUntil('converged after SIGCONT', caughtUp(api, m.head()), 60_000);
-    // The repair shows: a seq jump on the stream (gaps), or, when the watchdog wakes first after
-    // SIGCONT and takes the pause for silence, a catch-up (resyncs). Either way it was repaired.
-    expect(status.gaps + status.resyncs).toBeGreaterThan(0);
+    // The repair shows in the gaps counter: a seq jump on the stream, or, when the watchdog wakes
+    // first after SIGCONT and takes the pause for silence, the changes its catch-up found.
+    expect(status.gaps).toBeGreaterThan(0);
     expect(await allRows(api)).toEqual(await masterRows(createReadOnlyScheduler({ store: m.store })));
   }, 120_000);
 
@@ -175,7 +175,7 @@ describe('replica stream', () => {
     );
     const status = await waitUntil('caught up through the heartbeat', caughtUp(api, head), 20_000);
     expect(dropped).toBeGreaterThanOrEqual(5);
-    expect(status.gaps + status.resyncs).toBeGreaterThan(0);
+    expect(status.gaps).toBeGreaterThan(0);
     expect(await allRows(api)).toEqual(await masterRows(createReadOnlyScheduler({ store: m.store })));
     expect((await replication(api)).appliedSeq).toBe(head);
   }, 60_000);
