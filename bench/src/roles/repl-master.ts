@@ -1,17 +1,22 @@
+import type { AddressInfo } from 'node:net';
 import { createScheduleBodySchema } from '@schedulezero/protocol';
 import { createPublisher, type Publisher } from '@schedulezero/replication';
 import {
   type ChangeProjector,
+  createScheduler,
+  type Executor,
   openStore,
   type ScheduleDraft,
   type Store,
 } from '@schedulezero/scheduler-core';
 import { nowMs, roleParams, serveRole } from '../lib/role.ts';
+import { serveApi } from '../lib/sz-http.ts';
 
 /**
  * The master side of the replication workload: a store whose projector writes every change whole
  * to one zone, and that zone's publisher (PUB + catch-up ROUTER on 127.0.0.1, ports picked by the
- * OS). Changes are schedules created through `createSchedules`, one change each.
+ * OS). Changes are schedules created through `createSchedules`, one change each. `serveApi` adds
+ * the master's HTTP API over the same store (its loop not started: the API workload reads only).
  */
 interface Params {
   storeUrl: string;
@@ -27,6 +32,11 @@ const projector: ChangeProjector = (change) => {
 
 let store: Store | undefined;
 let publisher: Publisher | undefined;
+let server: Awaited<ReturnType<typeof serveApi>> | undefined;
+const noExecutor: Executor = {
+  run: async () => ({ status: 'succeeded', result: null }),
+  capacity: () => new Map(),
+};
 const spec = createScheduleBodySchema.parse({
   task: 'noop',
   trigger: { type: 'interval', seconds: 3600 },
@@ -98,6 +108,14 @@ serveRole(
         if ((await head()) !== seq) throw new Error('another writer moved the change log');
         return { commits, written, ms: nowMs() - startedAt };
       },
+      /** The master's HTTP API on a free port of 127.0.0.1; returns the port. */
+      serveApi: async () => {
+        server ??= await serveApi(
+          createScheduler({ store: s, executor: noExecutor, nodeId: 'bench-master' }),
+          0,
+        );
+        return (server.address() as AddressInfo).port;
+      },
       /** Bytes of the last change's stream frames: topic + 58-byte header + payload JSON. */
       frameBytes: async () => {
         const [row] = await s.readChanges(params.zone, await head(), 1);
@@ -107,6 +125,7 @@ serveRole(
     };
   },
   async () => {
+    server?.close();
     await publisher?.close();
     await store?.close();
   },

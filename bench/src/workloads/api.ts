@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { startRole } from '../lib/child.ts';
-import { freshStore, startSzCluster } from '../lib/sz-cluster.ts';
+import { freshStore } from '../lib/sz-cluster.ts';
 import type { RunContext, RunResult, Workload } from '../lib/types.ts';
 
 /** Workload 6: HTTP load on the schedule list, with a hono hello-world as the ceiling. */
@@ -21,23 +21,40 @@ async function load(url: string, seconds: number): Promise<Record<string, number
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-async function master(ctx: RunContext): Promise<Record<string, number>> {
+/**
+ * The master's and a replica's `GET /api/schedules?limit=100` over the same schedules: a master
+ * process (store, zone publisher, HTTP API) and a replica process (apps/replica's node: its own
+ * store kept by the zone subscriber, the read-only API), measured one after the other.
+ */
+async function masterAndReplica(ctx: RunContext): Promise<Record<string, Record<string, number>>> {
   const { seconds, schedules } = plan(ctx.smoke);
-  const store = await freshStore('sqlite', `api${ctx.run}`);
-  const populate = await startRole('populate', { storeUrl: store.url });
-  await populate.call('fill', { n: schedules, concurrency: 500 }, 120_000).finally(() => populate.stop());
-  const cluster = await startSzCluster({
-    storeUrl: store.url,
-    handlers: 0,
-    capacity: 50,
-    local: true,
-    httpPort: 0,
-  });
+  const masterStore = await freshStore('sqlite', `apim${ctx.run}`);
+  const replicaStore = await freshStore('sqlite', `apir${ctx.run}`);
+  const master = await startRole('repl-master', { storeUrl: masterStore.url, zone: 'admin' });
   try {
-    return await load(`http://127.0.0.1:${cluster.startup.port}/api/schedules?limit=100`, seconds);
+    const { head } = await master.call<{ head: number }>('fill', { n: schedules, batch: 1_000 }, 120_000);
+    const masterPort = await master.call<number>('serveApi');
+    const endpoints = await master.call<{ publish: string; sync: string }>('endpoints');
+    const replica = await startRole('replica-http', {
+      storeUrl: replicaStore.url,
+      zone: 'admin',
+      publish: endpoints.publish,
+      sync: endpoints.sync,
+    });
+    try {
+      const replicaPort = await replica.call<number>('caughtUp', { seq: head, timeoutMs: 60_000 }, 70_000);
+      const path = '/api/schedules?limit=100';
+      return {
+        'ScheduleZero master (list 100)': await load(`http://127.0.0.1:${masterPort}${path}`, seconds),
+        'ScheduleZero replica (list 100)': await load(`http://127.0.0.1:${replicaPort}${path}`, seconds),
+      };
+    } finally {
+      await replica.stop();
+    }
   } finally {
-    await cluster.stop();
-    await store.drop();
+    await master.stop();
+    await masterStore.drop();
+    await replicaStore.drop();
   }
 }
 
@@ -57,10 +74,10 @@ export const api: Workload = {
   describe: (smoke) => {
     const { seconds, schedules } = plan(smoke);
     return (
-      `autocannon, ${CONNECTIONS} connections for ${seconds} s, in the benchmark's own process. Master: ` +
-      `\`GET /api/schedules?limit=100\` over ${schedules.toLocaleString('en-US')} schedules on SQLite (auth off; ` +
-      'each answer ≈ 100 schedules of JSON). Ceiling: a hono hello-world on the same Node adaptor. The replica ' +
-      'row comes when apps/replica exists.'
+      `autocannon, ${CONNECTIONS} connections for ${seconds} s, in the benchmark's own process: ` +
+      `\`GET /api/schedules?limit=100\` (auth off; each answer 100 schedules of JSON) on a master over ` +
+      `${schedules.toLocaleString('en-US')} schedules on SQLite, then on a replica process that holds the same ` +
+      'schedules in its own SQLite store, kept by the zone stream. Ceiling: a hono hello-world on the same Node adaptor.'
     );
   },
   metrics: [
@@ -73,7 +90,7 @@ export const api: Workload = {
   timeoutMs: (smoke) => (smoke ? 60_000 : 180_000),
   async run(ctx): Promise<RunResult> {
     const result: RunResult = {};
-    result['ScheduleZero master (list 100)'] = await master(ctx);
+    Object.assign(result, await masterAndReplica(ctx));
     result['hono hello-world (ceiling)'] = await hello(ctx);
     for (const [system, m] of Object.entries(result))
       ctx.log(`  ${system} ${m.rps?.toFixed(0)} req/s p99 ${m.p99} ms`);
