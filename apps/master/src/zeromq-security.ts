@@ -21,9 +21,10 @@ export interface ServerSecurity {
 export type ServerSecurityResult = { ok: true; security: ServerSecurity } | { ok: false; problems: string[] };
 
 /**
- * @param onRefused called for every handshake a server socket refused, whatever the cause: a key
- * the ZAP handler does not admit, a plaintext client, a client holding the wrong server key (libzmq
- * never asks ZAP about the last two; the socket's own handshake events tell).
+ * @param onRefused called once for every handshake a server socket refused, whatever the cause: a
+ * key the ZAP handler does not admit, a plaintext client, a client holding the wrong server key.
+ * The socket's own handshake events count them all (libzmq never asks ZAP about the last two); the
+ * ZAP handler only logs what it refused, with the key, since the socket reports that refusal too.
  */
 export async function startServerSecurity(
   endpoints: readonly ServerEndpointSettings[],
@@ -49,7 +50,6 @@ export async function startServerSecurity(
   const zap = await startZapHandler({
     domains,
     onRejection: (rejection) => {
-      onRefused(rejection.domain);
       logger.warn(
         {
           domain: rejection.domain,
@@ -81,7 +81,10 @@ export async function startServerSecurity(
   };
 }
 
-/** Counts every refused handshake of a server socket; logs those the ZAP handler did not see. */
+/**
+ * Counts every refused handshake of a server socket once; logs those the ZAP handler did not see
+ * (a ZAP refusal is `handshake:error:auth` here, already logged with its key).
+ */
 function watchHandshakes(
   socket: Socket,
   domain: string,
