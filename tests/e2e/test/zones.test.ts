@@ -1,8 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeSyncReply, encodeSyncRequest } from '@schedulezero/protocol';
+import {
+  decodeSyncReply,
+  encodeSyncRequest,
+  encodeWorkerMessage,
+  type SyncReplyMessage,
+  type SyncRequestMessage,
+} from '@schedulezero/protocol';
 import { openStore } from '@schedulezero/scheduler-core';
 import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +50,7 @@ const linkKeys = keyPair();
 const stranger = keyPair();
 const endpoints = {} as Record<Zone, { publish: string; sync: string }>;
 let linkEndpoint: string;
+let configFile: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sz-e2e-zones-'));
@@ -53,7 +60,7 @@ beforeAll(async () => {
       sync: `tcp://127.0.0.1:${await freePort()}`,
     };
   linkEndpoint = `tcp://127.0.0.1:${await freePort()}`;
-  const config = writeYaml(dir, 'master', {
+  configFile = writeYaml(dir, 'master', {
     node: { type: 'master', name: 'zones-master', shutdownGraceSeconds: 5 },
     network: { port: 0 },
     database: { url: `sqlite:${join(dir, 'master.db')}` },
@@ -75,7 +82,7 @@ beforeAll(async () => {
     },
     logging: { level: 'info' },
   });
-  master = startNode('master', 'master', config);
+  master = startNode('master', 'master', configFile);
   const listening = await master.waitForLog((line) => line.msg === 'listening');
   api = apiClient(String(listening.url), TOKEN);
 });
@@ -88,56 +95,82 @@ afterAll(async () => {
   expect(leaked).toBe(0);
 });
 
-function subscriber(endpoint: string, keys: { server?: string; pair?: PlainKeyPair }): Subscriber {
-  const socket = new Subscriber({ linger: 0 });
-  if (keys.server && keys.pair) {
-    socket.curveServerKey = keys.server;
-    socket.curvePublicKey = keys.pair.publicKey;
-    socket.curveSecretKey = keys.pair.secretKey;
-  }
+/** A client's CURVE settings, or none: a plaintext (NULL) client. */
+type ClientKeys = { server: string; pair: PlainKeyPair } | 'plaintext';
+
+// A refused client would retry after this: far beyond a test, so that it tries exactly once.
+const ONE_TRY = { reconnectInterval: 600_000 };
+
+function curve(socket: Subscriber | Dealer, keys: ClientKeys): void {
+  if (keys === 'plaintext') return;
+  socket.curveServerKey = keys.server;
+  socket.curvePublicKey = keys.pair.publicKey;
+  socket.curveSecretKey = keys.pair.secretKey;
+}
+
+function subscriber(endpoint: string, keys: ClientKeys, options: { reconnectInterval?: number } = {}) {
+  const socket = new Subscriber({ linger: 0, ...options });
+  curve(socket, keys);
   socket.subscribe(); // every topic
   socket.connect(endpoint);
   return socket;
 }
 
-/** A catch-up client on a zone's sync ROUTER, as a replica's is: a DEALER with CURVE. */
-function syncClient(endpoint: string, keys: { server: string; pair: PlainKeyPair }): Dealer {
-  const socket = new Dealer({ linger: 0, sendTimeout: 0, receiveTimeout: 100 });
-  socket.curveServerKey = keys.server;
-  socket.curvePublicKey = keys.pair.publicKey;
-  socket.curveSecretKey = keys.pair.secretKey;
+/** A DEALER as a replica's catch-up client or a handler's link is, with CURVE unless plaintext. */
+function dealer(endpoint: string, keys: ClientKeys, options: { reconnectInterval?: number } = {}): Dealer {
+  const socket = new Dealer({ linger: 0, sendTimeout: 0, receiveTimeout: 100, ...options });
+  curve(socket, keys);
   socket.connect(endpoint);
   return socket;
 }
 
+const isEagain = (error: unknown) => (error as { code?: string }).code === 'EAGAIN';
+
 /**
- * Sends a catch-up request from the first page until `timeoutMs` runs out and returns whether a
- * reply came. A refused client has no connection: its sends find no peer (EAGAIN) and nothing
- * comes back.
+ * Sends `request` and returns the first reply `accept` takes within `timeoutMs`, or undefined. The
+ * request is sent again only while a send finds no peer (EAGAIN), so that it is answered once;
+ * replies `accept` refuses (answers to an earlier request) are skipped.
  */
-async function syncAnswered(socket: Dealer, timeoutMs: number): Promise<boolean> {
-  const request = encodeSyncRequest({
-    type: 'sync',
-    requestId: 'probe',
-    epoch: null,
-    fromSeq: 1,
-    limit: 10,
-    kinds: null,
-  });
+async function reply(
+  socket: Dealer,
+  request: Uint8Array[],
+  timeoutMs: number,
+  accept: (frames: Buffer[]) => boolean = () => true,
+): Promise<Buffer[] | undefined> {
   const deadline = Date.now() + timeoutMs;
+  let sent = false;
   while (Date.now() < deadline) {
-    try {
-      await socket.send(request);
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'EAGAIN') throw error;
+    if (!sent) {
+      try {
+        await socket.send(request);
+        sent = true;
+      } catch (error) {
+        if (!isEagain(error)) throw error;
+      }
     }
     try {
-      return decodeSyncReply(await socket.receive()).ok;
+      const frames = await socket.receive();
+      if (accept(frames)) return frames;
     } catch (error) {
-      if ((error as { code?: string }).code !== 'EAGAIN') throw error;
+      if (!isEagain(error)) throw error;
     }
   }
-  return false;
+  return undefined;
+}
+
+const syncProbe = encodeSyncRequest({
+  type: 'sync',
+  requestId: 'probe',
+  epoch: null,
+  fromSeq: 1,
+  limit: 10,
+  kinds: null,
+});
+
+/** Whether a zone's sync ROUTER answered a catch-up request from the first page within `timeoutMs`. */
+async function syncAnswered(socket: Dealer, timeoutMs: number): Promise<boolean> {
+  const frames = await reply(socket, syncProbe, timeoutMs);
+  return frames !== undefined && decodeSyncReply(frames).ok;
 }
 
 /** Receives frames until `done` says so or time runs out; returns them as text. */
@@ -153,10 +186,81 @@ async function receiveUntil(
     try {
       frames.push((await socket.receive()).map((frame) => frame.toString('latin1')));
     } catch (error) {
-      if ((error as { code?: string }).code !== 'EAGAIN') throw error;
+      if (!isEagain(error)) throw error;
     }
   }
   return frames;
+}
+
+/**
+ * Everything a zone's own replica can ask its sync ROUTER for: the change log from seq 1, page by
+ * page, and a whole snapshot. Returns the reply frames as text, as they came over the wire.
+ */
+async function catchUpWire(zone: Zone): Promise<string[]> {
+  const socket = dealer(endpoints[zone].sync, {
+    server: serverKeys[zone].publicKey,
+    pair: replicaKeys[zone],
+  });
+  const wire: string[] = [];
+  let requests = 0;
+  const ask = async (request: SyncRequestMessage): Promise<SyncReplyMessage> => {
+    const requestId = `${request.type}-${++requests}`;
+    const frames = await reply(socket, encodeSyncRequest({ ...request, requestId }), 5_000, (got) => {
+      const decoded = decodeSyncReply(got);
+      return decoded.ok && decoded.value.requestId === requestId;
+    });
+    if (!frames) throw new Error(`${zone}: no answer to ${request.type} request ${requestId}`);
+    wire.push(...frames.map((frame) => frame.toString('utf8')));
+    const decoded = decodeSyncReply(frames);
+    if (!decoded.ok) throw new Error(`${zone}: ${decoded.detail}`);
+    return decoded.value;
+  };
+  try {
+    // A replica that has nothing is told the epoch to ask under.
+    const first = await ask({
+      type: 'sync',
+      requestId: '',
+      epoch: null,
+      fromSeq: 1,
+      limit: 1000,
+      kinds: null,
+    });
+    if (first.type !== 'snapshot_required')
+      throw new Error(`${zone}: ${first.type} to a replica with nothing`);
+    let fromSeq = 1;
+    for (;;) {
+      const page = await ask({
+        type: 'sync',
+        requestId: '',
+        epoch: first.epoch,
+        fromSeq,
+        limit: 1000,
+        kinds: null,
+      });
+      if (page.type !== 'changes') throw new Error(`${zone}: ${page.type} to a sync from ${fromSeq}`);
+      if (!page.more) break;
+      fromSeq = page.lastSeq + 1;
+    }
+    let snapshotId: string | null = null;
+    let offset = 0;
+    for (;;) {
+      const page = await ask({
+        type: 'snapshot',
+        requestId: '',
+        snapshotId,
+        offset,
+        limit: 1000,
+        kinds: null,
+      });
+      if (page.type !== 'snapshot_page') throw new Error(`${zone}: ${page.type} to a snapshot request`);
+      if (!page.more) break;
+      snapshotId = page.snapshotId;
+      offset = page.offset + page.records.length;
+    }
+    return wire;
+  } finally {
+    socket.close();
+  }
 }
 
 async function refusedCount(domain: string): Promise<number> {
@@ -170,52 +274,56 @@ async function refusedCount(domain: string): Promise<number> {
 }
 
 /**
- * Connects a client the endpoint must refuse; waits until the master counts the refusal, then
- * checks that nothing got through (`received` returns what the client got) and, for a client
- * whose key the ZAP handler judged, that the refusal was logged with that key.
+ * How the master must log a refusal: a key the ZAP handler refused, with that key; a handshake
+ * that failed before ZAP was asked (plaintext client, wrong server key), as such.
+ */
+type Logged = { clientKey: string } | 'handshake failed';
+
+async function poll(done: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
+/**
+ * Connects a client the endpoint must refuse, once; waits until the master has logged and counted
+ * the refusal, then checks it counted exactly one and that nothing got through (`received`
+ * returns what the client got).
  */
 async function expectRefused<S extends Subscriber | Dealer>(
   domain: string,
   connect: () => S,
-  options: { received?: (socket: S) => Promise<unknown[]>; loggedKey?: string } = {},
+  logged: Logged,
+  received: (socket: S) => Promise<unknown[]> = (socket) =>
+    receiveUntil(socket as Subscriber, () => false, 300),
 ): Promise<void> {
+  const what = `${domain}, ${logged === 'handshake failed' ? logged : `key ${logged.clientKey}`}`;
+  const matches = (line: Record<string, unknown>) =>
+    line.domain === domain &&
+    (logged === 'handshake failed'
+      ? String(line.msg).startsWith('ZeroMQ handshake failed')
+      : line.msg === 'ZeroMQ connection refused' && line.clientKey === logged.clientKey);
   const before = await refusedCount(domain);
-  const logged = () =>
-    master.logs.filter(
-      (line) =>
-        line.msg === 'ZeroMQ connection refused' &&
-        line.domain === domain &&
-        line.clientKey === options.loggedKey,
-    ).length;
-  const loggedBefore = logged();
+  const loggedBefore = master.logs.filter(matches).length;
   const socket = connect();
   try {
-    const deadline = Date.now() + 5_000;
-    while ((await refusedCount(domain)) <= before) {
-      if (Date.now() > deadline) {
-        const refusals = master.logs.filter(
-          (line) => String(line.msg).includes('refused') || String(line.msg).includes('handshake'),
-        );
-        throw new Error(
-          `no refusal counted on ${domain}\n${JSON.stringify(refusals)}\n${(await api.text('/metrics'))
-            .split('\n')
-            .filter((l) => l.includes('refused'))
-            .join('\n')}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    const counted = await poll(async () => (await refusedCount(domain)) > before, 5_000);
+    // The log line is written with the count; stdout may deliver it a moment later.
+    const wasLogged = await poll(() => master.logs.filter(matches).length > loggedBefore, 5_000);
+    if (!counted || !wasLogged) {
+      const refusals = master.logs.filter(
+        (line) => String(line.msg).includes('refused') || String(line.msg).includes('handshake'),
+      );
+      throw new Error(
+        `refusal on ${what}: counted ${counted}, logged ${wasLogged}\n${JSON.stringify(refusals.slice(-5))}`,
+      );
     }
-    const received = options.received
-      ? await options.received(socket)
-      : await receiveUntil(socket as Subscriber, () => false, 300);
-    expect(received, `received on ${domain}`).toEqual([]);
-    if (options.loggedKey !== undefined) {
-      // The log line is written with the count; stdout may deliver it a moment later.
-      const logDeadline = Date.now() + 5_000;
-      while (logged() <= loggedBefore && Date.now() < logDeadline)
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(logged(), `refusal of ${options.loggedKey} logged on ${domain}`).toBeGreaterThan(loggedBefore);
-    }
+    expect(await received(socket), `received on ${what}`).toEqual([]);
+    expect(await refusedCount(domain), `refusals counted on ${what}`).toBe(before + 1);
+    expect(master.logs.filter(matches).length, `refusals logged on ${what}`).toBe(loggedBefore + 1);
   } finally {
     socket.close();
   }
@@ -223,6 +331,21 @@ async function expectRefused<S extends Subscriber | Dealer>(
 
 /** What a refused catch-up client got back: nothing, or the test fails. */
 const syncReplies = async (socket: Dealer) => ((await syncAnswered(socket, 500)) ? ['a sync reply'] : []);
+
+/** What a refused handler got back for its registration: nothing, or the test fails. */
+async function linkReplies(socket: Dealer): Promise<unknown[]> {
+  const register = encodeWorkerMessage({
+    type: 'register',
+    handlerId: 'intruder',
+    methods: ['leak_result'],
+    zone: 'default',
+    tags: [],
+    capacity: 1,
+    running: [],
+  });
+  if (!register.ok) throw new Error(register.detail);
+  return (await reply(socket, register.frames, 500)) ? ['a link reply'] : [];
+}
 
 describe('zones on the master', () => {
   it('sends a DMZ subscriber of every topic only DMZ data: no canary on the wire or in the DMZ change log', async () => {
@@ -286,38 +409,75 @@ describe('zones on the master', () => {
     }
   });
 
-  it('refuses every key but the zone’s own, plaintext clients and a wrong server key, and counts each', async () => {
-    await expectRefused('replication.admin', () =>
-      subscriber(endpoints.admin.publish, { server: serverKeys.admin.publicKey, pair: replicaKeys.dmz }),
-    );
-    await expectRefused('replication.regional', () =>
-      subscriber(endpoints.regional.publish, {
-        server: serverKeys.regional.publicKey,
-        pair: replicaKeys.dmz,
-      }),
-    );
-    await expectRefused('replication.dmz', () =>
-      subscriber(endpoints.dmz.publish, { server: serverKeys.dmz.publicKey, pair: replicaKeys.admin }),
-    );
-    for (const zone of ZONES) {
-      await expectRefused(`replication.${zone}`, () =>
-        subscriber(endpoints[zone].publish, { server: serverKeys[zone].publicKey, pair: stranger }),
+  it('answers the DMZ replica’s catch-up (sync from seq 1, snapshot) without the canary', async () => {
+    // The schedules of the first test are in every zone's log and snapshot; the admin zone's
+    // replies carry the canary, so the same requests would show it on the DMZ wire if it leaked.
+    const admin = (await catchUpWire('admin')).join('\n');
+    expect(admin).toContain('leaky-result');
+    expect(admin).toContain(CANARY);
+    const dmz = await catchUpWire('dmz');
+    expect(dmz.join('\n')).toContain('leaky-result');
+    for (const frame of dmz) expect(frame).not.toContain(CANARY);
+  });
+
+  it('refuses every key but the zone’s own, plaintext clients and a wrong server key on every endpoint, logging and counting each', async () => {
+    const crossZone: Array<[Zone, Zone]> = [
+      ['admin', 'dmz'],
+      ['regional', 'dmz'],
+      ['dmz', 'admin'],
+    ];
+    for (const [zone, keyOf] of crossZone) {
+      await expectRefused(
+        `replication.${zone}`,
+        () =>
+          subscriber(
+            endpoints[zone].publish,
+            { server: serverKeys[zone].publicKey, pair: replicaKeys[keyOf] },
+            ONE_TRY,
+          ),
+        { clientKey: replicaKeys[keyOf].publicKey },
       );
-      await expectRefused(`replication.${zone}`, () =>
-        subscriber(endpoints[zone].sync, { server: serverKeys[zone].publicKey, pair: stranger }),
-      );
-      await expectRefused(`replication.${zone}`, () => subscriber(endpoints[zone].publish, {}));
     }
-    await expectRefused('handlers', () =>
-      subscriber(linkEndpoint, { server: linkKeys.publicKey, pair: stranger }),
+    // The zone replica's own pair, but another server's key: the handshake fails before ZAP.
+    const wrongServer = keyPair().publicKey;
+    for (const zone of ZONES) {
+      const domain = `replication.${zone}`;
+      const { publish, sync } = endpoints[zone];
+      const unknownKey = { server: serverKeys[zone].publicKey, pair: stranger };
+      const wrong = { server: wrongServer, pair: replicaKeys[zone] };
+      await expectRefused(domain, () => subscriber(publish, unknownKey, ONE_TRY), {
+        clientKey: stranger.publicKey,
+      });
+      await expectRefused(domain, () => subscriber(publish, 'plaintext', ONE_TRY), 'handshake failed');
+      await expectRefused(domain, () => subscriber(publish, wrong, ONE_TRY), 'handshake failed');
+      await expectRefused(
+        domain,
+        () => dealer(sync, unknownKey, ONE_TRY),
+        { clientKey: stranger.publicKey },
+        syncReplies,
+      );
+      await expectRefused(domain, () => dealer(sync, 'plaintext', ONE_TRY), 'handshake failed', syncReplies);
+      await expectRefused(domain, () => dealer(sync, wrong, ONE_TRY), 'handshake failed', syncReplies);
+    }
+    const link = { server: linkKeys.publicKey, pair: stranger };
+    await expectRefused(
+      'handlers',
+      () => dealer(linkEndpoint, link, ONE_TRY),
+      { clientKey: stranger.publicKey },
+      linkReplies,
     );
-    // The DMZ replica's own pair, but the admin zone's server key: the handshake fails on the DMZ endpoint.
-    await expectRefused('replication.dmz', () =>
-      subscriber(endpoints.dmz.publish, { server: serverKeys.admin.publicKey, pair: replicaKeys.dmz }),
+    await expectRefused(
+      'handlers',
+      () => dealer(linkEndpoint, 'plaintext', ONE_TRY),
+      'handshake failed',
+      linkReplies,
     );
-    expect(
-      master.logs.filter((line) => line.msg === 'ZeroMQ connection refused').length,
-    ).toBeGreaterThanOrEqual(8);
+    await expectRefused(
+      'handlers',
+      () => dealer(linkEndpoint, { server: wrongServer, pair: stranger }, ONE_TRY),
+      'handshake failed',
+      linkReplies,
+    );
     // A refused client is no subscriber: once the master has closed their connections, no zone
     // counts one.
     await eventually(async () => {
@@ -328,11 +488,11 @@ describe('zones on the master', () => {
         ZONES.map((zone) => [zone, 0]),
       );
     });
-  });
+  }, 90_000);
 
   it('refuses a DMZ key on the admin and regional sync ROUTERs and an admin key on the DMZ one, logging and counting each', async () => {
     // The probe is answered where the key belongs, so a refusal below is the key's doing.
-    const own = syncClient(endpoints.dmz.sync, { server: serverKeys.dmz.publicKey, pair: replicaKeys.dmz });
+    const own = dealer(endpoints.dmz.sync, { server: serverKeys.dmz.publicKey, pair: replicaKeys.dmz });
     try {
       expect(await syncAnswered(own, 5_000)).toBe(true);
     } finally {
@@ -347,9 +507,28 @@ describe('zones on the master', () => {
       await expectRefused(
         `replication.${zone}`,
         () =>
-          syncClient(endpoints[zone].sync, { server: serverKeys[zone].publicKey, pair: replicaKeys[keyOf] }),
-        { received: syncReplies, loggedKey: replicaKeys[keyOf].publicKey },
+          dealer(
+            endpoints[zone].sync,
+            { server: serverKeys[zone].publicKey, pair: replicaKeys[keyOf] },
+            ONE_TRY,
+          ),
+        { clientKey: replicaKeys[keyOf].publicKey },
+        syncReplies,
       );
+    }
+  });
+
+  it('never logs, publishes or returns a configured secret key', async () => {
+    const secrets = [...ZONES.map((zone) => serverKeys[zone].secretKey), linkKeys.secretKey];
+    // The keys are really in the config the master read: the check below looks for the right text.
+    expect(readFileSync(configFile, 'utf8')).toContain(secrets[0]);
+    const replication = JSON.stringify((await api.call('GET', '/api/replication')).body);
+    const handlers = JSON.stringify((await api.call('GET', '/api/handlers')).body);
+    expect(replication).toContain(endpoints.dmz.publish.split(':').at(-1));
+    for (const secret of secrets) {
+      expect(master.output(), 'master log').not.toContain(secret);
+      expect(replication, '/api/replication').not.toContain(secret);
+      expect(handlers, '/api/handlers').not.toContain(secret);
     }
   });
 });
