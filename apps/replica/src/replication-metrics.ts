@@ -59,6 +59,16 @@ export function replicaMetrics(status: SupervisedStatus): MetricFamily[] {
     ),
     counter('schedulezero_replica_applied_rows_total', 'Change rows applied.', status.appliedRows),
     counter(
+      'schedulezero_replica_catch_up_rows_total',
+      'Change rows applied from catch-up pages (the rest of applied_rows came from live frames).',
+      status.catchUpRows,
+    ),
+    counter(
+      'schedulezero_replica_received_changes_total',
+      'Change frames read from the live stream, applied or skipped (heartbeats not counted).',
+      status.receivedChanges,
+    ),
+    counter(
       'schedulezero_replica_dropped_total',
       'Stream frames and replies dropped as malformed or unexpected.',
       status.dropped,

@@ -27,7 +27,16 @@ export interface SupervisedSubscriber {
   status(): SupervisedStatus;
 }
 
-const CARRIED = ['gaps', 'resyncs', 'snapshots', 'appliedRows', 'dropped', 'errors'] as const;
+const CARRIED = [
+  'gaps',
+  'resyncs',
+  'snapshots',
+  'appliedRows',
+  'catchUpRows',
+  'receivedChanges',
+  'dropped',
+  'errors',
+] as const;
 
 /**
  * Keeps a replica's subscriber connected. After a CURVE handshake the master's ZAP handler refused
@@ -38,14 +47,7 @@ const CARRIED = ['gaps', 'resyncs', 'snapshots', 'appliedRows', 'dropped', 'erro
  */
 export function createSupervisedSubscriber(options: SupervisedSubscriberOptions): SupervisedSubscriber {
   const { logger, restartAfterMs = 20_000, minBackoffMs = 1_000, maxBackoffMs = 60_000, ...rest } = options;
-  const carried: Record<(typeof CARRIED)[number], number> = {
-    gaps: 0,
-    resyncs: 0,
-    snapshots: 0,
-    appliedRows: 0,
-    dropped: 0,
-    errors: 0,
-  };
+  const carried = zeroCarried();
   let current: Subscriber | undefined;
   let restarts = 0;
   let lastRestartReason: string | null = null;
@@ -154,5 +156,8 @@ export function createSupervisedSubscriber(options: SupervisedSubscriberOptions)
 
 /** lastStatus keeps the state and positions; its counters are already in `carried` once closed. */
 function zeroCarried(): Pick<SubscriberStatus, (typeof CARRIED)[number]> {
-  return { gaps: 0, resyncs: 0, snapshots: 0, appliedRows: 0, dropped: 0, errors: 0 };
+  return Object.fromEntries(CARRIED.map((key) => [key, 0])) as Pick<
+    SubscriberStatus,
+    (typeof CARRIED)[number]
+  >;
 }

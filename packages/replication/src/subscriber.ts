@@ -43,7 +43,16 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
   const queue = new FrameQueue<StreamMessage>(options.bufferLimit ?? 10_000);
   const lag = new LagTracker();
   const listeners = createListeners<SubscriberEvents>();
-  const counters = { gaps: 0, resyncs: 0, snapshots: 0, appliedRows: 0, dropped: 0, errors: 0 };
+  const counters = {
+    gaps: 0,
+    resyncs: 0,
+    snapshots: 0,
+    appliedRows: 0,
+    catchUpRows: 0,
+    receivedChanges: 0,
+    dropped: 0,
+    errors: 0,
+  };
   const position = { epoch: null as string | null, applied: 0 };
   let state: SubscriberState = 'idle';
   let need: Need = 'catch_up';
@@ -210,6 +219,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
         }
         // The head as it arrives, not as the loop gets to it: lag counts what waits in the buffer.
         const { header } = decoded.value;
+        if (header.kind !== 'heartbeat') counters.receivedChanges += 1;
         if (header.epoch === position.epoch) {
           if (header.kind === 'heartbeat')
             lag.heartbeat(header.seq, header.masterTime, now(), position.applied);
@@ -283,6 +293,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
         now,
         onApplied: (event, rows) => {
           counters.appliedRows += rows;
+          if (event.source === 'sync') counters.catchUpRows += rows;
           listeners.emit('applied', event);
         },
       });

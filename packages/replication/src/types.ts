@@ -149,6 +149,13 @@ export interface SubscriberStatus {
   snapshots: number;
   /** Change rows applied (snapshot records not counted). */
   appliedRows: number;
+  /** Of `appliedRows`, those that came from catch-up pages; the rest came from live frames. */
+  catchUpRows: number;
+  /**
+   * Change frames read from the live stream (heartbeats not counted), applied or skipped: fewer
+   * than the changes the master published while this replica listened means the stream lost some.
+   */
+  receivedChanges: number;
   /** Stream frames and replies dropped as malformed or unexpected. */
   dropped: number;
   errors: number;
