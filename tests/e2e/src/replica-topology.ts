@@ -77,6 +77,8 @@ export interface ReplicaNodeOptions {
   curve?: { serverKey: string; secretKey: string; publicKey: string };
   port?: number;
   env?: Record<string, string>;
+  /** `debug` logs each catch-up page (`caught up a page`, with fromSeq and lastSeq). */
+  logLevel?: 'info' | 'debug';
 }
 
 export async function startReplicaNode(
@@ -98,7 +100,7 @@ export async function startReplicaNode(
     security: options.curve
       ? { secretKey: options.curve.secretKey, publicKey: options.curve.publicKey }
       : { allowPlaintext: true },
-    logging: { level: 'info' },
+    logging: { level: options.logLevel ?? 'info' },
   });
   const node = startNode('replica', name, config, options.env);
   const listening = await node.waitForLog((line) => line.msg === 'listening', 30_000);
@@ -129,8 +131,8 @@ export async function waitUntil<T>(
 // biome-ignore lint/suspicious/noExplicitAny: rows are compared whole with toEqual.
 type Row = any;
 
-/** Every schedule and every job a node serves, through its API, in a stable order. */
-export async function allRows(api: ApiClient): Promise<{ schedules: Row[]; jobs: Row[] }> {
+/** Every schedule, job and handler a node serves, through its API, in a stable order. */
+export async function allRows(api: ApiClient): Promise<{ schedules: Row[]; jobs: Row[]; handlers: Row[] }> {
   const page = async (path: string, key: string) => {
     const rows: Row[] = [];
     let cursor: string | undefined;
@@ -144,7 +146,32 @@ export async function allRows(api: ApiClient): Promise<{ schedules: Row[]; jobs:
     } while (cursor);
     return rows.sort((a, b) => String(a.id).localeCompare(String(b.id)));
   };
-  return { schedules: await page('/api/schedules', 'schedules'), jobs: await page('/api/history', 'jobs') };
+  const handlers = await api.call('GET', '/api/handlers');
+  if (handlers.status !== 200) throw new Error(`/api/handlers: ${handlers.status}`);
+  return {
+    schedules: await page('/api/schedules', 'schedules'),
+    jobs: await page('/api/history', 'jobs'),
+    // Not paged: a node has few handlers. Only the admin zone receives them; elsewhere this is [].
+    handlers: (handlers.body.handlers as Row[]).sort((a, b) => String(a.id).localeCompare(String(b.id))),
+  };
+}
+
+/**
+ * Reads both nodes' rows until they are equal or `timeoutMs` passes, and returns the last pair
+ * read, for the test to compare (a diff when they never matched). A master writes rows of its own
+ * accord too (its local handler's counts, every 10 s), so one read of each can race such a write.
+ */
+export async function matchingRows(
+  replica: ApiClient,
+  master: ApiClient,
+  timeoutMs = 10_000,
+): Promise<{ replica: Awaited<ReturnType<typeof allRows>>; master: Awaited<ReturnType<typeof allRows>> }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [m, r] = await Promise.all([allRows(master), allRows(replica)]);
+    if (JSON.stringify(m) === JSON.stringify(r) || Date.now() > deadline) return { replica: r, master: m };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 export async function replication(api: ApiClient): Promise<Row> {
