@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openStore } from '@schedulezero/scheduler-core';
 import { PG_TEST_URL, postgresGate } from '@schedulezero/scheduler-core/testing';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import {
   allRows,
   caughtUp,
   type MasterNode,
+  matchingRows,
   type ReplicaNode,
   replication,
   sqliteUrl,
@@ -23,8 +25,8 @@ import {
 /**
  * Faults around a real replica process and a real master process: master restarts, a master
  * database replaced (new epoch), catch-up older than the retention with writes during the
- * snapshot, and a replica on PostgreSQL killed while it applies a catch-up (skipped with a message
- * when no PostgreSQL server answers, unless CI=true).
+ * snapshot, and a replica killed while it applies a catch-up, on SQLite and on PostgreSQL (that
+ * one skipped with a message when no PostgreSQL server answers, unless CI=true).
  */
 
 const gate = await postgresGate('PostgreSQL replica fault test');
@@ -105,12 +107,88 @@ async function masterHead(): Promise<{ seq: number; epoch: string }> {
 async function converged(replica: ReplicaNode, what: string) {
   const head = await masterHead();
   const status = await waitUntil(what, caughtUp(replica.api, head.seq, head.epoch), 45_000);
-  expect(await allRows(replica.api)).toEqual(await allRows((master as MasterNode).api));
+  const rows = await matchingRows(replica.api, (master as MasterNode).api);
+  expect(rows.replica).toEqual(rows.master);
   return status;
 }
 
-function startReplica(name: string, database: string): Promise<ReplicaNode> {
-  return startReplicaNode(dir, name, { database, zone: 'admin', endpoints });
+function startReplica(name: string, database: string, logLevel?: 'debug'): Promise<ReplicaNode> {
+  return startReplicaNode(dir, name, {
+    database,
+    zone: 'admin',
+    endpoints,
+    ...(logLevel ? { logLevel } : {}),
+  });
+}
+
+/** The applied seq a replica's database holds, read with the replica stopped. */
+async function storedAppliedSeq(database: string): Promise<number> {
+  const store = await openStore(database);
+  try {
+    const state = await store.replicationState('admin');
+    expect(state?.snapshotSeq).toBeNull();
+    return state?.appliedSeq ?? -1;
+  } finally {
+    await store.close();
+  }
+}
+
+interface PageLine {
+  fromSeq: number;
+  lastSeq: number;
+}
+
+/**
+ * A replica away while 2,000 schedules are created and 667 of them paused (six catch-up pages of
+ * 500), started again and SIGKILLed as soon as it has applied its first page, then restarted: it
+ * resumes right after what its database committed, pages on to the head with no hole and no
+ * overlap, and ends with exactly the master's rows.
+ */
+async function killMidCatchUp(name: string, database: string): Promise<void> {
+  await startMaster();
+  let replica = await startReplica(name, database);
+  await converged(replica, 'the replica caught up');
+  expect(await replica.node.stop('SIGTERM')).toBe(0);
+  const before = await masterHead();
+  await write(`${name}-while-down`, 2_000, 8);
+  const head = await waitUntil('the master published every change', async () => {
+    const now = await masterHead();
+    return now.seq === before.seq + 2_667 && now;
+  });
+
+  replica = await startReplica(name, database, 'debug');
+  const first = (await replica.node.waitForLog(
+    (line) => line.msg === 'caught up a page',
+    30_000,
+  )) as unknown as PageLine;
+  await replica.node.stop('SIGKILL');
+  // Where the kill landed is what the database committed: past the first page, short of the head.
+  const killedAt = await storedAppliedSeq(database);
+  expect(first.fromSeq).toBe(before.seq + 1);
+  expect(killedAt).toBeGreaterThanOrEqual(first.lastSeq);
+  expect(killedAt).toBeLessThan(head.seq);
+
+  replica = await startReplica(name, database, 'debug');
+  const status = await converged(replica, 'converged after SIGKILL');
+  expect(status.snapshots).toBe(0); // resumed from its applied seq, no snapshot needed
+  expect(status.appliedSeq).toBe(head.seq);
+  // The applied seqs after the restart: from killedAt + 1, page after page, to the head; each of
+  // the remaining changes applied once, all from the log (nothing was written meanwhile).
+  const pages = replica.node.logs.filter((line) => line.msg === 'caught up a page') as unknown as PageLine[];
+  expect(pages[0]?.fromSeq).toBe(killedAt + 1);
+  for (const [index, page] of pages.entries())
+    if (index > 0) expect(page.fromSeq).toBe((pages[index - 1] as PageLine).lastSeq + 1);
+  expect(pages.at(-1)?.lastSeq).toBe(head.seq);
+  expect(status.appliedRows).toBe(head.seq - killedAt);
+  expect(status.catchUpRows).toBe(head.seq - killedAt);
+  // Every row as on the master (converged compared them), and no schedule twice.
+  const rows = await allRows(replica.api);
+  expect(rows.schedules.filter((row) => String(row.id).startsWith(`${name}-while-down-`))).toHaveLength(
+    2_000,
+  );
+  expect(new Set(rows.schedules.map((row) => row.id)).size).toBe(rows.schedules.length);
+  expect(await replica.node.stop('SIGTERM')).toBe(0);
+  await stopMaster();
 }
 
 describe('replica under faults', () => {
@@ -162,6 +240,10 @@ describe('replica under faults', () => {
     expect(await replica.node.stop('SIGTERM')).toBe(0);
   }, 150_000);
 
+  it('a replica on SQLite killed while it applies a catch-up ends with no duplicate and no hole', async () => {
+    await killMidCatchUp('replica-sqlite-kill', sqliteUrl(dir, 'replica-sqlite-kill'));
+  }, 120_000);
+
   describe.skipIf(gate.skip)('on PostgreSQL', () => {
     let admin: postgres.Sql | undefined;
     beforeAll(async () => {
@@ -177,35 +259,7 @@ describe('replica under faults', () => {
     });
 
     it('a replica killed while it applies a catch-up ends with no duplicate and no hole', async () => {
-      await startMaster();
-      let replica = await startReplica('replica-pg', pgReplicaUrl());
-      await converged(replica, 'the PostgreSQL replica caught up');
-      expect(await replica.node.stop('SIGTERM')).toBe(0);
-      const before = await masterHead();
-      await write('while-down', 800, 8);
-      const head = await masterHead();
-
-      replica = await startReplica('replica-pg', pgReplicaUrl());
-      const killedAt = await waitUntil(
-        'the replica applies part of the catch-up',
-        async () => {
-          const status = await replication(replica.api);
-          return status.appliedSeq > before.seq && status.appliedSeq;
-        },
-        30_000,
-      );
-      await replica.node.stop('SIGKILL');
-      // Where it was killed, for the record: mid-way unless the whole catch-up fit in one poll.
-      expect(killedAt).toBeGreaterThan(before.seq);
-      expect(killedAt).toBeLessThanOrEqual(head.seq);
-
-      replica = await startReplica('replica-pg', pgReplicaUrl());
-      const status = await converged(replica, 'converged after SIGKILL');
-      expect(status.snapshots).toBe(0); // resumed from its applied seq, no snapshot needed
-      const rows = await allRows(replica.api);
-      expect(new Set(rows.schedules.map((row) => row.id)).size).toBe(rows.schedules.length);
-      expect(await replica.node.stop('SIGTERM')).toBe(0);
-      await stopMaster();
+      await killMidCatchUp('replica-pg', pgReplicaUrl());
     }, 120_000);
   });
 });
