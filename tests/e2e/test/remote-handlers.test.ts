@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { killLeftovers, type NodeProcess, startNode, writeYaml } from '../src/no
  */
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/handlers.ts', import.meta.url));
+const ABORTABLE = fileURLToPath(new URL('../fixtures/abortable.ts', import.meta.url));
 const TOKEN = 'e2e-token-0123456789';
 const pair = keyPair;
 
@@ -67,7 +68,7 @@ async function startWorker(id: 'a' | 'b', capacity = 2): Promise<NodeProcess> {
   const keys = workerKeys[id];
   const config = writeYaml(dir, `worker-${id}`, {
     node: { type: 'handler', name: `worker-${id}`, shutdownGraceSeconds: 10 },
-    worker: { master: linkEndpoint, serverKey: linkKeys.publicKey, modules: [FIXTURES], capacity },
+    worker: { master: linkEndpoint, serverKey: linkKeys.publicKey, modules: [FIXTURES, ABORTABLE], capacity },
     security: { secretKey: keys.secretKey, publicKey: keys.publicKey },
     logging: { level: 'info' },
   });
@@ -189,6 +190,38 @@ describe('remote handlers over the CURVE handler link', () => {
     expect(await worker.stop('SIGTERM')).toBe(0);
     expect(await waitForJob(body.job.id, (job) => job.status !== 'running')).toMatchObject({
       status: 'succeeded',
+      handlerId: 'worker-a',
+    });
+  });
+
+  it('times out a job held past its deadline: timed_out in the history, the function aborted', async () => {
+    await startWorker('a', 1);
+    const file = join(dir, 'aborted.json');
+    await createSchedule('timeout', 'hold_until_aborted', { args: { file, ms: 60_000 }, timeoutSeconds: 1 });
+    const { body } = await api.call('POST', '/api/schedules/timeout/run');
+    const jobId = String(body.job.id);
+    const deadline = Date.now() + 20_000;
+    let timedOut: Record<string, unknown> | undefined;
+    while (!timedOut) {
+      const history = await api.call('GET', '/api/history?scheduleId=timeout&status=timed_out');
+      timedOut = history.body.jobs.find((job: { id: string }) => job.id === jobId);
+      if (timedOut) break;
+      if (Date.now() > deadline) throw new Error(`job ${jobId} never timed_out in the history`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(timedOut).toMatchObject({ status: 'timed_out', attempt: 1, error: { code: 'timeout' } });
+    // The function in the worker process saw its AbortSignal fire for the timeout, at the deadline
+    // and long before the 60 s it would have held.
+    const seen = await waitForValue(() =>
+      existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined,
+    );
+    expect(seen).toMatchObject({ jobId, attempt: 1, reason: 'timeout' });
+    expect(seen.afterMs).toBeGreaterThanOrEqual(900);
+    expect(seen.afterMs).toBeLessThan(10_000);
+    // It stopped: the worker's only slot is free for the next job.
+    await createSchedule('after-timeout', 'whoami');
+    const next = await api.call('POST', '/api/schedules/after-timeout/run');
+    expect(await waitForJob(next.body.job.id, (job) => job.status === 'succeeded')).toMatchObject({
       handlerId: 'worker-a',
     });
   });
