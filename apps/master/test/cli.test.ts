@@ -1,13 +1,43 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { derivePublicKey, isCurveKey, parseSecretKey } from '@schedulezero/security-filter';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { killLeftovers, startMasterProcess } from './support/master-process.ts';
 
-/** The command line: usage, exit codes of a bad config, and `pnpm master` from another directory. */
+/**
+ * The command line: usage, keygen, exit codes of a bad config, plaintext mode, and `pnpm master`
+ * from another directory.
+ */
 
 const PNPM_SCRIPT = fileURLToPath(new URL('../bin/pnpm-master.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** A CURVE pair as keygen printed it, checked: both halves Z85 keys, the public one the secret's own. */
+function parseKeyPair(stdout: string): { publicKey: string; secretKey: string } {
+  const pair = JSON.parse(stdout) as { publicKey: string; secretKey: string };
+  expect(Object.keys(pair).sort()).toEqual(['publicKey', 'secretKey']);
+  for (const key of [pair.publicKey, pair.secretKey]) {
+    expect(key).toHaveLength(40);
+    expect(isCurveKey(key)).toBe(true);
+  }
+  expect(derivePublicKey(parseSecretKey(pair.secretKey))).toBe(pair.publicKey);
+  return pair;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 describe('schedulezero-master command line', () => {
   let dir: string;
@@ -28,6 +58,32 @@ describe('schedulezero-master command line', () => {
     const wrong = startMasterProcess({ args: ['--conifg', 'x.yaml'], cwd: dir });
     expect(await wrong.exited).toBe(2);
     expect(wrong.stderr()).toMatch(/Unknown option '--conifg'/);
+  }, 30_000);
+
+  it('`keygen` prints a new CURVE pair as JSON, another each time', async () => {
+    const pairs = [];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const keygen = startMasterProcess({ args: ['keygen'], cwd: dir });
+      expect(await keygen.exited).toBe(0);
+      pairs.push(parseKeyPair(keygen.stdout()));
+    }
+    expect(pairs[1]?.publicKey).not.toBe(pairs[0]?.publicKey);
+    expect(pairs[1]?.secretKey).not.toBe(pairs[0]?.secretKey);
+  }, 30_000);
+
+  it('`pnpm -s keygen` from the root prints the same JSON and nothing else', async () => {
+    const output = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn('pnpm', ['-s', 'keygen'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => resolve({ code, stdout }));
+    });
+    expect(output.code).toBe(0);
+    expect(output.stdout.trim().split('\n')).toHaveLength(1);
+    parseKeyPair(output.stdout);
   }, 30_000);
 
   it('lists every config problem on stderr and exits 2', async () => {
@@ -71,9 +127,25 @@ describe('schedulezero-master command line', () => {
     const master = startMasterProcess({ args: ['--config', 'master.yaml'], cwd: dir });
     expect(await master.exited).toBe(2);
     const stderr = master.stderr();
-    expect(stderr).toContain('handlers: no secretKey/secretKeyFile for CURVE');
+    expect(stderr).toContain(
+      'handlers: no secretKey/secretKeyFile for CURVE (plaintext needs security.allowPlaintext: true)',
+    );
     expect(stderr).toContain('the handler link binds tcp://127.0.0.1:5555 (handlers.bind)');
     expect(stderr).toContain('handlers.bind: none');
+  }, 30_000);
+
+  it('runs a handler link without a key in plaintext only with security.allowPlaintext, and warns', async () => {
+    const bind = `tcp://127.0.0.1:${await freePort()}`;
+    writeFileSync(
+      join(dir, 'master.yaml'),
+      `network: { port: 0 }\ndatabase: { url: "sqlite::memory:" }\napi: { requireAuth: false }\nhandlers: { bind: "${bind}" }\nsecurity: { allowPlaintext: true }\n`,
+    );
+    const master = startMasterProcess({ args: ['--config', 'master.yaml'], cwd: dir });
+    await master.listening();
+    const warning = master.logs.find((line) => String(line.msg).includes('PLAINTEXT'));
+    expect(warning).toMatchObject({ level: 40, endpoint: 'handlers' });
+    expect(String(warning?.msg)).toContain('security.allowPlaintext');
+    expect(await master.stop('SIGTERM')).toBe(0);
   }, 30_000);
 
   it('`pnpm master --config FILE` reads FILE relative to the directory it was typed in', async () => {
