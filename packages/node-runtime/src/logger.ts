@@ -7,7 +7,7 @@ export interface LoggerOptions {
   level: string;
   /** Human-readable lines (development); JSON lines otherwise. */
   pretty: boolean;
-  /** Where lines go; stdout by default. Tests pass a stream to read them. */
+  /** Where lines go (JSON or pretty); stdout by default. Tests pass a stream to read them. */
   destination?: DestinationStream;
   base?: Record<string, unknown>;
 }
@@ -17,19 +17,32 @@ export interface LoggerOptions {
  * whose buffer could be lost when the process exits right after a shutdown line.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const destination =
-    options.destination ??
-    (options.pretty
-      ? PinoPretty({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:standard' })
-      : pino.destination({ dest: 1, sync: true }));
+  const destination = options.pretty
+    ? PinoPretty({
+        sync: true,
+        colorize: options.destination === undefined && process.stdout.isTTY,
+        translateTime: 'SYS:standard',
+        destination: options.destination ?? 1,
+      })
+    : (options.destination ?? pino.destination({ dest: 1, sync: true }));
   return pino(
     {
       level: options.level,
       base: options.base ?? {},
       timestamp: pino.stdTimeFunctions.isoTime,
-      // Never log a bearer token, even when a request's headers end up in a log line.
+      // Never log a bearer token or a secret key, even when a request's headers or a config section
+      // end up in a log line.
       redact: {
-        paths: ['req.headers.authorization', 'headers.authorization', '*.token', '*.tokens'],
+        paths: [
+          'req.headers.authorization',
+          'headers.authorization',
+          'token',
+          'tokens',
+          '*.token',
+          '*.tokens',
+          'secretKey',
+          '*.secretKey',
+        ],
         censor: '[redacted]',
       },
     },
