@@ -112,6 +112,32 @@ describe('schedulezero-master process', () => {
     expect(await second.stop()).toBe(0);
   }, 45_000);
 
+  it('stops a job still running when the grace period ends, exits 0 and records it as interrupted', async () => {
+    writeConfig(1);
+    const first = start();
+    const url = await first.listening();
+    await api(url, 'POST', '/api/schedules', {
+      id: 'overrun',
+      task: 'sleep',
+      trigger: { type: 'cron', expression: '0 0 1 1 *' },
+      args: { ms: 60_000 },
+    });
+    const run = await api(url, 'POST', '/api/schedules/overrun/run');
+    expect(run.status).toBe(202);
+    await waitFor(async () => {
+      const { body } = await api(url, 'GET', `/api/jobs/${run.body.job.id}`);
+      return body.job.status === 'running' ? true : undefined;
+    }, 'the job to start');
+
+    // 1 s of grace, not the job's 60 s: the stop must not wait for it, nor need a second signal.
+    expect(await first.stop('SIGTERM', 10_000)).toBe(0);
+    const second = start();
+    const url2 = await second.listening();
+    const { body } = await api(url2, 'GET', `/api/jobs/${run.body.job.id}`);
+    expect(body.job).toMatchObject({ status: 'failed', error: { code: 'interrupted' } });
+    expect(await second.stop()).toBe(0);
+  }, 45_000);
+
   it('exits at once on a second signal', async () => {
     writeConfig(60);
     const master = start();
