@@ -121,6 +121,7 @@ replication: { zones: { dmz: { publish: "tcp://0.0.0.0:5562", sync: "tcp://0.0.0
     const config = load(
       {
         SCHEDULEZERO_NETWORK__PORT: '8899',
+        SCHEDULEZERO_DATABASE__URL: 'postgres://sz@db.internal:5432/schedulezero',
         SCHEDULEZERO_network__bind_address: '::1',
         SCHEDULEZERO_API__REQUIREAUTH: 'false',
         SCHEDULEZERO_API__ALLOWEDORIGINS: 'https://a.example.com, https://b.example.com',
@@ -134,6 +135,7 @@ replication: { zones: { dmz: { publish: "tcp://0.0.0.0:5562", sync: "tcp://0.0.0
       file,
     );
     expect(config.network).toEqual({ bindAddress: '::1', port: 8899 });
+    expect(config.database.url).toBe('postgres://sz@db.internal:5432/schedulezero');
     expect(config.api).toMatchObject({
       requireAuth: false,
       allowedOrigins: ['https://a.example.com', 'https://b.example.com'],

@@ -243,6 +243,26 @@ describe('the run loop on a fake clock', () => {
     const resumed = await s.resumeSchedule('p');
     expect(resumed.nextRunAt?.getTime()).toBeGreaterThan(clock.now().getTime());
   });
+
+  it('fires a date a little in the past at once, and refuses one beyond the misfire grace', async () => {
+    const s = start({ noop: () => 'done' });
+    await s.start();
+    const at = new Date(clock.now().getTime() - 10_000);
+    await s.createSchedule({
+      ...defaults(),
+      id: 'late',
+      task: 'noop',
+      trigger: { type: 'date', at: at.toISOString() },
+    });
+    await settled();
+    expect((await jobsOf('late')).map((job) => [job.status, job.scheduledAt.toISOString()])).toEqual([
+      ['succeeded', at.toISOString()],
+    ]);
+    const tooLate = { type: 'date' as const, at: new Date(clock.now().getTime() - 61_000).toISOString() };
+    await expect(
+      s.createSchedule({ ...defaults(), id: 'too-late', task: 'noop', trigger: tooLate }),
+    ).rejects.toMatchObject({ code: 'validation' });
+  });
 });
 
 describe('jobs nobody can run', () => {
