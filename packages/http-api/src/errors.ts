@@ -22,7 +22,6 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, ContentfulStatusCode>> =
   version_conflict: 409,
   max_instances: 409,
   rate_limited: 429,
-  unavailable: 503,
   internal: 500,
 };
 

@@ -9,7 +9,6 @@ export const ERROR_CODES = [
   'version_conflict',
   'max_instances',
   'rate_limited',
-  'unavailable',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
