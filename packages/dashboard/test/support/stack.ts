@@ -25,6 +25,10 @@ export interface MasterStack {
 export async function createMasterStack(
   databaseUrl = 'sqlite::memory:',
   projector?: ChangeProjector,
+  replication: () => Promise<object> = async () => ({
+    role: 'master',
+    zones: [{ zone: 'dmz', publishedSeq: 12, subscribers: 1 }],
+  }),
 ): Promise<MasterStack> {
   const handlers: Record<string, HandlerFunction> = {
     echo: (args) => ({ echoed: args }),
@@ -48,7 +52,7 @@ export async function createMasterStack(
     requireAuth: true,
     tokens: [TOKEN],
     nodeName: 'dash-master',
-    replication: async () => ({ role: 'master', zones: [{ zone: 'dmz', publishedSeq: 12, subscribers: 1 }] }),
+    replication,
   });
   return {
     app,
