@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { derivePublicKey, isCurveKey, parseSecretKey } from '@schedulezero/security-filter';
+import { checkKeygenOutput } from '@schedulezero/security-filter/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { killLeftovers, startMasterProcess } from './support/master-process.ts';
 
@@ -15,18 +15,6 @@ import { killLeftovers, startMasterProcess } from './support/master-process.ts';
 
 const PNPM_SCRIPT = fileURLToPath(new URL('../bin/pnpm-master.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-
-/** A CURVE pair as keygen printed it, checked: both halves Z85 keys, the public one the secret's own. */
-function parseKeyPair(stdout: string): { publicKey: string; secretKey: string } {
-  const pair = JSON.parse(stdout) as { publicKey: string; secretKey: string };
-  expect(Object.keys(pair).sort()).toEqual(['publicKey', 'secretKey']);
-  for (const key of [pair.publicKey, pair.secretKey]) {
-    expect(key).toHaveLength(40);
-    expect(isCurveKey(key)).toBe(true);
-  }
-  expect(derivePublicKey(parseSecretKey(pair.secretKey))).toBe(pair.publicKey);
-  return pair;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -65,7 +53,7 @@ describe('schedulezero-master command line', () => {
     for (let attempt = 0; attempt < 2; attempt++) {
       const keygen = startMasterProcess({ args: ['keygen'], cwd: dir });
       expect(await keygen.exited).toBe(0);
-      pairs.push(parseKeyPair(keygen.stdout()));
+      pairs.push(checkKeygenOutput(keygen.stdout()));
     }
     expect(pairs[1]?.publicKey).not.toBe(pairs[0]?.publicKey);
     expect(pairs[1]?.secretKey).not.toBe(pairs[0]?.secretKey);
@@ -83,7 +71,7 @@ describe('schedulezero-master command line', () => {
     });
     expect(output.code).toBe(0);
     expect(output.stdout.trim().split('\n')).toHaveLength(1);
-    parseKeyPair(output.stdout);
+    checkKeygenOutput(output.stdout);
   }, 30_000);
 
   it('lists every config problem on stderr and exits 2', async () => {
