@@ -12,12 +12,13 @@ import {
 import { openStore } from '@schedulezero/scheduler-core';
 import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dealer, Subscriber } from 'zeromq';
+import type { Dealer, Subscriber } from 'zeromq';
 import { CANARY } from '../fixtures/handlers.ts';
 import { keyPair, type PlainKeyPair } from '../src/curve-keys.ts';
 import { freePort } from '../src/free-port.ts';
 import { type ApiClient, apiClient } from '../src/http-client.ts';
 import { killLeftovers, type NodeProcess, startNode, writeYaml } from '../src/node-process.ts';
+import { dealer, ONE_TRY, poll, receiveUntil, reply, subscriber, syncAnswered } from '../src/zmq-clients.ts';
 
 /**
  * Zones on a real master: each zone's stream on its own CURVE endpoints and keys, filtered before
@@ -94,103 +95,6 @@ afterAll(async () => {
   expect(code).toBe(0);
   expect(leaked).toBe(0);
 });
-
-/** A client's CURVE settings, or none: a plaintext (NULL) client. */
-type ClientKeys = { server: string; pair: PlainKeyPair } | 'plaintext';
-
-// A refused client would retry after this: far beyond a test, so that it tries exactly once.
-const ONE_TRY = { reconnectInterval: 600_000 };
-
-function curve(socket: Subscriber | Dealer, keys: ClientKeys): void {
-  if (keys === 'plaintext') return;
-  socket.curveServerKey = keys.server;
-  socket.curvePublicKey = keys.pair.publicKey;
-  socket.curveSecretKey = keys.pair.secretKey;
-}
-
-function subscriber(endpoint: string, keys: ClientKeys, options: { reconnectInterval?: number } = {}) {
-  const socket = new Subscriber({ linger: 0, ...options });
-  curve(socket, keys);
-  socket.subscribe(); // every topic
-  socket.connect(endpoint);
-  return socket;
-}
-
-/** A DEALER as a replica's catch-up client or a handler's link is, with CURVE unless plaintext. */
-function dealer(endpoint: string, keys: ClientKeys, options: { reconnectInterval?: number } = {}): Dealer {
-  const socket = new Dealer({ linger: 0, sendTimeout: 0, receiveTimeout: 100, ...options });
-  curve(socket, keys);
-  socket.connect(endpoint);
-  return socket;
-}
-
-const isEagain = (error: unknown) => (error as { code?: string }).code === 'EAGAIN';
-
-/**
- * Sends `request` and returns the first reply `accept` takes within `timeoutMs`, or undefined. The
- * request is sent again only while a send finds no peer (EAGAIN), so that it is answered once;
- * replies `accept` refuses (answers to an earlier request) are skipped.
- */
-async function reply(
-  socket: Dealer,
-  request: Uint8Array[],
-  timeoutMs: number,
-  accept: (frames: Buffer[]) => boolean = () => true,
-): Promise<Buffer[] | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  let sent = false;
-  while (Date.now() < deadline) {
-    if (!sent) {
-      try {
-        await socket.send(request);
-        sent = true;
-      } catch (error) {
-        if (!isEagain(error)) throw error;
-      }
-    }
-    try {
-      const frames = await socket.receive();
-      if (accept(frames)) return frames;
-    } catch (error) {
-      if (!isEagain(error)) throw error;
-    }
-  }
-  return undefined;
-}
-
-const syncProbe = encodeSyncRequest({
-  type: 'sync',
-  requestId: 'probe',
-  epoch: null,
-  fromSeq: 1,
-  limit: 10,
-  kinds: null,
-});
-
-/** Whether a zone's sync ROUTER answered a catch-up request from the first page within `timeoutMs`. */
-async function syncAnswered(socket: Dealer, timeoutMs: number): Promise<boolean> {
-  const frames = await reply(socket, syncProbe, timeoutMs);
-  return frames !== undefined && decodeSyncReply(frames).ok;
-}
-
-/** Receives frames until `done` says so or time runs out; returns them as text. */
-async function receiveUntil(
-  socket: Subscriber,
-  done: (frames: string[][]) => boolean,
-  timeoutMs: number,
-): Promise<string[][]> {
-  socket.receiveTimeout = 100;
-  const frames: string[][] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !done(frames)) {
-    try {
-      frames.push((await socket.receive()).map((frame) => frame.toString('latin1')));
-    } catch (error) {
-      if (!isEagain(error)) throw error;
-    }
-  }
-  return frames;
-}
 
 /**
  * Everything a zone's own replica can ask its sync ROUTER for: the change log from seq 1, page by
@@ -278,15 +182,6 @@ async function refusedCount(domain: string): Promise<number> {
  * that failed before ZAP was asked (plaintext client, wrong server key), as such.
  */
 type Logged = { clientKey: string } | 'handshake failed';
-
-async function poll(done: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
 
 /**
  * Connects a client the endpoint must refuse, once; waits until the master has logged and counted
