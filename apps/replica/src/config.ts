@@ -20,7 +20,7 @@ import { REPLICATION_KINDS } from '@schedulezero/protocol';
 import { z } from 'zod';
 
 /**
- * The replica node's configuration (DESIGN.md "Configuration"): node, network, database, api,
+ * The replica node's configuration (docs/configuration.md): node, network, database, api,
  * replication (the replica side: `zone`, `master`, `kinds`), security and logging are checked
  * strictly; the other node types' sections are accepted loosely so one file shape serves every
  * node. A replica is read-only whatever this file says: no key turns mutations on. This is the only
