@@ -11,7 +11,7 @@ import {
   previewBlock,
   type ScheduleFormValues,
 } from './pages/forms.ts';
-import { parseScheduleForm } from './schedule-form.ts';
+import { describeError, formError, parseScheduleForm } from './schedule-form.ts';
 import { CSRF_FIELD, isSameOrigin, SESSION_COOKIE, type SessionGuard } from './session.ts';
 import { describeTrigger } from './trigger-words.ts';
 
@@ -91,7 +91,7 @@ export function registerActions(app: Hono<any, any, any>, options: ActionOptions
   const methods = async () => [...new Set((await mutations.listHandlers()).flatMap((x) => x.methods))].sort();
   const preview = (values: ScheduleFormValues) => {
     const parsed = parseScheduleForm(values);
-    if (!parsed.ok) return previewBlock(undefined, '', parsed.errors.join('; '));
+    if (!parsed.ok) return previewBlock(undefined, '', parsed.errors.map(describeError).join('; '));
     try {
       const times = mutations.previewTrigger(parsed.body.trigger, 5, new Date());
       return previewBlock(times, describeTrigger(parsed.body.trigger), undefined);
@@ -128,7 +128,10 @@ export function registerActions(app: Hono<any, any, any>, options: ActionOptions
         return c.redirect(`/ui/schedules/${encodeURIComponent(schedule.id)}`, 303);
       } catch (error) {
         if (!(error instanceof SchedulerError)) throw error;
-        errors = [error.message, ...(error.details ?? []).map((d) => `${d.path}: ${d.message}`)];
+        errors = [
+          { field: undefined, message: error.message },
+          ...(error.details ?? []).map((detail) => formError(detail.path, detail.message)),
+        ];
       }
     }
     const body = createSchedulePage(contextOf(c), values, await methods(), errors, preview(values));

@@ -43,6 +43,10 @@ dt { font-weight: 600; }
 dd { margin: 0; word-break: break-word; }
 pre { background: var(--panel); padding: .6rem; overflow-x: auto; border: 1px solid var(--line); }
 .error { color: var(--bad); font-weight: 600; }
+.error-summary { border: 2px solid var(--bad); border-radius: 4px; padding: .5rem .8rem; margin-bottom: 1rem; }
+.error-summary p { color: var(--bad); font-weight: 600; margin: 0 0 .3rem; }
+.field-error { color: var(--bad); font-weight: 600; margin: .25rem 0 0; }
+[aria-invalid="true"] { border: 2px solid var(--bad); }
 .notice { border-left: 4px solid var(--accent); background: var(--panel); padding: .5rem .8rem; }
 .actions { display: flex; flex-wrap: wrap; gap: .4rem; }
 .pager { margin-top: .8rem; display: flex; gap: 1rem; }

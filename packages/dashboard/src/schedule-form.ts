@@ -1,15 +1,45 @@
-import { type CreateScheduleBody, createScheduleBodySchema } from '@schedulezero/protocol';
-import type { ScheduleFormValues } from './pages/forms.ts';
+import { type CreateScheduleBody, createScheduleBodySchema, triggerSchema } from '@schedulezero/protocol';
+import { validateTrigger } from '@schedulezero/scheduler-core';
+import type { FormError, FormField, ScheduleFormValues } from './pages/forms.ts';
 
-export type ParsedForm = { ok: true; body: CreateScheduleBody } | { ok: false; errors: string[] };
+export type ParsedForm = { ok: true; body: CreateScheduleBody } | { ok: false; errors: FormError[] };
 
-/** The create form's fields to a validated API body (the same schema as POST /api/schedules). */
+/** Where a problem of the API body is typed in the form; the rest (metadata, retry…) has no field. */
+const FIELD_OF_PATH: Record<string, FormField> = {
+  id: 'id',
+  task: 'task',
+  args: 'args',
+  'trigger.type': 'triggerType',
+  'trigger.expression': 'expression',
+  'trigger.timezone': 'timezone',
+  'trigger.seconds': 'seconds',
+  'trigger.at': 'at',
+};
+
+/** A problem at an API path (`trigger.expression`) as a problem of the form field that holds it. */
+export function formError(path: string, message: string): FormError {
+  const field = FIELD_OF_PATH[path];
+  return field ? { field, message } : { field: undefined, message: path ? `${path}: ${message}` : message };
+}
+
+/** A problem in one line, named by its field's API path where it has one (the live preview). */
+export function describeError(error: FormError): string {
+  const path = Object.entries(FIELD_OF_PATH).find(([, field]) => field === error.field)?.[0];
+  return path ? `${path}: ${error.message}` : error.message;
+}
+
+/**
+ * The create form's fields to a validated API body (the same schema as POST /api/schedules).
+ * Every problem is collected, not only the first: a bad JSON argument does not hide a bad task, and
+ * the trigger's own rules (cron syntax, time zone) are checked whatever else is wrong.
+ */
 export function parseScheduleForm(values: ScheduleFormValues): ParsedForm {
-  let args: unknown;
+  const errors: FormError[] = [];
+  let args: unknown = {};
   try {
     args = JSON.parse(values.args.trim() || '{}');
   } catch {
-    return { ok: false, errors: ['args: must be JSON (an object or an array)'] };
+    errors.push({ field: 'args', message: 'must be JSON (an object or an array)' });
   }
   const trigger =
     values.triggerType === 'interval'
@@ -24,9 +54,11 @@ export function parseScheduleForm(values: ScheduleFormValues): ParsedForm {
     args,
     paused: values.paused,
   });
-  if (parsed.success) return { ok: true, body: parsed.data };
-  return {
-    ok: false,
-    errors: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
-  };
+  if (!parsed.success)
+    errors.push(...parsed.error.issues.map((issue) => formError(issue.path.join('.'), issue.message)));
+  const shape = triggerSchema.safeParse(trigger);
+  if (shape.success)
+    errors.push(...validateTrigger(shape.data).map((detail) => formError(detail.path, detail.message)));
+  if (parsed.success && errors.length === 0) return { ok: true, body: parsed.data };
+  return { ok: false, errors };
 }

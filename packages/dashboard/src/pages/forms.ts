@@ -25,6 +25,53 @@ export interface ScheduleFormValues {
   paused: boolean;
 }
 
+/** The create form's fields a problem can be shown beside (each is also the control's id). */
+export type FormField = 'id' | 'task' | 'triggerType' | 'expression' | 'timezone' | 'seconds' | 'at' | 'args';
+
+/** A problem of a submitted form: beside its field, or (no field) in the summary only. */
+export interface FormError {
+  field: FormField | undefined;
+  message: string;
+}
+
+const LABELS: Record<FormField, string> = {
+  id: 'ID (optional)',
+  task: 'Task (handler method)',
+  triggerType: 'Trigger type',
+  expression: 'Cron expression (5 fields, or 6 with seconds first)',
+  timezone: 'Time zone (IANA)',
+  seconds: 'Interval in seconds',
+  at: 'Date (ISO-8601 with offset)',
+  args: 'Arguments (JSON object or array)',
+};
+
+/**
+ * The summary at the top (announced, one link per problem to its field) and, per field, the
+ * attributes that tie the control to its error text and the text itself.
+ */
+function errorMarkup(unordered: FormError[]) {
+  // In the order of the form, problems of the whole form first.
+  const order = (error: FormError) => (error.field ? Object.keys(LABELS).indexOf(error.field) : -1);
+  const errors = [...unordered].sort((a, b) => order(a) - order(b));
+  const byField = (field: FormField) => errors.filter((error) => error.field === field);
+  const summary =
+    errors.length === 0
+      ? ''
+      : h`<div class="error-summary" role="alert"><p>The schedule was not created: ${errors.length === 1 ? 'one problem' : `${errors.length} problems`}.</p><ul>${errors.map(
+          (error) =>
+            h`<li>${error.field ? h`<a href="#${error.field}">${LABELS[error.field]}: ${error.message}</a>` : error.message}</li>`,
+        )}</ul></div>`;
+  const attributes = (field: FormField) =>
+    byField(field).length > 0 ? h`aria-invalid="true" aria-describedby="${field}-error"` : '';
+  const message = (field: FormField) => {
+    const mine = byField(field);
+    return mine.length === 0
+      ? ''
+      : h`<p class="field-error" id="${field}-error">${mine.map((error) => error.message).join('; ')}</p>`;
+  };
+  return { summary, attributes, message };
+}
+
 export const EMPTY_FORM: ScheduleFormValues = {
   id: '',
   task: '',
@@ -48,26 +95,30 @@ export function createSchedulePage(
   ctx: PageContext,
   values: ScheduleFormValues,
   methods: string[],
-  errors: string[],
+  errors: FormError[],
   preview: Html,
 ): Html {
   const option = (value: string, label: string) =>
     h`<option value="${value}" ${values.triggerType === value ? h`selected` : ''}>${label}</option>`;
+  const { summary, attributes, message } = errorMarkup(errors);
+  const label = (field: FormField) => h`<label for="${field}">${LABELS[field]}</label>`;
+  const input = (field: Exclude<FormField, 'triggerType' | 'args'>, extra: Html | string = '') =>
+    h`<div class="field">${label(field)}<input id="${field}" name="${field}" value="${values[field]}" ${extra} ${attributes(field)}>${message(field)}</div>`;
   return h`<h1>New schedule</h1>
-${errors.length > 0 ? h`<div class="error" role="alert"><p>The schedule was not created:</p><ul>${errors.map((e) => h`<li>${e}</li>`)}</ul></div>` : ''}
+${summary}
 <form method="post" action="/ui/schedules" data-preview="/ui/schedules/preview">
 ${csrfField(ctx)}
-<div class="field"><label for="id">ID (optional)</label><input id="id" name="id" value="${values.id}"></div>
-<div class="field"><label for="task">Task (handler method)</label><input id="task" name="task" list="methods" value="${values.task}" required>
+${input('id')}
+<div class="field">${label('task')}<input id="task" name="task" list="methods" value="${values.task}" required ${attributes('task')}>${message('task')}
 <datalist id="methods">${methods.map((m) => h`<option value="${m}"></option>`)}</datalist></div>
-<div class="field"><label for="triggerType">Trigger type</label><select id="triggerType" name="triggerType">
+<div class="field">${label('triggerType')}<select id="triggerType" name="triggerType" ${attributes('triggerType')}>
 ${option('cron', 'cron expression')}${option('interval', 'every N seconds')}${option('date', 'once at a date')}
-</select></div>
-<div class="field"><label for="expression">Cron expression (5 fields, or 6 with seconds first)</label><input id="expression" name="expression" value="${values.expression}"></div>
-<div class="field"><label for="timezone">Time zone (IANA)</label><input id="timezone" name="timezone" value="${values.timezone}"></div>
-<div class="field"><label for="seconds">Interval in seconds</label><input id="seconds" name="seconds" inputmode="decimal" value="${values.seconds}"></div>
-<div class="field"><label for="at">Date (ISO-8601 with offset)</label><input id="at" name="at" value="${values.at}" placeholder="2030-01-31T09:00:00Z"></div>
-<div class="field"><label for="args">Arguments (JSON object or array)</label><textarea id="args" name="args">${values.args}</textarea></div>
+</select>${message('triggerType')}</div>
+${input('expression')}
+${input('timezone')}
+${input('seconds', h`inputmode="decimal"`)}
+${input('at', h`placeholder="2030-01-31T09:00:00Z"`)}
+<div class="field">${label('args')}<textarea id="args" name="args" ${attributes('args')}>${values.args}</textarea>${message('args')}</div>
 <div class="field"><label><input type="checkbox" name="paused" value="1" ${values.paused ? h`checked` : ''}> Create paused</label></div>
 <div class="actions">
 <button type="submit">Create schedule</button>
