@@ -33,7 +33,7 @@ textarea { width: 100%; min-height: 5rem; font-family: ui-monospace, monospace; 
 button, .button { background: var(--accent); color: #fff; border: 0; border-radius: 3px; padding: .4rem .8rem; cursor: pointer; text-decoration: none; display: inline-block; }
 button.secondary { background: #e4e8ee; color: var(--fg); border: 1px solid #767676; }
 button.danger { background: var(--bad); }
-button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible { outline: 3px solid #f0a000; outline-offset: 2px; }
+button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, [tabindex="0"]:focus-visible { outline: 3px solid #f0a000; outline-offset: 2px; }
 .field { margin-bottom: .8rem; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: .8rem; }
 .card { border: 1px solid var(--line); border-radius: 4px; padding: .7rem; background: var(--panel); }
@@ -54,6 +54,7 @@ svg.chart { width: 100%; height: auto; max-width: 900px; background: #fff; borde
 .legend { display: flex; flex-wrap: wrap; gap: .3rem 1rem; font-size: .9rem; list-style: none; padding: 0; }
 .legend span { display: inline-block; width: .9rem; height: .9rem; margin-right: .3rem; vertical-align: middle; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+a.visually-hidden:focus { position: static; display: block; width: auto; height: auto; clip: auto; padding: .4rem 1rem; background: #fff; }
 @media (max-width: 600px) { main { padding: .6rem; } th, td { padding: .35rem .4rem; } header .node { margin-left: 0; } }
 `;
 

@@ -62,9 +62,22 @@ export function statusBadge(status: string): Html {
   return h`<span class="status status-${status}">${status.replace('_', ' ')}</span>`;
 }
 
+/**
+ * A box that scrolls sideways when its content is wider than the screen is a tab stop with a name
+ * (a focusable region), so that a keyboard can reach and scroll it like a mouse can.
+ */
+function scrollable(label: string): Html {
+  return h`tabindex="0" role="region" aria-label="${label}"`;
+}
+
+/** Preformatted text (JSON, an error message) in a box of its own, reachable by keyboard. */
+export function textBox(label: string, text: string): Html {
+  return h`<pre ${scrollable(label)}>${text}</pre>`;
+}
+
 export function tableWrap(caption: string, head: string[], rows: Html[], empty: string): Html {
   if (rows.length === 0) return h`<p class="muted">${empty}</p>`;
-  return h`<div class="table-wrap"><table><caption class="visually-hidden">${caption}</caption>
+  return h`<div class="table-wrap" ${scrollable(caption)}><table><caption class="visually-hidden">${caption}</caption>
 <thead><tr>${head.map((cell) => h`<th scope="col">${cell}</th>`)}</tr></thead>
 <tbody>${rows}</tbody></table></div>`;
 }

@@ -16,16 +16,20 @@ export const DOCS_PAGE_HTML = `<!doctype html>
   summary { cursor: pointer; } code, pre, textarea { font: 12px/1.4 ui-monospace, monospace; }
   pre { background: #f6f8fa; padding: 0.5rem; overflow: auto; max-height: 24rem; }
   .m { display: inline-block; width: 4.5rem; font-weight: 600; }
-  .get { color: #0a7; } .post { color: #06c; } .put, .patch { color: #b60; } .delete { color: #c22; }
+  /* The dashboard's colours: each at least 4.5:1 on white (WCAG AA for normal text). */
+  .get { color: #1b6e20; } .post { color: #0b4f9c; } .put, .patch { color: #8a5a00; } .delete { color: #b00020; }
+  a { color: #0b4f9c; } :focus-visible { outline: 3px solid #f0a000; outline-offset: 2px; }
   input, textarea { width: 100%; box-sizing: border-box; } label { display: block; margin-top: 0.4rem; }
   button { margin-top: 0.5rem; }
 </style>
 </head>
 <body>
+<main>
 <h1>ScheduleZero API</h1>
 <p>Generated from <a href="/openapi.json">/openapi.json</a>. <code>/api/*</code> needs a bearer token when auth is on.</p>
 <label>Bearer token <input id="token" type="password" autocomplete="off"></label>
 <div id="ops">Loading…</div>
+</main>
 <script>
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 const tokenInput = document.getElementById('token');
@@ -54,7 +58,7 @@ async function main() {
       html += '<details><summary><span class="m ' + method + '">' + method.toUpperCase() + '</span><code>' + esc(path) + '</code> ' + esc(op.summary || '') + '</summary>'
         + '<form id="' + id + '" data-method="' + method + '" data-path="' + esc(path) + '">' + params
         + (op.requestBody ? '<label>JSON body <textarea rows="8">' + esc(JSON.stringify(body ?? {}, null, 2)) + '</textarea></label>' : '')
-        + '<button>Send</button><pre hidden></pre></form>'
+        + '<button>Send</button><pre hidden tabindex="0" role="region" aria-label="Response of ' + method.toUpperCase() + ' ' + esc(path) + '"></pre></form>'
         + '<p>Responses: ' + Object.entries(op.responses).map(([s, r]) => '<code>' + esc(s) + '</code> ' + esc(r.description)).join(' · ') + '</p></details>';
     }
   }

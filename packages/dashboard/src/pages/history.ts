@@ -1,6 +1,6 @@
 import { JOB_STATUSES, type Job } from '@schedulezero/protocol';
 import { type Html, h } from '../html.ts';
-import { live, type PageContext, statusBadge, tableWrap } from '../layout.ts';
+import { live, type PageContext, statusBadge, tableWrap, textBox } from '../layout.ts';
 import { absoluteTime, formatDuration, relativeTime } from '../time-format.ts';
 
 export function jobsTable(jobs: Job[], now: Date, caption: string): Html {
@@ -70,9 +70,12 @@ export function jobDetailPage(ctx: PageContext, job: Job): Html {
   if (!isEmpty(job.handlerId)) fields.push(['Handler', job.handlerId]);
   if (job.error && !isEmpty(job.error.code)) fields.push(['Error code', job.error.code]);
   const blocks: Html[] = [];
-  if (!isEmpty(job.args)) blocks.push(h`<h2>Arguments</h2><pre>${JSON.stringify(job.args, null, 2)}</pre>`);
-  if (!isEmpty(job.result)) blocks.push(h`<h2>Result</h2><pre>${JSON.stringify(job.result, null, 2)}</pre>`);
-  if (job.error && !isEmpty(job.error.message)) blocks.push(h`<h2>Error</h2><pre>${job.error.message}</pre>`);
+  if (!isEmpty(job.args))
+    blocks.push(h`<h2>Arguments</h2>${textBox('Arguments', JSON.stringify(job.args, null, 2))}`);
+  if (!isEmpty(job.result))
+    blocks.push(h`<h2>Result</h2>${textBox('Result', JSON.stringify(job.result, null, 2))}`);
+  if (job.error && !isEmpty(job.error.message))
+    blocks.push(h`<h2>Error</h2>${textBox('Error message', job.error.message)}`);
   return h`<h1>Job ${job.id}</h1>
 <dl>${fields.map(([name, value]) => h`<dt>${name}</dt><dd>${value}</dd>`)}</dl>
 ${blocks}

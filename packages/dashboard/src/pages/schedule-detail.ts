@@ -1,6 +1,6 @@
 import type { Job, Schedule } from '@schedulezero/protocol';
 import { type Html, h } from '../html.ts';
-import { live, type PageContext } from '../layout.ts';
+import { live, type PageContext, textBox } from '../layout.ts';
 import { absoluteTime, relativeTime } from '../time-format.ts';
 import { describeTrigger } from '../trigger-words.ts';
 import { jobsTable } from './history.ts';
@@ -25,7 +25,7 @@ ${ctx.readOnly ? '' : scheduleActions(ctx, schedule)}
 <dt>Last run</dt><dd>${schedule.lastRunAt ? absoluteTime(schedule.lastRunAt) : 'never'}</dd>
 <dt>Version</dt><dd>${schedule.version}</dd>
 </dl>
-${hasMetadata ? h`<h2>Metadata</h2><pre>${JSON.stringify(schedule.metadata, null, 2)}</pre>` : ''}
+${hasMetadata ? h`<h2>Metadata</h2>${textBox('Metadata', JSON.stringify(schedule.metadata, null, 2))}` : ''}
 <h2>Next 10 fire times</h2>
 ${fireTimes.length === 0 ? h`<p class="muted">No further fire times.</p>` : h`<ol>${fireTimes.map((at) => h`<li><time datetime="${at.toISOString()}">${absoluteTime(at)}</time> <span class="muted">(${relativeTime(at, ctx.now)})</span></li>`)}</ol>`}
 <h2>Recent jobs</h2>
