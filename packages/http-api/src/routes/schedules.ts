@@ -14,6 +14,7 @@ import {
 } from '@schedulezero/protocol';
 import type { ReadScheduler, Scheduler } from '@schedulezero/scheduler-core';
 import { z } from 'zod';
+import { fireTimesBody } from '../fire-times.ts';
 import { errorResponses, jsonBody, jsonContent } from '../openapi-helpers.ts';
 
 const EXAMPLE_SPEC = {
@@ -96,7 +97,7 @@ export function registerScheduleReadRoutes(app: OpenAPIHono, scheduler: ReadSche
         count,
         from ? new Date(from) : undefined,
       );
-      return c.json({ fireTimes: times.map((time) => time.toISOString()) }, 200);
+      return c.json(fireTimesBody(times, { part: 'query', from }), 200);
     },
   );
 }
@@ -230,7 +231,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
     (c) => {
       const { trigger, count, from } = c.req.valid('json');
       const times = scheduler.previewTrigger(trigger, count, from ? new Date(from) : undefined);
-      return c.json({ fireTimes: times.map((time) => time.toISOString()) }, 200);
+      return c.json(fireTimesBody(times, { part: 'body', from }), 200);
     },
   );
 }
