@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { bearerAuth } from './auth.ts';
+import { createAuthThrottle } from './auth-throttle.ts';
 import { DOCS_PAGE_HTML } from './docs-page.ts';
 import { createErrorHandler, notFoundHandler, validationResponse } from './errors.ts';
 import { readOnlyGuard } from './read-only.ts';
@@ -39,7 +40,11 @@ export interface NodeAppOptions {
   replication?: ReplicationProvider;
   /** Serves the dashboard under /ui (default true): actions on the master, read-only pages on a replica. */
   dashboard?: boolean;
+  /** The clock of the auth throttle and the dashboard sessions, in ms (tests move it). */
+  now?: () => number;
 }
+
+const DEFAULT_AUTH_THROTTLE = { maxFailures: 10, windowSeconds: 60, maxClients: 10_000 };
 
 /**
  * A node's HTTP API as a hono app, shared by master and replica; the node's `main.ts` serves it,
@@ -75,7 +80,8 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
   }
   // Before auth: a read-only node refuses a mutation the same way whoever asks.
   if (options.readOnly) app.use('/api/*', readOnlyGuard());
-  if (api.requireAuth) app.use('/api/*', bearerAuth(api.tokens));
+  const throttle = createAuthThrottle(api.authThrottle ?? DEFAULT_AUTH_THROTTLE, options.now);
+  if (api.requireAuth) app.use('/api/*', bearerAuth(api.tokens, { throttle, logger }));
   app.use(
     '/api/*',
     bodyLimit({
@@ -97,7 +103,13 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
     startedAt: options.startedAt ?? new Date(),
     accepting: options.accepting ?? (() => true),
     ...(options.ping ? { ping: options.ping } : {}),
-    ...(options.components ? { components: options.components } : {}),
+    components: () => {
+      const other = options.components?.();
+      return {
+        summary: other?.summary ?? {},
+        families: [...(other?.families ?? []), ...throttle.families()],
+      };
+    },
     ...(options.notReady ? { notReady: options.notReady } : {}),
   });
 
