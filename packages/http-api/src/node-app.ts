@@ -6,6 +6,7 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { bearerAuth } from './auth.ts';
 import { createAuthThrottle } from './auth-throttle.ts';
+import { clientAddress } from './client-address.ts';
 import { DOCS_PAGE_HTML } from './docs-page.ts';
 import { createErrorHandler, notFoundHandler, validationResponse } from './errors.ts';
 import { readOnlyGuard } from './read-only.ts';
@@ -120,7 +121,7 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
   });
   if (api.docs) app.get('/docs', (c) => c.html(DOCS_PAGE_HTML));
   if (options.dashboard !== false) {
-    const { readOnly, replication } = options;
+    const { readOnly, replication, now } = options;
     const nodeName = options.node ?? (readOnly ? 'replica' : 'master');
     registerDashboard(app, {
       reads,
@@ -130,6 +131,22 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
       tokens: api.tokens,
       nodeName,
       replication,
+      sessions: api.sessions,
+      secureCookies: api.secureCookies ?? api.publicUrl?.startsWith('https:') ?? false,
+      loginThrottle: {
+        waitMs: (c) => {
+          const address = clientAddress(c);
+          const waitMs = throttle.refuse(address);
+          if (waitMs > 0) logger.warn({ address, path: c.req.path }, 'dashboard login refused: throttled');
+          return waitMs;
+        },
+        failed: (c) => {
+          const address = clientAddress(c);
+          throttle.failed(address, 'wrong_token');
+          logger.warn({ address, path: c.req.path, reason: 'wrong_token' }, 'dashboard login refused');
+        },
+      },
+      ...(now ? { now: () => new Date(now()) } : {}),
     });
   }
   return app;
