@@ -9,6 +9,7 @@ import { createAuthThrottle } from './auth-throttle.ts';
 import { clientAddress } from './client-address.ts';
 import { DOCS_PAGE_HTML } from './docs-page.ts';
 import { createErrorHandler, notFoundHandler, validationResponse } from './errors.ts';
+import { registerOpenApiDocument } from './openapi-document.ts';
 import { readOnlyGuard } from './read-only.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { type ReplicationProvider, registerReplicationRoute } from './routes/replication.ts';
@@ -114,11 +115,7 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
     ...(options.notReady ? { notReady: options.notReady } : {}),
   });
 
-  let document: unknown;
-  app.get('/openapi.json', (c) => {
-    document ??= buildDocument(app, options);
-    return c.json(document as object);
-  });
+  registerOpenApiDocument(app, { readOnly: options.readOnly, api, version: options.version });
   if (api.docs) app.get('/docs', (c) => c.html(DOCS_PAGE_HTML));
   if (options.dashboard !== false) {
     const { readOnly, replication, now } = options;
@@ -150,42 +147,4 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
     });
   }
   return app;
-}
-
-function buildDocument(app: OpenAPIHono, options: NodeAppOptions): object {
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'A token from api.tokens or SCHEDULEZERO_API_TOKEN',
-  });
-  const document = app.getOpenAPI31Document({
-    openapi: '3.1.0',
-    info: {
-      title: `ScheduleZero ${options.readOnly ? 'replica' : 'master'} API`,
-      version: options.version ?? '0.1.0',
-      description:
-        'Schedules, their fire times and executions. Errors are `{"error":{"code","message","details"?}}`; ' +
-        'see docs/api.md for examples.' +
-        (options.readOnly
-          ? ' This node is a read-only replica: every POST, PUT, PATCH and DELETE under /api/ gets 403 ' +
-            '`{"error":{"code":"read_only",…}}`; mutations are performed on the admin node.'
-          : ''),
-    },
-    tags: [
-      { name: 'schedules' },
-      { name: 'triggers' },
-      { name: 'jobs' },
-      { name: 'handlers' },
-      { name: 'operations', description: 'Health, readiness and metrics (no token needed outside /api)' },
-    ],
-  });
-  if (options.api.requireAuth) {
-    for (const [path, item] of Object.entries(document.paths ?? {})) {
-      if (!path.startsWith('/api/')) continue;
-      for (const operation of Object.values(item as Record<string, { security?: unknown }>)) {
-        if (operation && typeof operation === 'object') operation.security = [{ bearerAuth: [] }];
-      }
-    }
-  }
-  return document;
 }

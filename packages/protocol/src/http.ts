@@ -66,7 +66,11 @@ export const listSchedulesQuerySchema = z.object({
   limit: limitSchema,
   cursor: cursorSchema,
   task: taskNameSchema.optional(),
-  paused: z.stringbool().optional().meta({ description: '`true` or `false`' }),
+  // Documented as the two values to send; the other spellings stringbool takes (1/0, yes/no, ...) still work.
+  paused: z
+    .stringbool()
+    .optional()
+    .meta({ description: '`true` or `false`', enum: ['true', 'false'] }),
 });
 
 export const listJobsQuerySchema = z.object({

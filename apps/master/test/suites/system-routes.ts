@@ -269,6 +269,7 @@ export function systemRouteTests(master: () => TestMaster): void {
           'GET /metrics',
           'GET /healthz',
           'GET /readyz',
+          'GET /openapi.json',
         ].sort(),
       );
       for (const name of ['Schedule', 'Job', 'Handler', 'Error', 'CreateScheduleBody', 'TriggerPreview']) {
@@ -277,7 +278,11 @@ export function systemRouteTests(master: () => TestMaster): void {
       expect(document.paths['/api/schedules'].post.security).toEqual([{ bearerAuth: [] }]);
       expect(document.paths['/api/replication'].get.security).toEqual([{ bearerAuth: [] }]);
       expect(document.paths['/api/schedules/{id}/run'].post.responses).toHaveProperty('429');
-      expect(document.paths['/healthz'].get.security).toBeUndefined();
+      // Public endpoints say so (`security: []`), so that generated clients send no token there.
+      expect(document.paths['/healthz'].get.security).toEqual([]);
+      expect(document.paths['/openapi.json'].get.security).toEqual([]);
+      expect(document.servers).toEqual([{ url: '/', description: 'This node' }]);
+      expect(document.info.license).toMatchObject({ name: 'MIT' });
       const limit = document.paths['/api/history'].get.parameters.find(
         (p: { name: string }) => p.name === 'limit',
       );

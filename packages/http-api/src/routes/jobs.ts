@@ -14,6 +14,7 @@ export function registerJobRoutes(app: OpenAPIHono, scheduler: ReadScheduler): v
     createRoute({
       method: 'get',
       path: '/api/history',
+      operationId: 'listJobs',
       tags: ['jobs'],
       summary: 'Executions, newest first',
       request: { query: listJobsQuerySchema },
@@ -29,6 +30,7 @@ export function registerJobRoutes(app: OpenAPIHono, scheduler: ReadScheduler): v
     createRoute({
       method: 'get',
       path: '/api/jobs/{id}',
+      operationId: 'getJob',
       tags: ['jobs'],
       summary: 'Get a job',
       request: { params: idParamsSchema },
@@ -41,6 +43,7 @@ export function registerJobRoutes(app: OpenAPIHono, scheduler: ReadScheduler): v
     createRoute({
       method: 'get',
       path: '/api/handlers',
+      operationId: 'listHandlers',
       tags: ['handlers'],
       summary: 'Registered handlers (local and remote)',
       responses: { 200: jsonContent(handlerListSchema, 'Handlers'), ...errorResponses(401) },

@@ -55,6 +55,7 @@ export function registerScheduleReadRoutes(app: OpenAPIHono, scheduler: ReadSche
     createRoute({
       method: 'get',
       path: '/api/schedules',
+      operationId: 'listSchedules',
       tags,
       summary: 'List schedules, ordered by id',
       request: { query: listSchedulesQuerySchema },
@@ -70,6 +71,7 @@ export function registerScheduleReadRoutes(app: OpenAPIHono, scheduler: ReadSche
     createRoute({
       method: 'get',
       path: '/api/schedules/{id}',
+      operationId: 'getSchedule',
       tags,
       summary: 'Get a schedule',
       request: idRequest,
@@ -85,6 +87,7 @@ export function registerScheduleReadRoutes(app: OpenAPIHono, scheduler: ReadSche
     createRoute({
       method: 'get',
       path: '/api/schedules/{id}/next',
+      operationId: 'listScheduleFireTimes',
       tags,
       summary: "The schedule's next fire times (ISO, UTC)",
       request: { ...idRequest, query: nextFireTimesQuerySchema },
@@ -112,6 +115,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
     createRoute({
       method: 'post',
       path: '/api/schedules',
+      operationId: 'createSchedule',
       tags,
       summary: 'Create a schedule',
       request: { body: jsonBody(createBody) },
@@ -127,6 +131,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
     createRoute({
       method: 'put',
       path: '/api/schedules/{id}',
+      operationId: 'replaceSchedule',
       tags,
       summary: 'Replace a schedule (fields left out take their defaults)',
       request: { ...idRequest, body: jsonBody(replaceBody) },
@@ -148,6 +153,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
     createRoute({
       method: 'patch',
       path: '/api/schedules/{id}',
+      operationId: 'patchSchedule',
       tags,
       summary: 'Change some fields of a schedule',
       request: { ...idRequest, body: jsonBody(patchBody) },
@@ -171,6 +177,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
     createRoute({
       method: 'delete',
       path: '/api/schedules/{id}',
+      operationId: 'deleteSchedule',
       tags,
       summary: 'Delete a schedule (its job history stays)',
       request: { ...idRequest, query: deleteQuery },
@@ -187,6 +194,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
       createRoute({
         method: 'post',
         path: `/api/schedules/{id}/${action}`,
+        operationId: `${action}Schedule`,
         tags,
         summary: action === 'pause' ? 'Pause: stop firing until resumed' : 'Resume a paused schedule',
         request: idRequest,
@@ -208,6 +216,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
     createRoute({
       method: 'post',
       path: '/api/schedules/{id}/run',
+      operationId: 'runSchedule',
       tags,
       summary: 'Run now: queue a manual job',
       request: idRequest,
@@ -223,6 +232,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
     createRoute({
       method: 'post',
       path: '/api/triggers/preview',
+      operationId: 'previewTrigger',
       tags: ['triggers'],
       summary: 'Fire times of a trigger, without a schedule',
       request: { body: jsonBody(triggerPreviewBodySchema) },
