@@ -5,6 +5,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createNodeApp } from '@schedulezero/http-api';
 import { createReadOnlyScheduler, openStore, type Store } from '@schedulezero/scheduler-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from './support/http.ts';
 import {
   createResponseValidator,
   documentedResponse,
@@ -14,7 +15,7 @@ import {
   operationsOf,
   sample,
 } from './support/openapi-fuzz.ts';
-import { createTestMaster, type TestMaster, TOKEN } from './support/test-master.ts';
+import { createTestMaster, type TestMaster, TOKEN, ZONE } from './support/test-master.ts';
 
 /**
  * The served /openapi.json as a contract, checked from outside: it lints clean, and every
@@ -83,8 +84,26 @@ beforeAll(async () => {
     reset,
   });
 
-  // A replica's app as apps/replica builds it: read-only, over its own SQLite file, no token needed.
+  // A replica's app as apps/replica builds it: read-only, over its own SQLite file, no token needed,
+  // loaded with the master's DMZ snapshot as its subscriber would (fields the zone hides are absent).
+  const finished = await waitFor(async () => {
+    const current = await scheduler.getJob(job.id);
+    return current.finishedAt ? current : undefined;
+  }, `job ${job.id} to finish`);
+  expect(finished.status).toBe('succeeded');
   replicaStore = await openStore(`sqlite:${join(dir, 'replica.db')}`);
+  const snapshot = await master.store.readSnapshot(ZONE);
+  const position = { zone: ZONE, epoch: snapshot.epoch, snapshotSeq: snapshot.seq };
+  await replicaStore.resetReplica({ ...position, kinds: null });
+  const loaded = await replicaStore.applySnapshot({
+    ...position,
+    records: snapshot.records.map(({ topic, payload }) => ({
+      topic,
+      payload: JSON.parse(JSON.stringify(payload)),
+    })),
+    complete: true,
+  });
+  expect(loaded.ok).toBe(true);
   targets.push({
     name: 'replica',
     app: createNodeApp({
@@ -95,7 +114,7 @@ beforeAll(async () => {
       replication: async () => ({ role: 'replica', zone: 'dmz', appliedSeq: 0, connected: false }),
       notReady: () => 'replication is catching up',
     }),
-    knownIds: async () => [],
+    knownIds: async () => [SEED_SCHEDULE, job.id],
     reset: async () => {},
   });
 });

@@ -11,6 +11,7 @@ import { DOCS_PAGE_HTML } from './docs-page.ts';
 import { createErrorHandler, notFoundHandler, validationResponse } from './errors.ts';
 import { registerOpenApiDocument } from './openapi-document.ts';
 import { readOnlyGuard } from './read-only.ts';
+import { wholeRows, zoneRows } from './read-views.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { type ReplicationProvider, registerReplicationRoute } from './routes/replication.ts';
 import { registerScheduleMutationRoutes, registerScheduleReadRoutes } from './routes/schedules.ts';
@@ -94,9 +95,10 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
     }),
   );
 
-  registerScheduleReadRoutes(app, reads);
+  const views = options.readOnly ? zoneRows : wholeRows;
+  registerScheduleReadRoutes(app, reads, views);
   if (mutations) registerScheduleMutationRoutes(app, mutations);
-  registerJobRoutes(app, reads);
+  registerJobRoutes(app, reads, views);
   if (options.replication) registerReplicationRoute(app, options.replication);
   registerSystemRoutes(app, {
     scheduler: reads,

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Schedule } from '@schedulezero/protocol';
 import {
   createScheduleBodySchema,
   fireTimesSchema,
@@ -9,13 +10,13 @@ import {
   patchScheduleBodySchema,
   replaceScheduleBodySchema,
   scheduleEnvelopeSchema,
-  schedulePageSchema,
   triggerPreviewBodySchema,
 } from '@schedulezero/protocol';
 import type { ReadScheduler, Scheduler } from '@schedulezero/scheduler-core';
 import { z } from 'zod';
 import { fireTimesBody } from '../fire-times.ts';
 import { errorResponses, jsonBody, jsonContent } from '../openapi-helpers.ts';
+import type { ReadViews } from '../read-views.ts';
 
 const EXAMPLE_SPEC = {
   task: 'send_report',
@@ -50,7 +51,12 @@ const tags = ['schedules'];
 const idRequest = { params: idParamsSchema };
 
 /** The schedule reads: what every node serves, a replica from its own copy. */
-export function registerScheduleReadRoutes(app: OpenAPIHono, scheduler: ReadScheduler): void {
+export function registerScheduleReadRoutes(
+  app: OpenAPIHono,
+  scheduler: ReadScheduler,
+  views: ReadViews,
+): void {
+  const show = (schedule: Schedule) => views.show('schedule', schedule);
   app.openapi(
     createRoute({
       method: 'get',
@@ -59,11 +65,17 @@ export function registerScheduleReadRoutes(app: OpenAPIHono, scheduler: ReadSche
       tags,
       summary: 'List schedules, ordered by id',
       request: { query: listSchedulesQuerySchema },
-      responses: { 200: jsonContent(schedulePageSchema, 'A page of schedules'), ...errorResponses(400, 401) },
+      responses: {
+        200: jsonContent(
+          z.object({ schedules: z.array(views.schedule), nextCursor: z.string().nullable() }),
+          'A page of schedules',
+        ),
+        ...errorResponses(400, 401),
+      },
     }),
     async (c) => {
       const page = await scheduler.listSchedules(c.req.valid('query'));
-      return c.json({ schedules: page.items, nextCursor: page.nextCursor }, 200);
+      return c.json({ schedules: page.items.map(show), nextCursor: page.nextCursor }, 200);
     },
   );
 
@@ -76,11 +88,11 @@ export function registerScheduleReadRoutes(app: OpenAPIHono, scheduler: ReadSche
       summary: 'Get a schedule',
       request: idRequest,
       responses: {
-        200: jsonContent(scheduleEnvelopeSchema, 'The schedule'),
+        200: jsonContent(z.object({ schedule: views.schedule }), 'The schedule'),
         ...errorResponses(400, 401, 404),
       },
     }),
-    async (c) => c.json({ schedule: await scheduler.getSchedule(c.req.valid('param').id) }, 200),
+    async (c) => c.json({ schedule: show(await scheduler.getSchedule(c.req.valid('param').id)) }, 200),
   );
 
   app.openapi(
