@@ -211,15 +211,15 @@ export const metricsSummarySchema = z
  * but the id (docs/security.md), and the replica's API leaves out what it did not receive. Its
  * document says so with these schemas, in which every other field is optional.
  */
-export const zoneScheduleJsonSchema = scheduleJsonSchema
-  .partial()
-  .required({ id: true })
-  .meta({ id: 'ZoneSchedule', description: 'A schedule as the zone receives it: fields its policy hides are absent' });
+export const zoneScheduleJsonSchema = scheduleJsonSchema.partial().required({ id: true }).meta({
+  id: 'ZoneSchedule',
+  description: 'A schedule as the zone receives it: fields its policy hides are absent',
+});
 export const zoneJobJsonSchema = jobJsonSchema
   .partial()
   .required({ id: true })
   .meta({ id: 'ZoneJob', description: 'A job as the zone receives it: fields its policy hides are absent' });
-export const zoneHandlerJsonSchema = handlerJsonSchema
-  .partial()
-  .required({ id: true })
-  .meta({ id: 'ZoneHandler', description: 'A handler as the zone receives it: fields its policy hides are absent' });
+export const zoneHandlerJsonSchema = handlerJsonSchema.partial().required({ id: true }).meta({
+  id: 'ZoneHandler',
+  description: 'A handler as the zone receives it: fields its policy hides are absent',
+});
