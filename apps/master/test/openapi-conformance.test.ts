@@ -269,6 +269,8 @@ function* requestsFor(operation: Operation, knownIds: string[], next: () => numb
   // Valid: the documented example, then bodies, path and query values generated from the schemas.
   if (operation.bodyExample !== undefined)
     yield send('example', { body: JSON.stringify(operation.bodyExample) });
+  if (operation.body)
+    yield send('required fields only', { body: JSON.stringify(sample(operation.body, next(), 0)) });
   for (let i = 0; i < VALID_SAMPLES; i += 1) {
     const body = bodyOf(next());
     yield send('generated', body === undefined ? {} : { body });

@@ -79,8 +79,8 @@ export function inline(value: unknown, document: OpenApiDocument, depth = 0): un
 }
 
 /** A value valid for `schema`, reproducible from `seed`. */
-export function sample(schema: Schema, seed: number): unknown {
-  return generateSync(schema as JsonSchema, { seed, optionalsProbability: 0.5, maxDepth: 4 });
+export function sample(schema: Schema, seed: number, optionalsProbability = 0.5): unknown {
+  return generateSync(schema as JsonSchema, { seed, optionalsProbability, maxDepth: 4 });
 }
 
 /** Compiles response schemas once each (strict mode off: `example` and friends are OpenAPI keywords). */
