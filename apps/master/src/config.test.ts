@@ -237,4 +237,23 @@ logging: { level: loud }
   it('takes an empty file as all defaults', () => {
     expect(load({ SCHEDULEZERO_API_TOKEN: TOKEN }, writeConfig('')).network.port).toBe(8888);
   });
+
+  it('reads the api settings of sessions, cookies and the auth throttle, with their defaults', () => {
+    const env = { SCHEDULEZERO_API_TOKEN: TOKEN };
+    expect(load(env).api).toMatchObject({
+      sessions: { ttlSeconds: 43_200, max: 1000 },
+      authThrottle: { maxFailures: 10, windowSeconds: 60, maxClients: 10_000 },
+    });
+    expect(load(env).api.publicUrl).toBeUndefined();
+    const file = writeConfig('api: { publicUrl: "https://scheduler.example.com", sessions: { max: 5 } }\n');
+    const api = load({ ...env, SCHEDULEZERO_API__AUTHTHROTTLE__MAXFAILURES: '3' }, file).api;
+    expect(api).toMatchObject({
+      publicUrl: 'https://scheduler.example.com',
+      sessions: { ttlSeconds: 43_200, max: 5 },
+      authThrottle: { maxFailures: 3, windowSeconds: 60 },
+    });
+    expect(problems({ ...env, SCHEDULEZERO_API__PUBLICURL: 'ftp://files.example.com' }).join('\n')).toContain(
+      'api.publicUrl',
+    );
+  });
 });

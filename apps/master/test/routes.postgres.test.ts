@@ -2,6 +2,7 @@ import { PG_TEST_URL, postgresGate } from '@schedulezero/scheduler-core/testing'
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { inputErrorTests } from './suites/input-errors.ts';
+import { inputLimitTests } from './suites/input-limits.ts';
 import { jobRouteTests } from './suites/job-routes.ts';
 import { scheduleRouteTests } from './suites/schedule-routes.ts';
 import { systemRouteTests } from './suites/system-routes.ts';
@@ -38,5 +39,6 @@ describe.skipIf(gate.skip)('master HTTP API on PostgreSQL', () => {
   scheduleRouteTests(current);
   jobRouteTests(current);
   inputErrorTests(current);
+  inputLimitTests(current);
   systemRouteTests(current);
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { inputErrorTests } from './suites/input-errors.ts';
+import { inputLimitTests } from './suites/input-limits.ts';
 import { jobRouteTests } from './suites/job-routes.ts';
 import { scheduleRouteTests } from './suites/schedule-routes.ts';
 import { systemRouteTests } from './suites/system-routes.ts';
@@ -27,5 +28,6 @@ describe('master HTTP API on SQLite', () => {
   scheduleRouteTests(current);
   jobRouteTests(current);
   inputErrorTests(current);
+  inputLimitTests(current);
   systemRouteTests(current);
 });

@@ -75,7 +75,50 @@ export function apiSection(defaults: { requireAuth: boolean }) {
       .default(1024 * 1024),
     /** Serves the interactive API page at /docs. */
     docs: z.boolean().default(true),
+    /**
+     * The URL clients reach this node at (behind a TLS terminator or proxy), e.g.
+     * https://scheduler.example.com: the OpenAPI document's `servers`, and https turns on secureCookies.
+     */
+    publicUrl: z
+      .string()
+      .refine(isHttpUrl, 'must be an http:// or https:// URL such as https://scheduler.example.com')
+      .optional(),
+    /** The dashboard's session cookie gets `Secure` (default: on when publicUrl is https). */
+    secureCookies: z.boolean().optional(),
+    /** Dashboard logins: how long a session lasts without use, and how many are kept (oldest evicted). */
+    sessions: z
+      .strictObject({
+        ttlSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(30 * 24 * 3600)
+          .default(12 * 3600),
+        max: z.number().int().min(1).max(1_000_000).default(1000),
+      })
+      .prefault({}),
+    /** Failed authentication per client address: maxFailures at once, refilled over windowSeconds. */
+    authThrottle: z
+      .strictObject({
+        maxFailures: z.number().int().min(1).max(1_000_000).default(10),
+        windowSeconds: z
+          .number()
+          .positive()
+          .max(24 * 3600)
+          .default(60),
+        maxClients: z.number().int().min(1).max(10_000_000).default(10_000),
+      })
+      .prefault({}),
   });
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '';
+  } catch {
+    return false;
+  }
 }
 
 export const loggingSection = z.strictObject({
@@ -127,7 +170,17 @@ export const SECTION_KEYS = {
   node: ['type', 'name', 'zone', 'shutdownGraceSeconds'],
   network: ['bindAddress', 'port'],
   database: ['url'],
-  api: ['requireAuth', 'tokens', 'allowedOrigins', 'maxBodyBytes', 'docs'],
+  api: [
+    'requireAuth',
+    'tokens',
+    'allowedOrigins',
+    'maxBodyBytes',
+    'docs',
+    'publicUrl',
+    'secureCookies',
+    'sessions',
+    'authThrottle',
+  ],
   handlers: [
     'bind',
     'modules',

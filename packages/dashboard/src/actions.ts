@@ -12,25 +12,38 @@ import {
   type ScheduleFormValues,
 } from './pages/forms.ts';
 import { describeError, formError, parseScheduleForm } from './schedule-form.ts';
-import { CSRF_FIELD, isSameOrigin, SESSION_COOKIE, type SessionGuard } from './session.ts';
+import { CSRF_FIELD, isSameOrigin, SESSION_COOKIE, type SessionGuard, type SessionStore } from './session.ts';
 import { describeTrigger } from './trigger-words.ts';
 
 interface ActionOptions {
   mutations: Scheduler;
   guard: SessionGuard;
+  sessions: SessionStore;
+  /** Session cookie settings: `Secure`, and its lifetime (the session's). */
+  cookie: { secure: boolean; maxAgeSeconds: number };
+  loginThrottle?: LoginThrottle | undefined;
   needsLogin: boolean;
   session: (c: Context) => string;
   contextOf: (c: Context) => PageContext;
   render: (c: Context, title: string, section: string, body: Html, status?: 200 | 400 | 404) => Response;
 }
 
+/**
+ * The node's limit on failed logins per client address (the API's auth throttle): milliseconds
+ * to wait before this request's address may try again (0: it may), and the record of a failure.
+ */
+export interface LoginThrottle {
+  waitMs(c: Context): number;
+  failed(c: Context): void;
+}
+
 const PUBLIC = new Set(['/ui/login', '/ui/assets/app.css', '/ui/assets/live.js']);
 
 // biome-ignore lint/suspicious/noExplicitAny: any hono app (OpenAPIHono included) whatever its env
 export function registerActions(app: Hono<any, any, any>, options: ActionOptions): void {
-  const { mutations, guard, session, contextOf, render } = options;
+  const { mutations, guard, sessions, session, contextOf, render } = options;
 
-  // The login: a valid API token in the HttpOnly cookie, else every page redirects to the form.
+  // The login: an open session's id in the HttpOnly cookie, else every page redirects to the form.
   app.use('/ui/*', async (c, next) => {
     if (c.req.method === 'POST') {
       const headers = {
@@ -41,7 +54,7 @@ export function registerActions(app: Hono<any, any, any>, options: ActionOptions
       };
       if (!isSameOrigin(headers)) return c.text('Cross-origin form posts are refused.', 403);
     }
-    if (!options.needsLogin || PUBLIC.has(c.req.path) || guard.acceptsToken(session(c))) return next();
+    if (!options.needsLogin || PUBLIC.has(c.req.path) || sessions.isOpen(session(c))) return next();
     if (c.req.method !== 'GET') return c.text('Log in first.', 401);
     if (c.req.path.startsWith('/ui/partials/')) return c.text('Log in first.', 401);
     return c.redirect(`/ui/login?next=${encodeURIComponent(c.req.path)}`);
@@ -70,21 +83,31 @@ export function registerActions(app: Hono<any, any, any>, options: ActionOptions
     const body = await c.req.parseBody();
     const token = typeof body.token === 'string' ? body.token : '';
     const next = safeNext(typeof body.next === 'string' ? body.next : undefined);
+    const ctx = { ...contextOf(c), loggedIn: false };
+    const waitMs = options.loginThrottle?.waitMs(c) ?? 0;
+    if (waitMs > 0) {
+      c.header('Retry-After', String(Math.ceil(waitMs / 1000)));
+      const message = 'Too many failed logins from this address: try again later.';
+      return c.html(page(ctx, 'Log in', '', loginPage(next, message)), 429);
+    }
     if (!guard.acceptsToken(token)) {
-      const ctx = { ...contextOf(c), loggedIn: false };
+      options.loginThrottle?.failed(c);
       return c.html(page(ctx, 'Log in', '', loginPage(next, 'That token is not valid on this node.')), 401);
     }
-    setCookie(c, SESSION_COOKIE, token, {
+    // A new id at every login: a session id planted before the login is never promoted.
+    sessions.close(session(c));
+    setCookie(c, SESSION_COOKIE, sessions.open(), {
       httpOnly: true,
       sameSite: 'Strict',
       path: '/ui',
-      secure: new URL(c.req.url).protocol === 'https:',
-      maxAge: 12 * 3600,
+      secure: options.cookie.secure || new URL(c.req.url).protocol === 'https:',
+      maxAge: options.cookie.maxAgeSeconds,
     });
     return c.redirect(next, 303);
   });
   app.post('/ui/logout', (c) => {
-    deleteCookie(c, SESSION_COOKIE, { path: '/ui' });
+    sessions.close(session(c));
+    deleteCookie(c, SESSION_COOKIE, { path: '/ui', secure: options.cookie.secure });
     return c.redirect('/ui/login', 303);
   });
 

@@ -2,7 +2,7 @@ import { JOB_STATUSES, type JobStatus } from '@schedulezero/protocol';
 import { type ReadScheduler, type Scheduler, SchedulerError } from '@schedulezero/scheduler-core';
 import type { Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { registerActions } from './actions.ts';
+import { type LoginThrottle, registerActions } from './actions.ts';
 import { LIVE_SCRIPT, STYLESHEET } from './assets.ts';
 import { loadChartData } from './chart-data.ts';
 import { type Html, h } from './html.ts';
@@ -13,7 +13,7 @@ import { historyPage, jobDetailPage, jobsTable } from './pages/history.ts';
 import { replicationBody } from './pages/replication.ts';
 import { scheduleDetailPage } from './pages/schedule-detail.ts';
 import { loadSchedules, schedulesPage, schedulesTable } from './pages/schedules.ts';
-import { createSessionGuard, SESSION_COOKIE } from './session.ts';
+import { createSessionGuard, createSessionStore, SESSION_COOKIE } from './session.ts';
 
 export interface DashboardOptions {
   reads: ReadScheduler;
@@ -27,10 +27,18 @@ export interface DashboardOptions {
   nodeName: string;
   /** The node's replication status (GET /api/replication's provider). */
   replication?: (() => Promise<object>) | undefined;
+  /** Login sessions: lifetime and how many are kept (default 12 h, 1000; the oldest is evicted). */
+  sessions?: { ttlSeconds: number; max: number } | undefined;
+  /** `Secure` on the session cookie (the node is served over https); also set for https requests. */
+  secureCookies?: boolean | undefined;
+  /** Limits failed logins per client address (the API's auth throttle). */
+  loginThrottle?: LoginThrottle | undefined;
   /** A fixed CSRF key (tests); random per process otherwise. */
   csrfKey?: Buffer;
   now?: () => Date;
 }
+
+const DEFAULT_SESSIONS = { ttlSeconds: 12 * 3600, max: 1000 };
 
 // biome-ignore lint/suspicious/noExplicitAny: any hono app (OpenAPIHono included) whatever its env
 type AnyHono = Hono<any, any, any>;
@@ -45,6 +53,12 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
   const needsLogin = mutations !== undefined && options.requireAuth;
   const guard = createSessionGuard(options.tokens, options.csrfKey);
   const now = options.now ?? (() => new Date());
+  const sessionLimits = options.sessions ?? DEFAULT_SESSIONS;
+  const sessions = createSessionStore({
+    ttlMs: sessionLimits.ttlSeconds * 1000,
+    max: sessionLimits.max,
+    now: () => now().getTime(),
+  });
 
   const session = (c: Context) => getCookie(c, SESSION_COOKIE) ?? '';
   const contextOf = (c: Context): PageContext => ({
@@ -84,7 +98,17 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
       c.text('This node is read-only. Mutations must be performed on admin node.', 403),
     );
   } else {
-    registerActions(app, { mutations, guard, needsLogin, session, contextOf, render });
+    registerActions(app, {
+      mutations,
+      guard,
+      sessions,
+      cookie: { secure: options.secureCookies ?? false, maxAgeSeconds: sessionLimits.ttlSeconds },
+      loginThrottle: options.loginThrottle,
+      needsLogin,
+      session,
+      contextOf,
+      render,
+    });
   }
 
   app.get('/ui', (c) => c.redirect('/ui/schedules'));

@@ -4,14 +4,15 @@ export const SESSION_COOKIE = 'sz_session';
 export const CSRF_FIELD = '_csrf';
 
 /**
- * The dashboard's session and CSRF rules. The session cookie holds an API token (HttpOnly,
- * SameSite=Strict); the CSRF token of a session is an HMAC of it under a per-process key, sent in a
+ * The dashboard's session and CSRF rules. A login with an API token opens a server-side session;
+ * the cookie (HttpOnly, SameSite=Strict, Secure behind https) holds only its random id, never the
+ * token. The CSRF token of a session is an HMAC of that id under a per-process key, sent in a
  * hidden field of every form and checked on every POST together with the request's origin.
  */
 export interface SessionGuard {
   /** True when `token` is one of the configured API tokens (constant time over all of them). */
   acceptsToken(token: string | undefined): boolean;
-  /** The CSRF token of a session (the cookie value; '' when the node needs no login). */
+  /** The CSRF token of a session (the session id; '' when the node needs no login). */
   csrfToken(session: string): string;
   /** True when `presented` is the CSRF token of `session`. */
   checkCsrf(session: string, presented: string | undefined): boolean;
@@ -35,6 +36,55 @@ export function createSessionGuard(tokens: readonly string[], key: Buffer = rand
       const expected = Buffer.from(csrfToken(session));
       const given = Buffer.from(presented);
       return given.length === expected.length && timingSafeEqual(given, expected);
+    },
+  };
+}
+
+export interface SessionStoreOptions {
+  /** A session ends this long after its login. */
+  ttlMs: number;
+  /** Sessions kept at most; a new login past that ends the oldest one. */
+  max: number;
+  now?: () => number;
+}
+
+/**
+ * Open dashboard sessions, in memory: opaque random ids (256 bits) that expire, end on logout, and
+ * are bounded in number. A restart logs everyone out, which is the safe direction.
+ */
+export interface SessionStore {
+  /** Opens a session and returns its id, the cookie's value. */
+  open(): string;
+  /** True while `id` names an open session that has not expired. */
+  isOpen(id: string | undefined): boolean;
+  /** Ends the session (logout); unknown ids are ignored. */
+  close(id: string | undefined): void;
+}
+
+export function createSessionStore(options: SessionStoreOptions): SessionStore {
+  const now = options.now ?? Date.now;
+  // Insertion order is login order: the first entry is the oldest session.
+  const expiries = new Map<string, number>();
+  return {
+    open() {
+      const id = randomBytes(32).toString('base64url');
+      expiries.set(id, now() + options.ttlMs);
+      for (const [oldest, expiresAt] of expiries) {
+        if (expiries.size <= options.max && expiresAt > now()) break;
+        expiries.delete(oldest);
+      }
+      return id;
+    },
+    isOpen(id) {
+      if (id === undefined || id.length === 0) return false;
+      const expiresAt = expiries.get(id);
+      if (expiresAt === undefined) return false;
+      if (expiresAt > now()) return true;
+      expiries.delete(id);
+      return false;
+    },
+    close(id) {
+      if (id !== undefined) expiries.delete(id);
     },
   };
 }

@@ -207,7 +207,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     const small = await phone.newPage();
     await small.goto(`${master.url}/ui/login`);
     await expectFits(small, 'login');
-    await phone.addCookies([{ name: 'sz_session', value: TOKEN, url: `${master.url}/ui` }]);
+    await phone.addCookies(await context.cookies()); // the session of the login above
     for (const path of ['schedules', 'schedules/new', ...pages.map(([path]) => path)]) {
       await small.goto(`${master.url}/ui/${path}`);
       await expectFits(small, path);

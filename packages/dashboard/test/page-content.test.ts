@@ -5,12 +5,11 @@ import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { absoluteTime } from '../src/time-format.ts';
 import { dmzProjector, loadDmzReplica } from './support/dmz-replica.ts';
-import { createMasterStack, createReplicaApp, type MasterStack, TOKEN } from './support/stack.ts';
+import { createMasterStack, createReplicaApp, type MasterStack } from './support/stack.ts';
 
 // What each page shows, read from the HTML a real store and scheduler produce.
 
 const CANARY = 'CANARY-51c0de-page-content';
-const cookie = `sz_session=${TOKEN}`;
 
 let stack: MasterStack | undefined;
 let replicaStore: Store | undefined;
@@ -23,7 +22,7 @@ afterEach(async () => {
 
 async function text(path: string, app = stack?.app): Promise<string> {
   if (!app) throw new Error('no app');
-  const response = await app.request(path, { headers: { cookie } });
+  const response = await app.request(path, { headers: { cookie: stack?.cookie ?? '' } });
   expect(response.status, path).toBe(200);
   return response.text();
 }

@@ -9,7 +9,8 @@ afterEach(async () => {
   stack = undefined;
 });
 
-const cookie = `sz_session=${TOKEN}`;
+/** The session cookie of the current stack's login. */
+let cookie = '';
 
 function csrfOf(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
@@ -20,6 +21,7 @@ function csrfOf(html: string): string {
 describe('master pages', () => {
   it('redirects to the login form without a session, and logs in with a token', async () => {
     stack = await createMasterStack();
+    cookie = stack.cookie;
     const anonymous = await stack.app.request('/ui/schedules');
     expect(anonymous.status).toBe(302);
     expect(anonymous.headers.get('location')).toBe('/ui/login?next=%2Fui%2Fschedules');
@@ -41,6 +43,7 @@ describe('master pages', () => {
 
   it('renders every page and creates, pauses and deletes through the forms with CSRF', async () => {
     stack = await createMasterStack();
+    cookie = stack.cookie;
     const list = await stack.app.request('/ui/schedules', { headers: { cookie } });
     expect(list.status).toBe(200);
     const csrf = csrfOf(await (await stack.app.request('/ui/schedules/new', { headers: { cookie } })).text());
@@ -142,6 +145,7 @@ describe('master actions: resume and run now', () => {
 
   it('resumes a paused schedule through its CSRF-protected form and goes back to the page it was on', async () => {
     stack = await createMasterStack();
+    cookie = stack.cookie;
     const csrf = await pausedSchedule(stack, 'nightly');
 
     expect((await post('/ui/schedules/nightly/resume', {})).status).toBe(403);
@@ -176,6 +180,7 @@ describe('master actions: resume and run now', () => {
 
   it('runs a schedule now through its CSRF-protected form: one manual job that succeeds', async () => {
     stack = await createMasterStack();
+    cookie = stack.cookie;
     const csrf = await pausedSchedule(stack, 'adhoc');
     const jobs = async () =>
       (await stack?.scheduler.listJobs({ limit: 50, scheduleId: 'adhoc' }))?.items ?? [];
@@ -206,6 +211,7 @@ describe('master actions: resume and run now', () => {
 describe('replica pages', () => {
   it('render without login, offer no action and refuse every POST', async () => {
     stack = await createMasterStack();
+    cookie = stack.cookie;
     await stack.scheduler.createSchedule({
       id: 'nightly',
       task: 'echo',

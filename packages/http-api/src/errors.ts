@@ -38,6 +38,18 @@ export function errorResponse(
   return c.json(body, status);
 }
 
+/**
+ * Every 429 says when to come back (`Retry-After`, whole seconds, at least 1), so that clients and
+ * generated SDKs can back off without guessing.
+ */
+export function tooManyRequests(c: Context, waitMs: number, message: string): Response {
+  c.header('Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000))));
+  return errorResponse(c, 429, 'rate_limited', message);
+}
+
+/** A full queue (`governors.queueLimit`) has no known end; one second is a polite first back-off. */
+const QUEUE_RETRY_AFTER_MS = 1000;
+
 /** Where a zod failure happened, named in the message: `Invalid body: trigger.expression: ...`. */
 const PART_BY_TARGET: Record<string, string> = {
   json: 'body',
@@ -78,6 +90,7 @@ export function createErrorHandler(logger: AppLogger): ErrorHandler {
   return (error, c) => {
     if (error instanceof SchedulerError) {
       const status = STATUS_BY_CODE[error.code] ?? 500;
+      if (status === 429) return tooManyRequests(c, QUEUE_RETRY_AFTER_MS, error.message);
       if (status >= 500)
         logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
       const message = status === 500 ? 'Internal server error' : error.message;

@@ -5,9 +5,13 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { bearerAuth } from './auth.ts';
+import { createAuthThrottle } from './auth-throttle.ts';
+import { clientAddress } from './client-address.ts';
 import { DOCS_PAGE_HTML } from './docs-page.ts';
 import { createErrorHandler, notFoundHandler, validationResponse } from './errors.ts';
+import { registerOpenApiDocument } from './openapi-document.ts';
 import { readOnlyGuard } from './read-only.ts';
+import { wholeRows, zoneRows } from './read-views.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { type ReplicationProvider, registerReplicationRoute } from './routes/replication.ts';
 import { registerScheduleMutationRoutes, registerScheduleReadRoutes } from './routes/schedules.ts';
@@ -39,7 +43,11 @@ export interface NodeAppOptions {
   replication?: ReplicationProvider;
   /** Serves the dashboard under /ui (default true): actions on the master, read-only pages on a replica. */
   dashboard?: boolean;
+  /** The clock of the auth throttle and the dashboard sessions, in ms (tests move it). */
+  now?: () => number;
 }
+
+const DEFAULT_AUTH_THROTTLE = { maxFailures: 10, windowSeconds: 60, maxClients: 10_000 };
 
 /**
  * A node's HTTP API as a hono app, shared by master and replica; the node's `main.ts` serves it,
@@ -75,7 +83,8 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
   }
   // Before auth: a read-only node refuses a mutation the same way whoever asks.
   if (options.readOnly) app.use('/api/*', readOnlyGuard());
-  if (api.requireAuth) app.use('/api/*', bearerAuth(api.tokens));
+  const throttle = createAuthThrottle(api.authThrottle ?? DEFAULT_AUTH_THROTTLE, options.now);
+  if (api.requireAuth) app.use('/api/*', bearerAuth(api.tokens, { throttle, logger }));
   app.use(
     '/api/*',
     bodyLimit({
@@ -86,9 +95,10 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
     }),
   );
 
-  registerScheduleReadRoutes(app, reads);
+  const views = options.readOnly ? zoneRows : wholeRows;
+  registerScheduleReadRoutes(app, reads, views);
   if (mutations) registerScheduleMutationRoutes(app, mutations);
-  registerJobRoutes(app, reads);
+  registerJobRoutes(app, reads, views);
   if (options.replication) registerReplicationRoute(app, options.replication);
   registerSystemRoutes(app, {
     scheduler: reads,
@@ -97,18 +107,20 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
     startedAt: options.startedAt ?? new Date(),
     accepting: options.accepting ?? (() => true),
     ...(options.ping ? { ping: options.ping } : {}),
-    ...(options.components ? { components: options.components } : {}),
+    components: () => {
+      const other = options.components?.();
+      return {
+        summary: other?.summary ?? {},
+        families: [...(other?.families ?? []), ...throttle.families()],
+      };
+    },
     ...(options.notReady ? { notReady: options.notReady } : {}),
   });
 
-  let document: unknown;
-  app.get('/openapi.json', (c) => {
-    document ??= buildDocument(app, options);
-    return c.json(document as object);
-  });
+  registerOpenApiDocument(app, { readOnly: options.readOnly, api, version: options.version });
   if (api.docs) app.get('/docs', (c) => c.html(DOCS_PAGE_HTML));
   if (options.dashboard !== false) {
-    const { readOnly, replication } = options;
+    const { readOnly, replication, now } = options;
     const nodeName = options.node ?? (readOnly ? 'replica' : 'master');
     registerDashboard(app, {
       reads,
@@ -118,45 +130,23 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
       tokens: api.tokens,
       nodeName,
       replication,
+      sessions: api.sessions,
+      secureCookies: api.secureCookies ?? api.publicUrl?.startsWith('https:') ?? false,
+      loginThrottle: {
+        waitMs: (c) => {
+          const address = clientAddress(c);
+          const waitMs = throttle.refuse(address);
+          if (waitMs > 0) logger.warn({ address, path: c.req.path }, 'dashboard login refused: throttled');
+          return waitMs;
+        },
+        failed: (c) => {
+          const address = clientAddress(c);
+          throttle.failed(address, 'wrong_token');
+          logger.warn({ address, path: c.req.path, reason: 'wrong_token' }, 'dashboard login refused');
+        },
+      },
+      ...(now ? { now: () => new Date(now()) } : {}),
     });
   }
   return app;
-}
-
-function buildDocument(app: OpenAPIHono, options: NodeAppOptions): object {
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'A token from api.tokens or SCHEDULEZERO_API_TOKEN',
-  });
-  const document = app.getOpenAPI31Document({
-    openapi: '3.1.0',
-    info: {
-      title: `ScheduleZero ${options.readOnly ? 'replica' : 'master'} API`,
-      version: options.version ?? '0.1.0',
-      description:
-        'Schedules, their fire times and executions. Errors are `{"error":{"code","message","details"?}}`; ' +
-        'see docs/api.md for examples.' +
-        (options.readOnly
-          ? ' This node is a read-only replica: every POST, PUT, PATCH and DELETE under /api/ gets 403 ' +
-            '`{"error":{"code":"read_only",…}}`; mutations are performed on the admin node.'
-          : ''),
-    },
-    tags: [
-      { name: 'schedules' },
-      { name: 'triggers' },
-      { name: 'jobs' },
-      { name: 'handlers' },
-      { name: 'operations', description: 'Health, readiness and metrics (no token needed outside /api)' },
-    ],
-  });
-  if (options.api.requireAuth) {
-    for (const [path, item] of Object.entries(document.paths ?? {})) {
-      if (!path.startsWith('/api/')) continue;
-      for (const operation of Object.values(item as Record<string, { security?: unknown }>)) {
-        if (operation && typeof operation === 'object') operation.security = [{ bearerAuth: [] }];
-      }
-    }
-  }
-  return document;
 }

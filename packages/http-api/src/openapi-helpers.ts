@@ -3,14 +3,16 @@ import type { z } from 'zod';
 
 /** Small builders that keep the route definitions short and their documentation uniform. */
 
-const ERROR_DESCRIPTIONS: Record<number, string> = {
+export const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input; the message and `details` name the field',
-  401: 'Missing or wrong bearer token',
+  401: 'Missing or wrong bearer token (`unauthorized`, with `WWW-Authenticate: Bearer`)',
   404: 'No such resource',
   409: 'Duplicate id, stale version, or too many running instances',
   413: 'Body larger than api.maxBodyBytes',
   415: 'Body is not JSON',
-  429: 'Too many jobs waiting (governors.queueLimit): `rate_limited`, retry later',
+  429:
+    '`rate_limited`: too many failed authentications from this address (api.authThrottle) or, for run-now, ' +
+    'too many jobs waiting (governors.queueLimit); retry after `Retry-After` seconds',
   503: 'Database unreachable',
 };
 

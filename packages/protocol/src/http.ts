@@ -66,7 +66,11 @@ export const listSchedulesQuerySchema = z.object({
   limit: limitSchema,
   cursor: cursorSchema,
   task: taskNameSchema.optional(),
-  paused: z.stringbool().optional().meta({ description: '`true` or `false`' }),
+  // Documented as the two values to send; the other spellings stringbool takes (1/0, yes/no, ...) still work.
+  paused: z
+    .stringbool()
+    .optional()
+    .meta({ description: '`true` or `false`', enum: ['true', 'false'] }),
 });
 
 export const listJobsQuerySchema = z.object({
@@ -199,3 +203,23 @@ export const metricsSummarySchema = z
     uptimeSeconds: z.number(),
   })
   .meta({ id: 'MetricsSummary' });
+
+// ---- what a replica serves ----
+
+/**
+ * A replica serves the rows its zone's stream carried: the zone's policy may leave out any field
+ * but the id (docs/security.md), and the replica's API leaves out what it did not receive. Its
+ * document says so with these schemas, in which every other field is optional.
+ */
+export const zoneScheduleJsonSchema = scheduleJsonSchema.partial().required({ id: true }).meta({
+  id: 'ZoneSchedule',
+  description: 'A schedule as the zone receives it: fields its policy hides are absent',
+});
+export const zoneJobJsonSchema = jobJsonSchema
+  .partial()
+  .required({ id: true })
+  .meta({ id: 'ZoneJob', description: 'A job as the zone receives it: fields its policy hides are absent' });
+export const zoneHandlerJsonSchema = handlerJsonSchema.partial().required({ id: true }).meta({
+  id: 'ZoneHandler',
+  description: 'A handler as the zone receives it: fields its policy hides are absent',
+});

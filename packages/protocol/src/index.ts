@@ -1,4 +1,6 @@
 export * from './http.ts';
+export * from './instant-limits.ts';
+export * from './json-limits.ts';
 export * from './link.ts';
 export * from './replication.ts';
 export * from './schedule.ts';

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { INSTANT_RANGE_MESSAGE, isWritableInstant, LAST_INSTANT, LAST_INSTANT_MS } from './instant-limits.ts';
+import { exceedsJsonDepth, JSON_DEPTH_MESSAGE, MAX_JSON_DEPTH } from './json-limits.ts';
 
 /**
  * The schedule and job shapes shared by every node: HTTP bodies on the master, rows served by
@@ -12,11 +14,16 @@ const ID_RULE = '1-128 characters of letters, digits, ".", "_", ":" or "-", star
 export const idSchema = z.string().regex(ID_PATTERN, `must be ${ID_RULE}`);
 export const taskNameSchema = z.string().regex(ID_PATTERN, `must be ${ID_RULE}`);
 
-/** An instant given as ISO-8601 with an offset or `Z`; kept as the string the client sent. */
-export const isoInstantSchema = z.iso.datetime({
-  offset: true,
-  message: 'must be an ISO-8601 date-time with an offset, e.g. 2026-01-31T09:00:00Z',
-});
+/**
+ * An instant given as ISO-8601 with an offset or `Z`; kept as the string the client sent. In UTC it
+ * must still have a four-digit year (`9999-12-31T23:00:00-05:00` is in year 10000).
+ */
+export const isoInstantSchema = z.iso
+  .datetime({
+    offset: true,
+    message: 'must be an ISO-8601 date-time with an offset, e.g. 2026-01-31T09:00:00Z',
+  })
+  .refine((text) => isWritableInstant(Date.parse(text)), INSTANT_RANGE_MESSAGE);
 
 export const cronTriggerSchema = z.strictObject({
   type: z.literal('cron'),
@@ -26,21 +33,29 @@ export const cronTriggerSchema = z.strictObject({
   timezone: z.string().min(1).max(64).default('UTC'),
 });
 
-export const intervalTriggerSchema = z.strictObject({
-  type: z.literal('interval'),
-  seconds: z
-    .number()
-    .positive('must be a positive number of seconds')
-    .max(366 * 24 * 3600),
-  startAt: isoInstantSchema.optional(),
-  endAt: isoInstantSchema.optional(),
-  /** Each fire is moved by a random amount in [0, jitterSeconds]. */
-  jitterSeconds: z
-    .number()
-    .min(0)
-    .max(24 * 3600)
-    .optional(),
-});
+export const intervalTriggerSchema = z
+  .strictObject({
+    type: z.literal('interval'),
+    seconds: z
+      .number()
+      .positive('must be a positive number of seconds')
+      .max(366 * 24 * 3600),
+    startAt: isoInstantSchema.optional(),
+    endAt: isoInstantSchema.optional(),
+    /** Each fire is moved by a random amount in [0, jitterSeconds]. */
+    jitterSeconds: z
+      .number()
+      .min(0)
+      .max(24 * 3600)
+      .optional(),
+  })
+  .refine(
+    // The jitter moves the first fire up to jitterSeconds after startAt: it must not leave year 9999.
+    (trigger) =>
+      trigger.startAt === undefined ||
+      Date.parse(trigger.startAt) + (trigger.jitterSeconds ?? 0) * 1000 <= LAST_INSTANT_MS,
+    { path: ['startAt'], message: `plus jitterSeconds must not pass ${LAST_INSTANT}` },
+  );
 
 export const dateTriggerSchema = z.strictObject({
   type: z.literal('date'),
@@ -72,8 +87,15 @@ export const targetSchema = z.strictObject({
   affinityKey: z.string().min(1).max(256).optional(),
 });
 
-const jsonObjectSchema = z.record(z.string(), z.unknown());
-export const argsSchema = z.union([z.array(z.unknown()), jsonObjectSchema]);
+const notTooDeep = (value: unknown) => !exceedsJsonDepth(value);
+const jsonObjectSchema = z
+  .record(z.string(), z.unknown())
+  .refine(notTooDeep, JSON_DEPTH_MESSAGE)
+  .meta({ description: `A JSON object nested at most ${MAX_JSON_DEPTH} levels deep` });
+export const argsSchema = z
+  .union([z.array(z.unknown()), z.record(z.string(), z.unknown())])
+  .refine(notTooDeep, JSON_DEPTH_MESSAGE)
+  .meta({ description: `A JSON object or array nested at most ${MAX_JSON_DEPTH} levels deep` });
 
 /** The settable fields, each without its default: what a PATCH may carry. */
 const scheduleFields = {

@@ -22,4 +22,5 @@ export { createReadOnlyScheduler, type ReadOnlySchedulerOptions } from './read-o
 export { createScheduler, type SchedulerOptions } from './scheduler.ts';
 export type { ReadScheduler, Scheduler, SchedulerStats } from './scheduler-types.ts';
 export * from './store/index.ts';
+export { createTokenBucket, type TokenBucket } from './token-bucket.ts';
 export * from './triggers/index.ts';

@@ -23,7 +23,8 @@ export function systemRouteTests(master: () => TestMaster): void {
 
   describe('auth', () => {
     it('every /api route needs the bearer token: none or a wrong one is 401', async () => {
-      const app = appWith({ tokens: [TOKEN, OTHER_TOKEN] });
+      // One wrong token per route, all from one address: room for them all before the throttle's 429.
+      const app = appWith({ tokens: [TOKEN, OTHER_TOKEN], authThrottle: { maxFailures: 100 } });
       const paths: Array<[string, string]> = [
         ['GET', '/api/schedules'],
         ['POST', '/api/schedules'],
@@ -189,6 +190,7 @@ export function systemRouteTests(master: () => TestMaster): void {
           expect((await call(app, 'POST', `/api/schedules/${id}/run`)).status).toBe(202);
         const refused = await call(app, 'POST', `/api/schedules/${id}/run`);
         expect(refused.status).toBe(429);
+        expect(refused.headers.get('retry-after')).toBe('1');
         expect(refused.body).toEqual({
           error: { code: 'rate_limited', message: '2 jobs are waiting (queue limit 2); try again later' },
         });
@@ -267,6 +269,7 @@ export function systemRouteTests(master: () => TestMaster): void {
           'GET /metrics',
           'GET /healthz',
           'GET /readyz',
+          'GET /openapi.json',
         ].sort(),
       );
       for (const name of ['Schedule', 'Job', 'Handler', 'Error', 'CreateScheduleBody', 'TriggerPreview']) {
@@ -275,7 +278,11 @@ export function systemRouteTests(master: () => TestMaster): void {
       expect(document.paths['/api/schedules'].post.security).toEqual([{ bearerAuth: [] }]);
       expect(document.paths['/api/replication'].get.security).toEqual([{ bearerAuth: [] }]);
       expect(document.paths['/api/schedules/{id}/run'].post.responses).toHaveProperty('429');
-      expect(document.paths['/healthz'].get.security).toBeUndefined();
+      // Public endpoints say so (`security: []`), so that generated clients send no token there.
+      expect(document.paths['/healthz'].get.security).toEqual([]);
+      expect(document.paths['/openapi.json'].get.security).toEqual([]);
+      expect(document.servers).toEqual([{ url: '/', description: 'This node' }]);
+      expect(document.info.license).toMatchObject({ name: 'MIT' });
       const limit = document.paths['/api/history'].get.parameters.find(
         (p: { name: string }) => p.name === 'limit',
       );

@@ -16,6 +16,8 @@ export const TOKEN = 'dashboard-test-token-0123456789';
 
 export interface MasterStack {
   app: Hono;
+  /** `sz_session=<id>` of a session opened by logging in with TOKEN through the form. */
+  cookie: string;
   scheduler: Scheduler;
   store: Store;
   close(): Promise<void>;
@@ -56,6 +58,7 @@ export async function createMasterStack(
   });
   return {
     app,
+    cookie: await logIn(app),
     scheduler,
     store,
     async close() {
@@ -63,6 +66,17 @@ export async function createMasterStack(
       await store.close();
     },
   };
+}
+
+/** Logs in with TOKEN through the login form; returns the `sz_session=<id>` cookie it sets. */
+export async function logIn(app: Hono, token = TOKEN): Promise<string> {
+  const response = await app.request('/ui/login', {
+    method: 'POST',
+    body: new URLSearchParams({ token, next: '/ui/schedules' }),
+  });
+  const match = /(sz_session=[^;]+)/.exec(response.headers.get('set-cookie') ?? '');
+  if (response.status !== 303 || !match?.[1]) throw new Error(`login failed: ${response.status}`);
+  return match[1];
 }
 
 /** A read-only app over a store (a replica's), as createNodeApp builds it with `readOnly`. */

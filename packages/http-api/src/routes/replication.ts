@@ -30,6 +30,7 @@ export function registerReplicationRoute(app: OpenAPIHono, provider: Replication
     createRoute({
       method: 'get',
       path: '/api/replication',
+      operationId: 'getReplicationStatus',
       tags: ['operations'],
       summary: 'Replication status: per-zone head seqs (master), or applied seq and lag (replica)',
       responses: { 200: jsonContent(replicationSchema, 'Status'), ...errorResponses(401) },

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Schedule } from '@schedulezero/protocol';
 import {
   createScheduleBodySchema,
   fireTimesSchema,
@@ -9,12 +10,13 @@ import {
   patchScheduleBodySchema,
   replaceScheduleBodySchema,
   scheduleEnvelopeSchema,
-  schedulePageSchema,
   triggerPreviewBodySchema,
 } from '@schedulezero/protocol';
 import type { ReadScheduler, Scheduler } from '@schedulezero/scheduler-core';
 import { z } from 'zod';
+import { fireTimesBody } from '../fire-times.ts';
 import { errorResponses, jsonBody, jsonContent } from '../openapi-helpers.ts';
+import type { ReadViews } from '../read-views.ts';
 
 const EXAMPLE_SPEC = {
   task: 'send_report',
@@ -49,19 +51,31 @@ const tags = ['schedules'];
 const idRequest = { params: idParamsSchema };
 
 /** The schedule reads: what every node serves, a replica from its own copy. */
-export function registerScheduleReadRoutes(app: OpenAPIHono, scheduler: ReadScheduler): void {
+export function registerScheduleReadRoutes(
+  app: OpenAPIHono,
+  scheduler: ReadScheduler,
+  views: ReadViews,
+): void {
+  const show = (schedule: Schedule) => views.show('schedule', schedule);
   app.openapi(
     createRoute({
       method: 'get',
       path: '/api/schedules',
+      operationId: 'listSchedules',
       tags,
       summary: 'List schedules, ordered by id',
       request: { query: listSchedulesQuerySchema },
-      responses: { 200: jsonContent(schedulePageSchema, 'A page of schedules'), ...errorResponses(400, 401) },
+      responses: {
+        200: jsonContent(
+          z.object({ schedules: z.array(views.schedule), nextCursor: z.string().nullable() }),
+          'A page of schedules',
+        ),
+        ...errorResponses(400, 401),
+      },
     }),
     async (c) => {
       const page = await scheduler.listSchedules(c.req.valid('query'));
-      return c.json({ schedules: page.items, nextCursor: page.nextCursor }, 200);
+      return c.json({ schedules: page.items.map(show), nextCursor: page.nextCursor }, 200);
     },
   );
 
@@ -69,21 +83,23 @@ export function registerScheduleReadRoutes(app: OpenAPIHono, scheduler: ReadSche
     createRoute({
       method: 'get',
       path: '/api/schedules/{id}',
+      operationId: 'getSchedule',
       tags,
       summary: 'Get a schedule',
       request: idRequest,
       responses: {
-        200: jsonContent(scheduleEnvelopeSchema, 'The schedule'),
+        200: jsonContent(z.object({ schedule: views.schedule }), 'The schedule'),
         ...errorResponses(400, 401, 404),
       },
     }),
-    async (c) => c.json({ schedule: await scheduler.getSchedule(c.req.valid('param').id) }, 200),
+    async (c) => c.json({ schedule: show(await scheduler.getSchedule(c.req.valid('param').id)) }, 200),
   );
 
   app.openapi(
     createRoute({
       method: 'get',
       path: '/api/schedules/{id}/next',
+      operationId: 'listScheduleFireTimes',
       tags,
       summary: "The schedule's next fire times (ISO, UTC)",
       request: { ...idRequest, query: nextFireTimesQuerySchema },
@@ -96,7 +112,7 @@ export function registerScheduleReadRoutes(app: OpenAPIHono, scheduler: ReadSche
         count,
         from ? new Date(from) : undefined,
       );
-      return c.json({ fireTimes: times.map((time) => time.toISOString()) }, 200);
+      return c.json(fireTimesBody(times, { part: 'query', from }), 200);
     },
   );
 }
@@ -111,6 +127,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
     createRoute({
       method: 'post',
       path: '/api/schedules',
+      operationId: 'createSchedule',
       tags,
       summary: 'Create a schedule',
       request: { body: jsonBody(createBody) },
@@ -126,6 +143,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
     createRoute({
       method: 'put',
       path: '/api/schedules/{id}',
+      operationId: 'replaceSchedule',
       tags,
       summary: 'Replace a schedule (fields left out take their defaults)',
       request: { ...idRequest, body: jsonBody(replaceBody) },
@@ -147,6 +165,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
     createRoute({
       method: 'patch',
       path: '/api/schedules/{id}',
+      operationId: 'patchSchedule',
       tags,
       summary: 'Change some fields of a schedule',
       request: { ...idRequest, body: jsonBody(patchBody) },
@@ -170,6 +189,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
     createRoute({
       method: 'delete',
       path: '/api/schedules/{id}',
+      operationId: 'deleteSchedule',
       tags,
       summary: 'Delete a schedule (its job history stays)',
       request: { ...idRequest, query: deleteQuery },
@@ -186,6 +206,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
       createRoute({
         method: 'post',
         path: `/api/schedules/{id}/${action}`,
+        operationId: `${action}Schedule`,
         tags,
         summary: action === 'pause' ? 'Pause: stop firing until resumed' : 'Resume a paused schedule',
         request: idRequest,
@@ -207,6 +228,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
     createRoute({
       method: 'post',
       path: '/api/schedules/{id}/run',
+      operationId: 'runSchedule',
       tags,
       summary: 'Run now: queue a manual job',
       request: idRequest,
@@ -222,6 +244,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
     createRoute({
       method: 'post',
       path: '/api/triggers/preview',
+      operationId: 'previewTrigger',
       tags: ['triggers'],
       summary: 'Fire times of a trigger, without a schedule',
       request: { body: jsonBody(triggerPreviewBodySchema) },
@@ -230,7 +253,7 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
     (c) => {
       const { trigger, count, from } = c.req.valid('json');
       const times = scheduler.previewTrigger(trigger, count, from ? new Date(from) : undefined);
-      return c.json({ fireTimes: times.map((time) => time.toISOString()) }, 200);
+      return c.json(fireTimesBody(times, { part: 'body', from }), 200);
     },
   );
 }

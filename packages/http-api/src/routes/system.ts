@@ -46,6 +46,7 @@ export function registerSystemRoutes(app: OpenAPIHono, options: SystemRoutesOpti
     createRoute({
       method: 'get',
       path: '/api/metrics',
+      operationId: 'getMetricsSummary',
       tags: ['operations'],
       summary: 'Counts of schedules, jobs and handlers, and fire lateness',
       responses: { 200: jsonContent(metricsSummarySchema, 'Summary'), ...errorResponses(401) },
@@ -72,6 +73,7 @@ export function registerSystemRoutes(app: OpenAPIHono, options: SystemRoutesOpti
     createRoute({
       method: 'get',
       path: '/metrics',
+      operationId: 'getPrometheusMetrics',
       tags: ['operations'],
       summary: 'Prometheus metrics (text exposition format)',
       responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: z.string() } } } },
@@ -94,6 +96,7 @@ export function registerSystemRoutes(app: OpenAPIHono, options: SystemRoutesOpti
     createRoute({
       method: 'get',
       path: '/healthz',
+      operationId: 'getLiveness',
       tags: ['operations'],
       summary: 'Liveness: 200 while the process serves',
       responses: { 200: jsonContent(probeSchema, 'Alive') },
@@ -105,6 +108,7 @@ export function registerSystemRoutes(app: OpenAPIHono, options: SystemRoutesOpti
     createRoute({
       method: 'get',
       path: '/readyz',
+      operationId: 'getReadiness',
       tags: ['operations'],
       summary:
         'Readiness: 200 when the database answers, the node is not shutting down and (replica) it is caught up',
