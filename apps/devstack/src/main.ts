@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENV_PREFIX, hasEnvPrefix } from '@schedulezero/config';
+import { EXIT_CODE_BY_SIGNAL, onStopSignals, STOP_SIGNALS } from '@schedulezero/node-runtime';
 import { stringify } from 'yaml';
 import { seedSchedules } from './seed.ts';
 import { openState } from './state.ts';
@@ -69,14 +70,20 @@ const supervisor = supervise(
 // and got none of these, so the supervisor stops each once. A second signal exits at once, and the
 // supervisor's exit hook then signals the children again, which they take as "exit now".
 let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    write('stopping every node (Ctrl-C again to kill them)');
-    void supervisor.stop().then(() => process.exit(0));
-  });
-}
+const signals = onStopSignals(
+  {
+    stop: () => {
+      stopping = true;
+      write('stopping every node (Ctrl-C again to kill them)');
+      void supervisor
+        .stop()
+        .then(() => signals.settled())
+        .then(() => process.exit(0));
+    },
+    exitNow: (signal) => process.exit(EXIT_CODE_BY_SIGNAL[signal] ?? 1),
+  },
+  { signals: [...STOP_SIGNALS, 'SIGHUP'] },
+);
 
 const urls = nodes.flatMap((node) => (node.url ? [[node.name, node.url] as const] : []));
 await Promise.all(urls.map(([, url]) => waitForHealth(url)));
