@@ -61,6 +61,7 @@ const supervisor = supervise(
       command: process.execPath,
       args: ['--import', EXIT_WITH_PARENT, BINS[node.kind], '--config', file],
       env,
+      logFile: join(state.dir, 'logs', `${node.name}.log`),
     };
   }),
   { write },
@@ -100,6 +101,7 @@ write(
     `  API token (master)  ${state.secrets.token}   (also the master dashboard's login)`,
     `  try: curl -H "Authorization: Bearer ${state.secrets.token}" ${master}/api/history`,
     `  state (keys, token, databases): ${state.dir}`,
+    `  logs of each node: ${join(state.dir, 'logs')}`,
     '',
   ].join('\n'),
 );

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,8 +54,11 @@ describe('Ctrl-C on the pnpm scripts', () => {
     const env = { ...process.env, SCHEDULEZERO_DEV_STATE: state, SCHEDULEZERO_DEV_PORT_OFFSET: '2200' };
     const { code, output } = await runUntilReady(['start'], env, 'ScheduleZero is up', 'SIGINT');
     expect(output).toContain('stopping every node');
-    for (const name of ['master', 'dmz-replica', 'regional-replica', 'handler'])
+    for (const name of ['master', 'dmz-replica', 'regional-replica', 'handler']) {
       expect(output).toMatch(new RegExp(`^${name} +\\| stopped \\(exit code 0\\)$`, 'm'));
+      // The state folder's logs/ holds each node's lines, as docs/configuration.md says.
+      expect(readFileSync(join(state, 'logs', `${name}.log`), 'utf8')).toMatch(/^stopped \(exit code 0\)$/m);
+    }
     expect(output).not.toContain('ELIFECYCLE');
     expect(output).not.toContain('Command failed');
     expect(code).toBe(0);
