@@ -186,6 +186,15 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
           if (job.jobId === message.jobId) job.abort(message.reason === 'timeout' ? 'timeout' : 'cancelled');
         }
         return;
+      case 'error':
+        // The master refused a message of ours: say so, as nothing else would tell the operator.
+        logger.error(
+          { code: message.code, refused: message.refused, detail: message.message },
+          `the master refused this worker's ${message.refused}: ${message.message}`,
+        );
+        if (message.code === 'not_registered' && state === 'registered')
+          beginRegistering('the master does not know this handler');
+        return;
       case 'drain':
         logger.info({ reason: message.reason }, 'the master asked this handler to drain');
         if (options.onDrainRequested) options.onDrainRequested(message.reason);
