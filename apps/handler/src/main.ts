@@ -72,6 +72,7 @@ const worker = createLinkWorker({
   pid: process.pid,
   onDrainRequested: (reason) => shutdown(`the master asked: ${reason}`),
   ...(secured.value.configure ? { configureSocket: secured.value.configure } : {}),
+  ...(secured.value.publicKey ? { publicKey: secured.value.publicKey } : {}),
 });
 
 function shutdown(reason: string): void {

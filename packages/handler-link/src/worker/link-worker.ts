@@ -8,6 +8,7 @@ import {
 import { silentLogger, toError } from '@schedulezero/scheduler-core';
 import { Dealer } from 'zeromq';
 import { type SendOutcome, SocketWriter } from '../socket-writer.ts';
+import { watchHandshake } from './handshake-watch.ts';
 import { type RunningJob, startJob } from './job-runner.ts';
 import { createResultOutbox } from './result-outbox.ts';
 import type { LinkWorker, LinkWorkerOptions, LinkWorkerStats } from './worker-types.ts';
@@ -274,6 +275,12 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
       });
       try {
         await options.configureSocket?.(dealer);
+        watchHandshake(
+          dealer,
+          options.endpoint,
+          logger,
+          options.publicKey ? { publicKey: options.publicKey } : {},
+        );
         dealer.connect(options.endpoint);
       } catch (error) {
         dealer.close();
