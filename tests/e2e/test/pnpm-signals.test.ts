@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,4 +85,21 @@ describe('Ctrl-C on the pnpm scripts', () => {
       expect(output).not.toContain('Command failed');
       expect(code).toBe(0);
     });
+
+  it('pnpm master: SIGINT to the group stops the master once and pnpm exits 0', async () => {
+    writeFileSync(
+      join(state, 'master.yaml'),
+      `network: { port: 0 }\ndatabase: { url: "sqlite:${state}/master.db" }\napi: { requireAuth: false }\nhandlers: { bind: none }\nlogging: { pretty: false }\n`,
+    );
+    const { code, output } = await runUntilReady(
+      ['master', '--config', join(state, 'master.yaml')],
+      process.env,
+      'master ready',
+      'SIGINT',
+    );
+    expect(output).toContain('"msg":"stopped"');
+    expect(output).not.toContain('second signal');
+    expect(output).not.toContain('ELIFECYCLE');
+    expect(code).toBe(0);
+  });
 });
