@@ -12,9 +12,13 @@ import type { Dealer } from 'zeromq';
  * worker's key (CURVE ERROR command, status 400); `handshake:error:other` when the master could not
  * open the worker's HELLO (it was sealed for another server key, so the master hangs up);
  * `handshake:error:protocol` when one side speaks CURVE and the other plaintext.
+ *
+ * After a refusal by ZAP libzmq does not reconnect by itself, so the worker would stay away even
+ * once the operator has added its key: it connects again every `retryMs` itself.
  */
 
 const REPEAT_MS = 30_000;
+const RETRY_AFTER_REFUSAL_MS = 5_000;
 
 export function watchHandshake(
   socket: Dealer,
@@ -24,10 +28,14 @@ export function watchHandshake(
     /** This worker's CURVE public key, named in the message when the master refuses it. */
     publicKey?: string;
     repeatMs?: number;
+    retryMs?: number;
     now?: () => number;
   } = {},
-): void {
+): { stop(): void } {
   const repeatMs = options.repeatMs ?? REPEAT_MS;
+  const retryMs = options.retryMs ?? RETRY_AFTER_REFUSAL_MS;
+  let retry: NodeJS.Timeout | undefined;
+  let stopped = false;
   const now = options.now ?? Date.now;
   const curve = socket.securityMechanism === 'curve';
   let failures = 0;
@@ -49,6 +57,17 @@ export function watchHandshake(
       `the master does not know this worker's key: add its public key${key ? ` ${key}` : ''} to the master's handlers.clientKeys`,
       { status: event.error.status },
     );
+    if (retry || stopped) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      if (stopped || socket.closed) return;
+      try {
+        socket.disconnect(endpoint);
+      } catch {
+        // Already gone after the refusal: connecting again is all that is needed.
+      }
+      socket.connect(endpoint);
+    }, retryMs);
   });
   socket.events.on('handshake:error:other', (event) => {
     failed(
@@ -71,4 +90,11 @@ export function watchHandshake(
     failures = 0;
     loggedAt = Number.NEGATIVE_INFINITY;
   });
+  return {
+    stop() {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      retry = undefined;
+    },
+  };
 }

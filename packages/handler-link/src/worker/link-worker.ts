@@ -33,6 +33,7 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
   let socket: Dealer | undefined;
   let writer: SocketWriter | undefined;
   let reading: Promise<void> | undefined;
+  let handshakeWatch: { stop(): void } | undefined;
   let registerTimer: NodeJS.Timeout | undefined;
   let heartbeatTimer: NodeJS.Timeout | undefined;
   let backoffMs = backoffInitialMs;
@@ -249,6 +250,7 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
     state = 'closed';
     if (registerTimer) clearTimeout(registerTimer);
     if (heartbeatTimer) clearTimeout(heartbeatTimer);
+    handshakeWatch?.stop();
     for (const job of running.values()) job.abort('shutdown');
     for (const resolve of waitingForRegistration.splice(0)) resolve();
     if (wasStarted && socket) {
@@ -275,12 +277,10 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
       });
       try {
         await options.configureSocket?.(dealer);
-        watchHandshake(
-          dealer,
-          options.endpoint,
-          logger,
-          options.publicKey ? { publicKey: options.publicKey } : {},
-        );
+        watchHandshake(dealer, options.endpoint, logger, {
+          ...(options.publicKey ? { publicKey: options.publicKey } : {}),
+          ...(options.handshakeRetryMs !== undefined ? { retryMs: options.handshakeRetryMs } : {}),
+        });
         dealer.connect(options.endpoint);
       } catch (error) {
         dealer.close();
