@@ -1,22 +1,23 @@
 #!/bin/sh
 # Writes the CURVE pairs, a database password and an API token for compose.yaml:
-#   keys/<name>.key (secret, mode 0400, owner 10001 = the image's user) and keys/<name>.pub,
+#   keys/<name>.key (secret, mode 0400, owner 10001 = the image's user) and keys/<name>.pub (0444),
+#   one pair for every secretKeyFile the configs in config/ name (`keygen --for`),
 #   .env with the public keys the master allow-lists, SZ_API_TOKEN and SZ_DB_PASSWORD.
 # Uses the image (SZ_IMAGE, default schedulezero:dev), or the workspace with SZ_KEYGEN="pnpm -s keygen".
-# Existing keys are kept: delete keys/ and .env to start over.
+# Existing keys are kept (keygen never overwrites one): delete keys/ and .env to start over.
 set -eu
 cd "$(dirname "$0")"
 image="${SZ_IMAGE:-schedulezero:dev}"
-keygen="${SZ_KEYGEN:-docker run --rm --entrypoint schedulezero-master $image keygen}"
+keygen() {
+  if [ -n "${SZ_KEYGEN:-}" ]; then
+    $SZ_KEYGEN "$@"
+  else
+    docker run --rm -v "$(pwd):/work" -w /work -u "$(id -u):$(id -g)" --entrypoint schedulezero-master "$image" keygen "$@"
+  fi
+}
 umask 077
-mkdir -p keys
-for name in link zone-dmz zone-regional handler replica-dmz replica-regional; do
-  [ -f "keys/$name.key" ] && continue
-  pair="$($keygen)"
-  printf '%s\n' "$pair" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).secretKey+"\n"))' >"keys/$name.key"
-  printf '%s\n' "$pair" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).publicKey+"\n"))' >"keys/$name.pub"
-  chmod 0400 "keys/$name.key"
-  chmod 0444 "keys/$name.pub"
+for config in config/master.yaml config/handler.yaml config/replica-dmz.yaml config/replica-regional.yaml; do
+  keygen --out keys --for "$config"
 done
 chmod 0755 keys
 if [ ! -f .env ]; then

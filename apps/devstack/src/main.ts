@@ -2,11 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENV_PREFIX, hasEnvPrefix } from '@schedulezero/config';
+import { EXIT_CODE_BY_SIGNAL, onStopSignals, STOP_SIGNALS } from '@schedulezero/node-runtime';
 import { stringify } from 'yaml';
+import { readHandlerKeys } from './handler-keys.ts';
 import { seedSchedules } from './seed.ts';
 import { openState } from './state.ts';
 import { supervise } from './supervisor.ts';
-import { DEFAULT_PORTS, type Ports, topology } from './topology.ts';
+import { DEFAULT_PORTS, linkEndpoint, type Ports, topology } from './topology.ts';
 
 /**
  * `pnpm start`: the whole topology for development, until Ctrl-C. The state folder (keys, token,
@@ -42,11 +44,14 @@ if (!Number.isInteger(offset) || offset < 0 || ports.regionalReplica > 65_535) {
 // Absolute: the node configs written into it name its databases, and a relative path there would
 // be read against the config file's directory.
 const state = openState(resolve(process.env.SCHEDULEZERO_DEV_STATE || join(ROOT, '.schedulezero')));
-const nodes = topology(state, ports);
+const workerKeys = readHandlerKeys(state.dir);
+const nodes = topology(state, ports, workerKeys.keys);
 const write = (line: string) => process.stdout.write(`${line}\n`);
 // After SIGHUP the terminal is gone and writes fail (EIO); that must not end the supervisor before
 // it has stopped its children, so what cannot be written is dropped.
 process.stdout.on('error', () => {});
+if (workerKeys.invalid.length > 0)
+  write(`${workerKeys.file}: not a CURVE public key, skipped: ${workerKeys.invalid.join('; ')}`);
 
 // The children get a clean SCHEDULEZERO_* environment (in any case, as the nodes read it): each
 // reads only its own config file.
@@ -60,6 +65,7 @@ const supervisor = supervise(
       command: process.execPath,
       args: ['--import', EXIT_WITH_PARENT, BINS[node.kind], '--config', file],
       env,
+      logFile: join(state.dir, 'logs', `${node.name}.log`),
     };
   }),
   { write },
@@ -69,14 +75,20 @@ const supervisor = supervise(
 // and got none of these, so the supervisor stops each once. A second signal exits at once, and the
 // supervisor's exit hook then signals the children again, which they take as "exit now".
 let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    write('stopping every node (Ctrl-C again to kill them)');
-    void supervisor.stop().then(() => process.exit(0));
-  });
-}
+const signals = onStopSignals(
+  {
+    stop: () => {
+      stopping = true;
+      write('stopping every node (Ctrl-C again to kill them)');
+      void supervisor
+        .stop()
+        .then(() => signals.settled())
+        .then(() => process.exit(0));
+    },
+    exitNow: (signal) => process.exit(EXIT_CODE_BY_SIGNAL[signal] ?? 1),
+  },
+  { signals: [...STOP_SIGNALS, 'SIGHUP'] },
+);
 
 const urls = nodes.flatMap((node) => (node.url ? [[node.name, node.url] as const] : []));
 await Promise.all(urls.map(([, url]) => waitForHealth(url)));
@@ -93,6 +105,13 @@ write(
     `  API token (master)  ${state.secrets.token}   (also the master dashboard's login)`,
     `  try: curl -H "Authorization: Bearer ${state.secrets.token}" ${master}/api/history`,
     `  state (keys, token, databases): ${state.dir}`,
+    `  logs of each node: ${join(state.dir, 'logs')}`,
+    '',
+    '  your own handler worker (docs/handlers.md), in its config:',
+    `    worker.master     ${linkEndpoint(ports)}`,
+    `    worker.serverKey  ${state.secrets.link.publicKey}`,
+    "    security.secretKey / publicKey: the worker's own pair (`pnpm -s keygen`); add its public key",
+    `    to ${workerKeys.file} (one per line) and restart pnpm start (${workerKeys.keys.length} listed now)`,
     '',
   ].join('\n'),
 );

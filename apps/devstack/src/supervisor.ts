@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
 
 /**
- * Keeps a set of child processes running for development: output prefixed with the child's name,
- * a crashed child restarted with exponential backoff (reset after a minute of uptime), and on
- * `stop()` every child asked to stop (SIGTERM), then killed if it does not within the grace.
+ * Keeps a set of child processes running for development: output prefixed with the child's name
+ * (and appended to the child's log file when it has one), a crashed child restarted with
+ * exponential backoff (reset after a minute of uptime), and on `stop()` every child asked to stop
+ * (SIGTERM), then killed if it does not within the grace.
  *
  * Each child runs in its own process group, so a Ctrl-C in the terminal (SIGINT to the foreground
  * group) reaches the supervisor only, and each child gets exactly one request to stop: the nodes
@@ -19,6 +21,8 @@ export interface ChildSpec {
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
+  /** Where the child's lines are also appended, unprefixed, across restarts and runs. */
+  logFile?: string;
 }
 
 export interface Supervisor {
@@ -37,6 +41,7 @@ export interface SupervisorOptions {
 
 interface Running {
   spec: ChildSpec;
+  log: WriteStream | undefined;
   child: ChildProcess | undefined;
   backoffMs: number;
   restarts: number;
@@ -52,6 +57,8 @@ export function supervise(specs: readonly ChildSpec[], options: SupervisorOption
   const entries = specs.map(
     (spec): Running => ({
       spec,
+      log:
+        spec.logFile === undefined ? undefined : createWriteStream(spec.logFile, { flags: 'a', mode: 0o600 }),
       child: undefined,
       backoffMs: initialBackoffMs,
       restarts: 0,
@@ -69,23 +76,27 @@ export function supervise(specs: readonly ChildSpec[], options: SupervisorOption
     });
     entry.child = child;
     const prefix = `${spec.name.padEnd(width)} | `;
+    const emit = (line: string) => {
+      options.write(prefix + line);
+      entry.log?.write(`${line}\n`);
+    };
     for (const stream of [child.stdout, child.stderr]) {
       let pending = '';
       stream?.on('data', (chunk: Buffer) => {
         pending += chunk.toString();
         const lines = pending.split('\n');
         pending = lines.pop() ?? '';
-        for (const line of lines) options.write(prefix + line);
+        for (const line of lines) emit(line);
       });
     }
     child.on('exit', (code, signal) => {
       entry.child = undefined;
       if (stopping) {
-        options.write(`${prefix}stopped (${signal === null ? `exit code ${code}` : signal})`);
+        emit(`stopped (${signal === null ? `exit code ${code}` : signal})`);
         return;
       }
       if (Date.now() - startedAt > stableMs) entry.backoffMs = initialBackoffMs;
-      options.write(`${prefix}exited (${signal ?? code}); restarting in ${entry.backoffMs} ms`);
+      emit(`exited (${signal ?? code}); restarting in ${entry.backoffMs} ms`);
       entry.timer = setTimeout(() => {
         entry.timer = undefined;
         entry.restarts += 1;
@@ -115,6 +126,13 @@ export function supervise(specs: readonly ChildSpec[], options: SupervisorOption
           const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
           await exited;
           clearTimeout(timer);
+        }),
+      );
+      await Promise.all(
+        entries.map((entry) => {
+          const log = entry.log;
+          entry.log = undefined;
+          return new Promise<void>((resolve) => (log ? log.end(resolve) : resolve()));
         }),
       );
       process.off('exit', signalChildren);

@@ -20,6 +20,11 @@ export interface Ports {
   zeromq: number;
 }
 
+/** The handler link's endpoint, where workers connect. */
+export function linkEndpoint(ports: Ports): string {
+  return `tcp://127.0.0.1:${ports.zeromq}`;
+}
+
 export const DEFAULT_PORTS: Ports = { master: 8888, dmzReplica: 8889, regionalReplica: 8890, zeromq: 5555 };
 
 export interface NodeSpec {
@@ -30,7 +35,8 @@ export interface NodeSpec {
   url?: string;
 }
 
-export function topology(state: DevState, ports: Ports): NodeSpec[] {
+/** `workerKeys`: public keys of the developer's own workers (handler-keys.txt), admitted besides the dev worker. */
+export function topology(state: DevState, ports: Ports, workerKeys: readonly string[] = []): NodeSpec[] {
   const { secrets, dir } = state;
   const host = '127.0.0.1';
   const zmq = (offset: number) => `tcp://${host}:${ports.zeromq + offset}`;
@@ -69,9 +75,9 @@ export function topology(state: DevState, ports: Ports): NodeSpec[] {
         database: { url: `sqlite:${dir}/data/master.db` },
         api: { tokens: [secrets.token] },
         handlers: {
-          bind: zmq(0),
+          bind: linkEndpoint(ports),
           secretKey: secrets.link.secretKey,
-          clientKeys: [secrets.handler.publicKey],
+          clientKeys: [secrets.handler.publicKey, ...workerKeys],
         },
         replication: {
           zones: {
@@ -106,7 +112,7 @@ export function topology(state: DevState, ports: Ports): NodeSpec[] {
       config: {
         node: { type: 'handler', name: 'dev-handler', zone: 'regional' },
         worker: {
-          master: zmq(0),
+          master: linkEndpoint(ports),
           serverKey: secrets.link.publicKey,
           modules: [EXAMPLE_HANDLERS],
           capacity: 8,

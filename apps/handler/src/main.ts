@@ -4,9 +4,11 @@ import {
   clientSecurity,
   commandLineConfig,
   createLogger,
+  EXIT_CODE_BY_SIGNAL,
   exitOnFatalErrors,
   exitWithProblems,
   loadFunctions,
+  onStopSignals,
 } from '@schedulezero/node-runtime';
 import { loadHandlerConfig, workerIdentity } from './config.ts';
 import { VERSION } from './version.ts';
@@ -16,7 +18,6 @@ import { VERSION } from './version.ts';
  * aborted at the end of the shutdown grace), 2 bad usage or config.
  */
 
-const EXIT_CODE_BY_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 /** After a clean stop nothing should keep the process alive; if something does, say so and exit. */
 const EXIT_WATCHDOG_MS = 5_000;
 
@@ -71,6 +72,7 @@ const worker = createLinkWorker({
   pid: process.pid,
   onDrainRequested: (reason) => shutdown(`the master asked: ${reason}`),
   ...(secured.value.configure ? { configureSocket: secured.value.configure } : {}),
+  ...(secured.value.publicKey ? { publicKey: secured.value.publicKey } : {}),
 });
 
 function shutdown(reason: string): void {
@@ -90,6 +92,7 @@ function shutdown(reason: string): void {
       clearTimeout(grace);
       logger.info({ completed: worker.stats().completed }, 'drained; stopped');
       process.exitCode = aborted ? 1 : 0;
+      void signals.settled();
       setTimeout(() => {
         logger.error({ resources: process.getActiveResourcesInfo() }, 'still running after stop; exiting');
         process.exit(1);
@@ -102,15 +105,15 @@ function shutdown(reason: string): void {
   );
 }
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(EXIT_CODE_BY_SIGNAL[signal] ?? 1);
-    }
-    shutdown(signal);
-  });
-}
+const exitNow = (signal: NodeJS.Signals) => {
+  logger.warn({ signal }, 'second signal: exiting now');
+  process.exit(EXIT_CODE_BY_SIGNAL[signal] ?? 1);
+};
+const signals = onStopSignals({
+  // A drain the master asked for is already under way: the operator's signal is then the second request.
+  stop: (signal) => (stopping ? exitNow(signal) : shutdown(signal)),
+  exitNow,
+});
 
 await worker.start();
 logger.info(

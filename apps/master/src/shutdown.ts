@@ -1,4 +1,5 @@
 import type { AppLogger } from '@schedulezero/http-api';
+import { EXIT_CODE_BY_SIGNAL, onStopSignals, type StopSignals } from '@schedulezero/node-runtime';
 
 export interface ShutdownOptions {
   logger: AppLogger;
@@ -10,15 +11,19 @@ export interface ShutdownOptions {
   signals?: readonly NodeJS.Signals[];
 }
 
-const EXIT_CODE_BY_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
-
 /**
  * First SIGTERM/SIGINT: stop gracefully and exit 0 (1 when stopping failed or overran the
- * deadline). A second signal exits at once, for the operator who does not want to wait.
+ * deadline). A second signal exits at once, for the operator who does not want to wait (one that
+ * repeats the first within a moment is the same request: see onStopSignals).
  */
 export function installShutdown(options: ShutdownOptions): { trigger: (reason: string) => void } {
   const { logger } = options;
   let stopping = false;
+  // Assigned below, before any signal can call `trigger` through it.
+  let signals: StopSignals | undefined;
+  const exit = (code: number) => {
+    void (signals?.settled() ?? Promise.resolve()).then(() => options.exit(code));
+  };
 
   const trigger = (reason: string) => {
     if (stopping) return;
@@ -33,25 +38,25 @@ export function installShutdown(options: ShutdownOptions): { trigger: (reason: s
       () => {
         clearTimeout(deadline);
         logger.info({}, 'stopped');
-        options.exit(0);
+        exit(0);
       },
       (error: unknown) => {
         clearTimeout(deadline);
         logger.error({ err: error }, 'shutdown failed');
-        options.exit(1);
+        exit(1);
       },
     );
   };
 
-  for (const signal of options.signals ?? ['SIGTERM', 'SIGINT']) {
-    process.on(signal, () => {
-      if (stopping) {
+  signals = onStopSignals(
+    {
+      stop: trigger,
+      exitNow: (signal) => {
         logger.warn({ signal }, 'second signal: exiting now');
         options.exit(EXIT_CODE_BY_SIGNAL[signal] ?? 1);
-        return;
-      }
-      trigger(signal);
-    });
-  }
+      },
+    },
+    options.signals ? { signals: options.signals } : {},
+  );
   return { trigger };
 }

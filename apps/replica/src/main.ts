@@ -1,16 +1,16 @@
 import {
   commandLineConfig,
   createLogger,
+  EXIT_CODE_BY_SIGNAL,
   exitOnFatalErrors,
   exitWithProblems,
+  onStopSignals,
 } from '@schedulezero/node-runtime';
 import { loadReplicaConfig } from './config.ts';
 import { startReplica } from './replica.ts';
 import { VERSION } from './version.ts';
 
 /** CLI entry: arguments and config, then the node; exit codes 0 (stopped), 1 (failed), 2 (bad usage or config). */
-
-const EXIT_CODE_BY_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 const { config, file } = commandLineConfig({
   usage: {
@@ -41,14 +41,12 @@ if (!started.ok) {
 }
 const { replica } = started;
 
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(EXIT_CODE_BY_SIGNAL[signal] ?? 1);
-    }
-    stopping = true;
+const signals = onStopSignals({
+  exitNow: (signal) => {
+    logger.warn({ signal }, 'second signal: exiting now');
+    process.exit(EXIT_CODE_BY_SIGNAL[signal] ?? 1);
+  },
+  stop: (signal) => {
     logger.info({ reason: signal }, 'shutting down');
     const deadline = setTimeout(
       () => {
@@ -61,13 +59,13 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     replica.stop().then(
       () => {
         logger.info({}, 'stopped');
-        process.exit(0);
+        void signals.settled().then(() => process.exit(0));
       },
       (error: unknown) => {
         logger.error({ err: error }, 'stopping failed');
         process.exit(1);
       },
     );
-  });
-}
+  },
+});
 logger.info({ configFile: file ?? null }, 'replica ready');

@@ -4,6 +4,7 @@ import {
   decodeWorkerMessage,
   encodeMasterMessage,
   idSchema,
+  type LinkErrorCode,
   type MasterMessage,
   type WorkerMessage,
 } from '@schedulezero/protocol';
@@ -22,6 +23,14 @@ import { createRegistry } from './registry.ts';
 import { type SendOutcome, SocketWriter } from './socket-writer.ts';
 
 type Message<T extends WorkerMessage['type']> = Extract<WorkerMessage, { type: T }>;
+
+/** A message not handled: counted by reason; a refusal is also answered with an `error` frame. */
+interface Dropped {
+  reason: string;
+  detail: string;
+  identity?: string;
+  refusal?: { code: LinkErrorCode; refused: string; message: string };
+}
 
 const FORGET_OFFLINE_AFTER_MS = 24 * 3600 * 1000;
 
@@ -77,12 +86,13 @@ export function createHandlerLink(options: HandlerLinkOptions): HandlerLink {
     logger.debug({ reason, detail, identity }, 'dropped a handler-link frame');
   }
 
-  async function send(handlerId: string, message: MasterMessage): Promise<SendOutcome> {
+  /** `to`: a handler id, or the raw routing id of a peer that is not (yet) a handler. */
+  async function send(to: string | Buffer, message: MasterMessage): Promise<SendOutcome> {
     const encoded = encodeMasterMessage(message, { maxBodyBytes });
     const outcome: SendOutcome = !encoded.ok
       ? { ok: false, code: 'ENCODE', error: `${encoded.reason}: ${encoded.detail}` }
       : writer && state === 'started'
-        ? await writer.send([handlerId, ...encoded.frames])
+        ? await writer.send([to, ...encoded.frames])
         : { ok: false, code: 'CLOSED', error: 'the link is not running' };
     if (!outcome.ok) sendErrors[outcome.code] = (sendErrors[outcome.code] ?? 0) + 1;
     return outcome;
@@ -151,8 +161,8 @@ export function createHandlerLink(options: HandlerLinkOptions): HandlerLink {
     registry.setPresence(entry, 'draining', nowMs());
   }
 
-  /** Decodes one message and routes it; returns the drop reason when it is not handled. */
-  function handleFrames(frames: Buffer[]): { reason: string; detail: string; identity?: string } | undefined {
+  /** Decodes one message and routes it; returns why when it is not handled. */
+  function handleFrames(frames: Buffer[]): Dropped | undefined {
     framesReceived += 1;
     const [identityFrame, ...rest] = frames;
     if (!identityFrame) return { reason: 'truncated', detail: 'no routing id' };
@@ -162,11 +172,29 @@ export function createHandlerLink(options: HandlerLinkOptions): HandlerLink {
     const identity = identityFrame.toString('utf8');
     // The routing id is the handler id: replies are addressed by it, so it must be a valid id.
     if (!idSchema.safeParse(identity).success) {
-      return { reason: 'identity_mismatch', detail: 'routing id is not a handler id' };
+      const detail = 'routing id is not a handler id';
+      return {
+        reason: 'identity_mismatch',
+        detail,
+        refusal: {
+          code: 'identity_mismatch',
+          refused: message.type,
+          message: `${detail}: set the socket's routing id to the handler id before connecting`,
+        },
+      };
     }
     if (message.type === 'register') {
       if (message.handlerId !== identity) {
-        return { reason: 'identity_mismatch', detail: `register for ${message.handlerId}`, identity };
+        return {
+          reason: 'identity_mismatch',
+          detail: `register for ${message.handlerId}`,
+          identity,
+          refusal: {
+            code: 'identity_mismatch',
+            refused: 'register',
+            message: `register names handler "${message.handlerId}" but the routing id is "${identity}": they must be equal`,
+          },
+        };
       }
       onRegister(identity, message);
       return undefined;
@@ -175,7 +203,17 @@ export function createHandlerLink(options: HandlerLinkOptions): HandlerLink {
     if (entry && entry.presence !== 'offline') entry.lastSeenAt = clock.now();
     if (message.type === 'heartbeat') onHeartbeat(identity, entry, message);
     else if (message.type === 'drain') onDrain(entry, message);
-    else if (!entry) return { reason: 'not_registered', detail: 'result from an unknown handler', identity };
+    else if (!entry)
+      return {
+        reason: 'not_registered',
+        detail: 'result from an unknown handler',
+        identity,
+        refusal: {
+          code: 'not_registered',
+          refused: message.type,
+          message: `no registration for handler "${identity}": register first`,
+        },
+      };
     else dispatcher.onResult(identity, message);
     return undefined;
   }
@@ -186,6 +224,10 @@ export function createHandlerLink(options: HandlerLinkOptions): HandlerLink {
         try {
           const dropped = handleFrames(frames);
           if (dropped) drop(dropped.reason, dropped.detail, dropped.identity);
+          // Answered to the routing id it came from, valid handler id or not: silence left a
+          // worker written from the docs waiting at "registering" with no clue why.
+          const [from] = frames;
+          if (dropped?.refusal && from) void send(from, { type: 'error', ...dropped.refusal });
         } catch (error) {
           // A bug in handling one message must not end the loop that serves all handlers.
           drop('internal', toError(error).message);

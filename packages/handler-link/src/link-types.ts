@@ -41,7 +41,7 @@ export interface HandlerLinkStats {
   handlers: Record<HandlerStatus, number>;
   frames: {
     received: number;
-    /** Frames dropped, by reason: the codec's (`truncated`, `malformed`, `oversized`, `unknown_version`, `unknown_type`, `invalid`) and the registry's (`identity_mismatch`, `not_registered`, `internal`). */
+    /** Frames dropped, by reason: the codec's (`truncated`, `malformed`, `oversized`, `unknown_version`, `unknown_type`, `invalid`) and the registry's (`identity_mismatch`, `not_registered`, both also answered with an `error` frame; `internal`). */
     dropped: Record<string, number>;
   };
   /** Failed sends by ZeroMQ error code (EHOSTUNREACH, EAGAIN, ...) or `ENCODE`. */

@@ -26,4 +26,22 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['--config'], {}).kind).toBe('error');
     expect(parseCliArgs(['--config='], {})).toEqual({ kind: 'error', message: '--config needs a file path' });
   });
+
+  it('takes keygen --for CONFIG with an optional --out DIR, and nothing of the kind elsewhere', () => {
+    expect(parseCliArgs(['keygen', '--for', 'm.yaml'], {})).toEqual({ kind: 'keygen', forConfig: 'm.yaml' });
+    expect(parseCliArgs(['keygen', '--out', 'keys', '--for', 'm.yaml'], {})).toEqual({
+      kind: 'keygen',
+      forConfig: 'm.yaml',
+      out: 'keys',
+    });
+    expect(parseCliArgs(['keygen', '--out', 'keys'], {})).toEqual({
+      kind: 'error',
+      message: 'keygen --out DIR needs --for CONFIG: the config names the key files',
+    });
+    expect(parseCliArgs(['keygen', '--config', 'm.yaml'], {}).kind).toBe('error');
+    expect(parseCliArgs(['--for', 'm.yaml'], {})).toEqual({
+      kind: 'error',
+      message: '--for and --out belong to keygen',
+    });
+  });
 });

@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 
 export type CliCommand =
   | { kind: 'run'; config: string | undefined }
-  | { kind: 'keygen' }
+  /** `forConfig`: write every pair that config names (into `out` when given) instead of printing one. */
+  | { kind: 'keygen'; forConfig?: string; out?: string }
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'error'; message: string };
@@ -23,12 +24,16 @@ export interface UsageText {
 
 export function usage({ bin, summary, environment }: UsageText): string {
   return `Usage: ${bin} [--config FILE]
-       ${bin} keygen
+       ${bin} keygen [--for CONFIG [--out DIR]]
 
 ${summary}
 
 Commands:
   keygen              Print a new CURVE key pair as JSON {"publicKey","secretKey"} (Z85) and exit.
+  keygen --for CONFIG Write a pair for every secretKeyFile CONFIG names (mode 0400) and its public
+                      key (publicKeyFile, else NAME.pub; 0444); existing files are never
+                      overwritten. Prints each file written, with the public key.
+    --out DIR         Write them into DIR (file names from CONFIG) instead of CONFIG's paths.
 
 Options:
   -c, --config FILE   YAML config file (relative paths inside it are relative to its directory).
@@ -51,15 +56,34 @@ export function parseCliArgs(
         config: { type: 'string', short: 'c' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
+        for: { type: 'string' },
+        out: { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
     });
     if (values.help) return { kind: 'help' };
     if (values.version) return { kind: 'version' };
-    if (positionals.length > 0) {
-      if (positionals.length === 1 && positionals[0] === 'keygen') return { kind: 'keygen' };
+    const keygen = positionals.length === 1 && positionals[0] === 'keygen';
+    if (positionals.length > 0 && !keygen)
       return { kind: 'error', message: `unknown command: ${positionals.join(' ')}` };
+    if ((values.for !== undefined || values.out !== undefined) && !keygen)
+      return { kind: 'error', message: '--for and --out belong to keygen' };
+    if (keygen) {
+      if (values.config !== undefined)
+        return { kind: 'error', message: 'keygen takes --for CONFIG, not --config' };
+      if (values.out !== undefined && values.for === undefined)
+        return {
+          kind: 'error',
+          message: 'keygen --out DIR needs --for CONFIG: the config names the key files',
+        };
+      if (values.for === '' || values.out === '')
+        return { kind: 'error', message: 'keygen --for and --out need a path' };
+      return {
+        kind: 'keygen',
+        ...(values.for !== undefined ? { forConfig: values.for } : {}),
+        ...(values.out !== undefined ? { out: values.out } : {}),
+      };
     }
     const config = values.config ?? (env.SCHEDULEZERO_CONFIG || undefined);
     if (config === '') return { kind: 'error', message: '--config needs a file path' };

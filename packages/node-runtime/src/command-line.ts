@@ -2,6 +2,7 @@ import type { LoadConfigResult } from '@schedulezero/config';
 import { generateKeyPair } from '@schedulezero/security-filter';
 import type { Logger } from 'pino';
 import { parseCliArgs, type UsageText, usage } from './cli-args.ts';
+import { describeOutcome, type KeyFileOutcome, writeKeyFiles } from './keygen-for-config.ts';
 
 /**
  * The start of every node binary: answers `--help`, `--version` and `keygen` and exits, or loads
@@ -26,6 +27,7 @@ export function commandLineConfig<C>(options: {
       process.exit(0);
       break;
     case 'keygen': {
+      if (command.forConfig !== undefined) process.exit(keygenForConfig(command.forConfig, command.out));
       const pair = generateKeyPair();
       console.log(JSON.stringify({ publicKey: pair.publicKey, secretKey: pair.secretKey.reveal() }));
       process.exit(0);
@@ -42,6 +44,26 @@ export function commandLineConfig<C>(options: {
     }
   }
   throw new Error('unreachable');
+}
+
+/** `keygen --for`: the exit code, 0 when every pair was written or kept. */
+function keygenForConfig(configFile: string, out: string | undefined): number {
+  let outcomes: KeyFileOutcome[];
+  try {
+    outcomes = writeKeyFiles(configFile, out);
+  } catch (error) {
+    console.error(`keygen --for ${configFile}: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+  if (outcomes.length === 0) {
+    console.error(
+      `keygen --for ${configFile}: the config names no secretKeyFile, so there is nothing to write`,
+    );
+    return 2;
+  }
+  for (const outcome of outcomes)
+    (outcome.kind === 'problem' ? console.error : console.log)(describeOutcome(outcome));
+  return outcomes.some((outcome) => outcome.kind === 'problem') ? 1 : 0;
 }
 
 /** Prints every configuration problem and exits 2. */

@@ -12,3 +12,12 @@ export {
   type ServerEndpointSettings,
   serverEndpointSecurity,
 } from './socket-security.ts';
+export {
+  EXIT_CODE_BY_SIGNAL,
+  onStopSignals,
+  SAME_REQUEST_MS,
+  STOP_SIGNALS,
+  type StopSignalHandlers,
+  type StopSignalOptions,
+  type StopSignals,
+} from './stop-signals.ts';

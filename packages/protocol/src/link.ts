@@ -4,6 +4,9 @@ import { idSchema, isoInstantSchema, taskNameSchema } from './schedule.ts';
 /**
  * The handler link: master ROUTER (default port 5555) <-> worker DEALER, routing id = handler id.
  *
+ * The wire protocol, for writing a worker in another language, is in docs/handlers.md; keep it
+ * in step with the schemas here.
+ *
  * Every message is three ZeroMQ frames: `[version, type, body]`
  *   - version: the link version as ASCII decimal (`"1"`); a peer drops versions it does not speak.
  *   - type:    ASCII message type, e.g. `execute`.
@@ -115,6 +118,23 @@ export const masterDrainBodySchema = z.object({
   reason: z.string().max(256).default('requested by master'),
 });
 
+/**
+ * Why the master refused a worker's message, answered with an `error` frame instead of silence:
+ * - `identity_mismatch`: the DEALER's routing id is not a handler id, or a `register` names a
+ *   handler other than the routing id (set the socket's routing id to the handler id before connecting).
+ * - `not_registered`: a `result` from a routing id the master has no registration for (register first).
+ */
+export const LINK_ERROR_CODES = ['identity_mismatch', 'not_registered'] as const;
+export type LinkErrorCode = (typeof LINK_ERROR_CODES)[number];
+
+export const linkErrorBodySchema = z.object({
+  /** One of LINK_ERROR_CODES; a worker treats a code it does not know as a refusal of `refused`. */
+  code: z.string().min(1).max(64),
+  message: z.string().max(1024),
+  /** The type of the message refused, e.g. `register`. */
+  refused: z.string().min(1).max(32),
+});
+
 const workerBodies = {
   register: registerBodySchema,
   heartbeat: heartbeatBodySchema,
@@ -128,6 +148,7 @@ const masterBodies = {
   execute: executeBodySchema,
   cancel: cancelBodySchema,
   drain: masterDrainBodySchema,
+  error: linkErrorBodySchema,
 } as const;
 
 type Bodies = Record<string, z.ZodType<object>>;
@@ -144,6 +165,7 @@ export type HeartbeatBody = z.infer<typeof heartbeatBodySchema>;
 export type ResultBody = z.infer<typeof resultBodySchema>;
 export type ExecuteBody = z.infer<typeof executeBodySchema>;
 export type RegisteredBody = z.infer<typeof registeredBodySchema>;
+export type LinkErrorBody = z.infer<typeof linkErrorBodySchema>;
 
 export const LINK_DROP_REASONS = [
   'truncated',

@@ -1,6 +1,18 @@
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  accessSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { execForm, type Instruction, parseContainerfile } from '../src/containerfile.ts';
 import { DEPLOY_DIR, deployPath } from '../src/deploy-files.ts';
@@ -197,11 +209,23 @@ function networksOf(service: Service): Record<string, string | undefined> {
 const hostOf = (endpoint: string) => new URL(endpoint.replace(/^tcp:/, 'http:')).hostname;
 const seconds = (value: string | undefined) => Number(value?.match(/^(\d+)s$/)?.[1]);
 
-/** The variables make-keys.sh writes to .env, and the key files it writes. */
+/**
+ * The variables make-keys.sh writes to .env, and the key files it writes: the script is run, with
+ * the workspace's keygen, on a copy of deploy/container (it writes next to itself).
+ */
 const makeKeys = readFileSync(deployPath('container/make-keys.sh'), 'utf8');
 const envWritten = new Set([...makeKeys.matchAll(/echo "(SZ_[A-Z_]+)=/g)].map((match) => match[1]));
-const keyNames = (makeKeys.match(/for name in ([^;]+);/)?.[1] ?? '').split(' ');
-const keyFiles = new Set(keyNames.flatMap((name) => [`${name}.key`, `${name}.pub`]));
+const scratch = mkdtempSync(join(tmpdir(), 'sz-make-keys-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+cpSync(deployPath('container'), scratch, { recursive: true });
+execFileSync('sh', [join(scratch, 'make-keys.sh')], {
+  env: {
+    ...process.env,
+    SZ_KEYGEN: `node ${join(DEPLOY_DIR, '../apps/master/bin/schedulezero-master.js')} keygen`,
+  },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+const keyFiles = new Set(readdirSync(join(scratch, 'keys')));
 
 describe('deploy/container/compose.yaml', () => {
   it('has PostgreSQL and the four nodes', () => {
@@ -301,6 +325,21 @@ describe('deploy/container/compose.yaml', () => {
     expect(hostOf(databaseUrl.replace(/\$\{[^}]+\}/g, 'x'))).toBe(
       networksOf(compose.services.postgres as Service).admin,
     );
+  });
+
+  it('make-keys.sh writes each pair once with keygen --for: secret keys 0400, public 0444, .env 0600', () => {
+    const mode = (file: string) => statSync(join(scratch, file)).mode & 0o777;
+    expect([...keyFiles].sort()).toEqual(
+      ['handler', 'link', 'replica-dmz', 'replica-regional', 'zone-dmz', 'zone-regional']
+        .flatMap((name) => [`${name}.key`, `${name}.pub`])
+        .sort(),
+    );
+    for (const file of keyFiles)
+      expect(mode(`keys/${file}`), file).toBe(file.endsWith('.key') ? 0o400 : 0o444);
+    expect(mode('.env')).toBe(0o600);
+    const env = readFileSync(join(scratch, '.env'), 'utf8');
+    expect(env).toContain(`SZ_HANDLER_PUB=${readFileSync(join(scratch, 'keys/handler.pub'), 'utf8').trim()}`);
+    expect([...env.matchAll(/^(SZ_\w+)=/gm)].map((match) => match[1]).sort()).toEqual([...envWritten].sort());
   });
 
   it('keeps secrets out of the file: each secret is a variable of .env that make-keys.sh writes', () => {

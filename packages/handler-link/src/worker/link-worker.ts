@@ -8,6 +8,7 @@ import {
 import { silentLogger, toError } from '@schedulezero/scheduler-core';
 import { Dealer } from 'zeromq';
 import { type SendOutcome, SocketWriter } from '../socket-writer.ts';
+import { watchHandshake } from './handshake-watch.ts';
 import { type RunningJob, startJob } from './job-runner.ts';
 import { createResultOutbox } from './result-outbox.ts';
 import type { LinkWorker, LinkWorkerOptions, LinkWorkerStats } from './worker-types.ts';
@@ -32,6 +33,7 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
   let socket: Dealer | undefined;
   let writer: SocketWriter | undefined;
   let reading: Promise<void> | undefined;
+  let handshakeWatch: { stop(): void } | undefined;
   let registerTimer: NodeJS.Timeout | undefined;
   let heartbeatTimer: NodeJS.Timeout | undefined;
   let backoffMs = backoffInitialMs;
@@ -186,6 +188,15 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
           if (job.jobId === message.jobId) job.abort(message.reason === 'timeout' ? 'timeout' : 'cancelled');
         }
         return;
+      case 'error':
+        // The master refused a message of ours: say so, as nothing else would tell the operator.
+        logger.error(
+          { code: message.code, refused: message.refused, detail: message.message },
+          `the master refused this worker's ${message.refused}: ${message.message}`,
+        );
+        if (message.code === 'not_registered' && state === 'registered')
+          beginRegistering('the master does not know this handler');
+        return;
       case 'drain':
         logger.info({ reason: message.reason }, 'the master asked this handler to drain');
         if (options.onDrainRequested) options.onDrainRequested(message.reason);
@@ -239,6 +250,7 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
     state = 'closed';
     if (registerTimer) clearTimeout(registerTimer);
     if (heartbeatTimer) clearTimeout(heartbeatTimer);
+    handshakeWatch?.stop();
     for (const job of running.values()) job.abort('shutdown');
     for (const resolve of waitingForRegistration.splice(0)) resolve();
     if (wasStarted && socket) {
@@ -265,6 +277,10 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
       });
       try {
         await options.configureSocket?.(dealer);
+        watchHandshake(dealer, options.endpoint, logger, {
+          ...(options.publicKey ? { publicKey: options.publicKey } : {}),
+          ...(options.handshakeRetryMs !== undefined ? { retryMs: options.handshakeRetryMs } : {}),
+        });
         dealer.connect(options.endpoint);
       } catch (error) {
         dealer.close();

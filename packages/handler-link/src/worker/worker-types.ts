@@ -15,6 +15,10 @@ export interface LinkWorkerOptions {
   logger?: Logger;
   /** Applied to the DEALER before it connects: CURVE client keys. */
   configureSocket?: (socket: Dealer) => void | Promise<void>;
+  /** This worker's CURVE public key: named in the log when the master refuses it. */
+  publicKey?: string;
+  /** After the master refused this worker's key, connect again this often (default 5 s). */
+  handshakeRetryMs?: number;
   /** Registration is retried with exponential backoff (with jitter) between these bounds. */
   registerBackoff?: { initialMs?: number; maxMs?: number };
   /** A function that ignores its AbortSignal is waited for this long before its slot is freed. */

@@ -1,6 +1,7 @@
 import type { CronTrigger } from '@schedulezero/protocol';
 import { Cron, type CronOptions } from 'croner';
 import type { ErrorDetail } from '../errors.ts';
+import { neverFiresMessage } from './never-fires.ts';
 import { isKnownTimeZone, isUtcTimeZone } from './time-zone.ts';
 
 /**
@@ -106,7 +107,7 @@ function compileUncached(expression: string, timezone: string): CompiledCron {
   if (cron.nextRun(NEVER_PROBE_FROM) === null) {
     errors.unshift({
       path: 'trigger.expression',
-      message: `never fires: no date matches ${JSON.stringify(normalized)} (e.g. the 31st of a month that has 30 days)`,
+      message: neverFiresMessage(normalized),
     });
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, cron };
