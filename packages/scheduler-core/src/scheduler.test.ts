@@ -244,6 +244,32 @@ describe('the run loop on a fake clock', () => {
     expect(resumed.nextRunAt?.getTime()).toBeGreaterThan(clock.now().getTime());
   });
 
+  it('keeps the version while firing: a patch with the version read before the fires applies', async () => {
+    const s = start({ noop: () => 'done' });
+    await s.start();
+    await s.createSchedule({
+      ...defaults(),
+      id: 'v',
+      task: 'noop',
+      trigger: { type: 'interval', seconds: 1 },
+    });
+    const read = await s.getSchedule('v');
+    clock.advance(3000);
+    await eventually(async () => expect((await jobsOf('v')).length).toBeGreaterThanOrEqual(1));
+    await settled();
+    const fired = await s.getSchedule('v');
+    expect(fired.lastRunAt).not.toBeNull();
+    expect(fired.version).toBe(read.version);
+    const patched = await s.patchSchedule('v', { version: read.version, metadata: { owner: 'ops' } });
+    expect(patched).toMatchObject({
+      version: read.version + 1,
+      metadata: { owner: 'ops' },
+      // The edit leaves the fire time the loop reached; it does not move it back to the read's.
+      nextRunAt: fired.nextRunAt,
+      lastRunAt: fired.lastRunAt,
+    });
+  });
+
   it('fires a date a little in the past at once, and refuses one beyond the misfire grace', async () => {
     const s = start({ noop: () => 'done' });
     await s.start();

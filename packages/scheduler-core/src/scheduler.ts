@@ -10,7 +10,7 @@ import { manualJobDraft } from './planner.ts';
 import { assertValidTrigger, createReadOnlyScheduler } from './read-only-scheduler.ts';
 import { createRunLoop } from './run-loop.ts';
 import type { Scheduler } from './scheduler-types.ts';
-import type { Outcome, ScheduleDraft, Store } from './store/types.ts';
+import type { Outcome, ScheduleUpdate, Store } from './store/types.ts';
 import { nextFireTime } from './triggers/index.ts';
 
 export interface SchedulerOptions {
@@ -107,13 +107,20 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
   }
 
-  /** Writes a new spec over a stored schedule; the next fire time restarts from now when the trigger changed or it resumes. */
+  /**
+   * Writes a new spec over a stored schedule; the next fire time restarts from now when the trigger
+   * changed or it resumes, and otherwise stays what the store holds (the loop may have advanced it
+   * since `current` was read).
+   */
   async function write(current: Schedule, spec: ScheduleSpec, expectedVersion?: number): Promise<Schedule> {
     assertValidTrigger(spec.trigger);
     const rearm =
       JSON.stringify(spec.trigger) !== JSON.stringify(current.trigger) || (current.paused && !spec.paused);
-    const nextRunAt = rearm ? firstRun(spec, current.id, current.createdAt) : current.nextRunAt;
-    const draft: ScheduleDraft = { ...spec, id: current.id, nextRunAt };
+    const draft: ScheduleUpdate = {
+      ...spec,
+      id: current.id,
+      ...(rearm ? { nextRunAt: firstRun(spec, current.id, current.createdAt) } : {}),
+    };
     const updated = unwrap(await store.updateSchedule(draft, clock.now(), expectedVersion), current.id);
     loop.wake();
     return updated;

@@ -46,7 +46,8 @@ export function acquireContract(h: StoreHarness): void {
         nextRunAt: at(60),
         lastRunAt: at(0),
         updatedAt: at(10),
-        version: 2,
+        // Firing is not an edit: an optimistic update based on an earlier read still applies.
+        version: 1,
       });
       expect(await h.store.getSchedule('paused')).toMatchObject({ nextRunAt: at(0), version: 1 });
       expect(await h.store.getSchedule('future')).toMatchObject({ nextRunAt: at(11), version: 1 });
@@ -82,7 +83,7 @@ export function acquireContract(h: StoreHarness): void {
       const jobs = await h.store.acquireDueSchedules(at(1), 10, recordingPlanner(calls));
       expect(calls).toEqual([{ scheduleId: 's', fireAt: at(0).getTime(), activeJobs: 1 }]);
       expect(jobs).toEqual([]);
-      expect(await h.store.getSchedule('s')).toMatchObject({ nextRunAt: at(60), version: 2 });
+      expect(await h.store.getSchedule('s')).toMatchObject({ nextRunAt: at(60), version: 1 });
       const history = await h.store.listJobs({ limit: 10, scheduleId: 's' });
       expect(history.items.map((job) => job.id)).toEqual([existing.ok && existing.value.id]);
     });

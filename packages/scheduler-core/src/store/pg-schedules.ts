@@ -19,7 +19,7 @@ import {
   advancedScheduleFields,
   newJobRow,
   newScheduleRow,
-  scheduleDraftFields,
+  scheduleUpdateFields,
   toSchedule,
 } from './row-mapping.ts';
 import { jobs, schedules } from './schema-pg.ts';
@@ -95,7 +95,7 @@ export function pgScheduleMethods({ db, write }: PgContext): ScheduleMethods {
       return write<Outcome<Schedule, 'not_found' | 'version_conflict'>>(async (tx) => {
         const [row] = await tx
           .update(schedules)
-          .set({ ...scheduleDraftFields(draft, now), version: sql`${schedules.version} + 1` })
+          .set({ ...scheduleUpdateFields(draft, now), version: sql`${schedules.version} + 1` })
           .where(versionedWhere(schedules, draft.id, expectedVersion))
           .returning();
         if (row === undefined) return unlogged(fail(await missReason(tx, draft.id)));

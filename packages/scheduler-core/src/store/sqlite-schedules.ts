@@ -17,7 +17,7 @@ import {
   advancedScheduleFields,
   newJobRow,
   newScheduleRow,
-  scheduleDraftFields,
+  scheduleUpdateFields,
   toSchedule,
 } from './row-mapping.ts';
 import { jobs, schedules } from './schema-sqlite.ts';
@@ -121,7 +121,7 @@ export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMet
       return write<Outcome<Schedule, 'not_found' | 'version_conflict'>>((tx) => {
         const row = tx
           .update(schedules)
-          .set({ ...scheduleDraftFields(draft, now), version: sql`${schedules.version} + 1` })
+          .set({ ...scheduleUpdateFields(draft, now), version: sql`${schedules.version} + 1` })
           .where(versionedWhere(schedules, draft.id, expectedVersion))
           .returning()
           .get();

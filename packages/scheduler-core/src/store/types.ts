@@ -32,6 +32,13 @@ export interface ScheduleDraft extends ScheduleSpec {
   nextRunAt: Date | null;
 }
 
+/**
+ * An edit of a stored schedule: the whole spec, and `nextRunAt` only when the edit re-arms it (a
+ * new trigger, a resume). Without it the stored fire time stays: the loop may have advanced it
+ * since the caller read the schedule.
+ */
+export type ScheduleUpdate = Omit<ScheduleDraft, 'nextRunAt'> & { nextRunAt?: Date | null };
+
 export interface ScheduleQuery {
   limit: number;
   cursor?: string | undefined;
@@ -154,9 +161,9 @@ export interface Store {
    */
   createSchedules(drafts: readonly ScheduleDraft[], now: Date): Promise<Outcome<Schedule[], 'duplicate'>>;
   getSchedule(id: string): Promise<Schedule | undefined>;
-  /** Writes the whole draft (id unchanged); bumps `version`. */
+  /** Writes the whole spec (id unchanged) and bumps `version`; firing (`acquireDueSchedules`) does not. */
   updateSchedule(
-    draft: ScheduleDraft,
+    draft: ScheduleUpdate,
     now: Date,
     expectedVersion?: number,
   ): Promise<Outcome<Schedule, 'not_found' | 'version_conflict'>>;
