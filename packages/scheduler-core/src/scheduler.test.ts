@@ -345,6 +345,49 @@ describe('jobs nobody can run', () => {
     );
     expect((await store.getJob(remote.id))?.status).toBe('pending');
   });
+
+  it('wait pending, naming no handler, when the handlers of their task do not match their target', async () => {
+    const ran: string[] = [];
+    scheduler = createScheduler({
+      store,
+      clock,
+      nodeId: 'test-node',
+      noHandlerWaitMs: 10_000,
+      executor: createLocalExecutor(
+        { render: (_args, ctx) => ran.push(ctx.jobId) },
+        { handlerId: 'test-node', zone: 'admin', tags: ['local'] },
+      ),
+    });
+    await scheduler.start();
+    for (const [id, tags] of [
+      ['gpu', ['gpu']],
+      ['here', ['local']],
+    ] as const) {
+      await scheduler.createSchedule({
+        ...defaults(),
+        id,
+        task: 'render',
+        target: { tags: [...tags] },
+        trigger: { type: 'interval', seconds: 3600 },
+      });
+    }
+    const gpu = await scheduler.runNow('gpu');
+    const here = await scheduler.runNow('here');
+    await eventually(async () =>
+      expect(await store.getJob(here.id)).toMatchObject({ status: 'succeeded', handlerId: 'test-node' }),
+    );
+    await eventually(() => expect(clock.pendingTimers()).toBe(1));
+    expect(await store.getJob(gpu.id)).toMatchObject({ status: 'pending', handlerId: null, attempt: 0 });
+    clock.advance(10_000);
+    await eventually(async () =>
+      expect(await store.getJob(gpu.id)).toMatchObject({
+        status: 'failed',
+        handlerId: null,
+        error: { code: 'no_handler' },
+      }),
+    );
+    expect(ran).toEqual([here.id]);
+  });
 });
 
 describe('restart after downtime', () => {

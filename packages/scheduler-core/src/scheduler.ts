@@ -4,6 +4,7 @@ import { SchedulerError } from './errors.ts';
 import type { Executor } from './executor.ts';
 import { createGovernedExecutor, type GovernorConfig } from './governor.ts';
 import { newId } from './ids.ts';
+import { createJobControl } from './job-control.ts';
 import { createLatencyHistogram } from './latency-histogram.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { manualJobDraft } from './planner.ts';
@@ -61,6 +62,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         lateness.observe(startedAt.getTime() - job.scheduledAt.getTime());
     },
   });
+
+  async function assertQueueRoom(): Promise<void> {
+    const { pending } = await store.countJobsByStatus();
+    if (pending >= queueLimit) {
+      throw new SchedulerError(
+        'rate_limited',
+        `${pending} jobs are waiting (queue limit ${queueLimit}); try again later`,
+      );
+    }
+  }
+  const jobControl = createJobControl({ store, loop, clock, assertQueueRoom });
 
   // The read half is the replica's: one implementation of reads for both kinds of node.
   const reads = createReadOnlyScheduler({ store, clock });
@@ -128,6 +140,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   return {
     ...reads,
+    ...jobControl,
     start: () => loop.start(),
     async stop(stopOptions = {}) {
       await loop.stop(stopOptions.graceMs ?? 10_000);
@@ -180,13 +193,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return current.paused ? write(current, { ...current, paused: false }) : current;
     },
     async runNow(id): Promise<Job> {
-      const { pending } = await store.countJobsByStatus();
-      if (pending >= queueLimit) {
-        throw new SchedulerError(
-          'rate_limited',
-          `${pending} jobs are waiting (queue limit ${queueLimit}); try again later`,
-        );
-      }
+      await assertQueueRoom();
       const job = unwrap(
         await store.createManualJob(id, (schedule) => manualJobDraft(schedule, clock.now())),
         id,

@@ -74,7 +74,7 @@ export function planFinish(
       durationMs: job.startedAt ? Math.max(0, finishedAt.getTime() - job.startedAt.getTime()) : null,
       result,
       error: outcome.status === 'succeeded' ? null : outcome.error,
-      handlerId: finish.handlerId ?? job.handlerId,
+      handlerId: finish.handlerId === undefined ? job.handlerId : finish.handlerId,
       updatedAt: finishedAt,
     },
   };
@@ -88,6 +88,23 @@ export function planFinish(
 function asStoredJson(value: unknown): unknown {
   const text = value === undefined ? undefined : JSON.stringify(value);
   return text === undefined ? null : JSON.parse(text);
+}
+
+/** A claimed attempt handed back: the job as it was before the claim. */
+export function planRelease(now: Date) {
+  return { status: 'pending' as const, handlerId: null, startedAt: null, updatedAt: now };
+}
+
+/** A pending job cancelled before it ran. */
+export function planCancelPending(now: Date): JobPatch {
+  return {
+    status: 'cancelled',
+    finishedAt: now,
+    durationMs: null,
+    handlerId: null,
+    error: { code: 'cancelled', message: 'cancelled before it ran' },
+    updatedAt: now,
+  };
 }
 
 /** A job whose runner died: another attempt when one remains, else failed as `interrupted`. */
