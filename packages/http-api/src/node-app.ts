@@ -8,7 +8,7 @@ import { bearerAuth } from './auth.ts';
 import { DOCS_PAGE_HTML } from './docs-page.ts';
 import { createErrorHandler, notFoundHandler, validationResponse } from './errors.ts';
 import { readOnlyGuard } from './read-only.ts';
-import { registerJobRoutes } from './routes/jobs.ts';
+import { registerJobMutationRoutes, registerJobRoutes } from './routes/jobs.ts';
 import { type ReplicationProvider, registerReplicationRoute } from './routes/replication.ts';
 import { registerScheduleMutationRoutes, registerScheduleReadRoutes } from './routes/schedules.ts';
 import { registerSystemRoutes, type SystemRoutesOptions } from './routes/system.ts';
@@ -89,6 +89,7 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
   registerScheduleReadRoutes(app, reads);
   if (mutations) registerScheduleMutationRoutes(app, mutations);
   registerJobRoutes(app, reads);
+  if (mutations) registerJobMutationRoutes(app, mutations);
   if (options.replication) registerReplicationRoute(app, options.replication);
   registerSystemRoutes(app, {
     scheduler: reads,

@@ -261,6 +261,8 @@ export function systemRouteTests(master: () => TestMaster): void {
           'POST /api/triggers/preview',
           'GET /api/history',
           'GET /api/jobs/{id}',
+          'POST /api/jobs/{id}/cancel',
+          'POST /api/jobs/{id}/rerun',
           'GET /api/handlers',
           'GET /api/metrics',
           'GET /api/replication',
@@ -275,6 +277,16 @@ export function systemRouteTests(master: () => TestMaster): void {
       expect(document.paths['/api/schedules'].post.security).toEqual([{ bearerAuth: [] }]);
       expect(document.paths['/api/replication'].get.security).toEqual([{ bearerAuth: [] }]);
       expect(document.paths['/api/schedules/{id}/run'].post.responses).toHaveProperty('429');
+      for (const [action, operationId, success] of [
+        ['cancel', 'cancelJob', '200'],
+        ['rerun', 'rerunJob', '202'],
+      ] as const) {
+        const operation = document.paths[`/api/jobs/{id}/${action}`].post;
+        expect(operation).toMatchObject({ operationId, security: [{ bearerAuth: [] }] });
+        expect(Object.keys(operation.responses).sort()).toEqual(
+          expect.arrayContaining([success, '400', '401', '404', '409']),
+        );
+      }
       expect(document.paths['/healthz'].get.security).toBeUndefined();
       const limit = document.paths['/api/history'].get.parameters.find(
         (p: { name: string }) => p.name === 'limit',
