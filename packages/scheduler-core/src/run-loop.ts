@@ -4,6 +4,7 @@ import { toError } from './errors.ts';
 import type { ExecutionResult, Executor } from './executor.ts';
 import type { Logger } from './logger.ts';
 import { planFires, retryDelayMs } from './planner.ts';
+import { servedTasks } from './served-tasks.ts';
 import type { FinishJob, Outcome, Store } from './store/types.ts';
 
 /**
@@ -174,20 +175,13 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     await failUnserved();
   }
 
-  /**
-   * Jobs of tasks no handler offers wait a bounded time, then fail visibly. "Offers" is asked of
-   * this node's executor and of every handler registered in the store and not offline, so a
-   * master does not fail jobs that a handler of another master (on a shared database) can run.
-   */
+  /** Jobs of tasks no handler offers (`servedTasks`) wait a bounded time, then fail visibly. */
   async function failUnserved(): Promise<void> {
     const now = clock.now();
     if (now.getTime() - startedMs < noHandlerWaitMs) return;
     const waitingSince = new Date(now.getTime() - noHandlerWaitMs);
-    const registered = (await store.listHandlers()).filter((handler) => handler.status !== 'offline');
-    const servedTasks = [
-      ...new Set([...executor.capacity().keys(), ...registered.flatMap((handler) => handler.methods)]),
-    ];
-    const failed = await store.failUnservedJobs({ now, waitingSince, servedTasks });
+    const served = [...(await servedTasks(executor, store))];
+    const failed = await store.failUnservedJobs({ now, waitingSince, servedTasks: served });
     if (failed.length > 0) {
       const tasks = [...new Set(failed.map((job) => job.task))];
       logger.warn({ count: failed.length, tasks }, 'jobs failed: no handler offers their task');

@@ -6,6 +6,7 @@ import type {
   PatchScheduleBody,
   Schedule,
   ScheduleSpec,
+  ScheduleWarning,
   Trigger,
 } from '@schedulezero/protocol';
 import type { GovernorStats } from './governor.ts';
@@ -36,6 +37,11 @@ export interface Scheduler {
   deleteSchedule(id: string, expectedVersion?: number): Promise<void>;
   pauseSchedule(id: string): Promise<Schedule>;
   resumeSchedule(id: string): Promise<Schedule>;
+  /**
+   * What to tell whoever wrote a schedule of `task`: `no_handler_for_task` when no handler offers
+   * it (no local one, no registered worker that is not offline) — a typo in the name, most likely.
+   */
+  taskWarnings(task: string): Promise<ScheduleWarning[]>;
   /** A manual job, run as soon as an executor takes it. */
   runNow(id: string): Promise<Job>;
   /** The schedule's next fire times after `from` (default now). */

@@ -1,4 +1,10 @@
-import type { CreateScheduleBody, Job, Schedule, ScheduleSpec } from '@schedulezero/protocol';
+import type {
+  CreateScheduleBody,
+  Job,
+  Schedule,
+  ScheduleSpec,
+  ScheduleWarning,
+} from '@schedulezero/protocol';
 import { type Clock, systemClock } from './clock.ts';
 import { SchedulerError } from './errors.ts';
 import type { Executor } from './executor.ts';
@@ -11,6 +17,7 @@ import { manualJobDraft } from './planner.ts';
 import { assertValidTrigger, createReadOnlyScheduler } from './read-only-scheduler.ts';
 import { createRunLoop } from './run-loop.ts';
 import type { Scheduler } from './scheduler-types.ts';
+import { servedTasks } from './served-tasks.ts';
 import type { Outcome, ScheduleUpdate, Store } from './store/types.ts';
 import { nextFireTime } from './triggers/index.ts';
 
@@ -191,6 +198,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     async resumeSchedule(id) {
       const current = await getSchedule(id);
       return current.paused ? write(current, { ...current, paused: false }) : current;
+    },
+    async taskWarnings(task): Promise<ScheduleWarning[]> {
+      if ((await servedTasks(executor, store)).has(task)) return [];
+      const message = `no handler offers task "${task}" (no local handler, no registered worker): check its name; its jobs fail no_handler unless a handler that offers it registers`;
+      return [{ code: 'no_handler_for_task', message }];
     },
     async runNow(id): Promise<Job> {
       await assertQueueRoom();

@@ -50,6 +50,47 @@ export function scheduleRouteTests(master: () => TestMaster): void {
       expect(response.body.error.message).toContain(id);
     });
 
+    it('POST, PUT and PATCH warn when no handler offers the task (a typo), and only then', async () => {
+      const id = uniqueId('typo');
+      const typo = await api('POST', '/api/schedules', { id, task: 'ecko', trigger: YEARLY });
+      expect(typo.status).toBe(201);
+      expect(typo.body.schedule).toMatchObject({ id, task: 'ecko' });
+      expect(typo.body.warnings).toEqual([
+        { code: 'no_handler_for_task', message: expect.stringContaining('"ecko"') },
+      ]);
+      const fixed = await api('PATCH', `/api/schedules/${id}`, { task: 'echo' });
+      expect(fixed.status).toBe(200);
+      expect(fixed.body).not.toHaveProperty('warnings');
+      const replaced = await api('PUT', `/api/schedules/${id}`, { task: 'ecko', trigger: YEARLY });
+      expect(replaced.body.warnings).toMatchObject([{ code: 'no_handler_for_task' }]);
+      const patched = await api('PATCH', `/api/schedules/${id}`, { paused: true });
+      expect(patched.body.warnings).toMatchObject([{ code: 'no_handler_for_task' }]);
+
+      // A task a registered worker offers (not offline) is served, though no local handler has it.
+      const now = new Date();
+      const worker = uniqueId('worker');
+      await master().store.upsertHandler(
+        {
+          id: worker,
+          methods: ['remote_only'],
+          zone: 'eu',
+          tags: [],
+          capacity: 1,
+          status: 'healthy',
+          lastSeenAt: now,
+          activeJobs: 0,
+          successCount: 0,
+          failureCount: 0,
+          avgDurationMs: null,
+          registeredAt: now,
+        },
+        'registered',
+      );
+      const remote = await api('POST', '/api/schedules', { task: 'remote_only', trigger: YEARLY });
+      expect(remote.status).toBe(201);
+      expect(remote.body).not.toHaveProperty('warnings');
+    });
+
     it('GET /api/schedules/:id returns it; an unknown id is 404', async () => {
       const { id } = await create();
       expect((await api('GET', `/api/schedules/${id}`)).body.schedule.id).toBe(id);

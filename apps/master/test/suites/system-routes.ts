@@ -271,7 +271,15 @@ export function systemRouteTests(master: () => TestMaster): void {
           'GET /readyz',
         ].sort(),
       );
-      for (const name of ['Schedule', 'Job', 'Handler', 'Error', 'CreateScheduleBody', 'TriggerPreview']) {
+      for (const name of [
+        'Schedule',
+        'ScheduleWarning',
+        'Job',
+        'Handler',
+        'Error',
+        'CreateScheduleBody',
+        'TriggerPreview',
+      ]) {
         expect(document.components.schemas, name).toHaveProperty(name);
       }
       expect(document.paths['/api/schedules'].post.security).toEqual([{ bearerAuth: [] }]);
