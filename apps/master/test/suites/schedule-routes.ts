@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, uniqueId, YEARLY } from '../support/http.ts';
+import { call, uniqueId, waitFor, YEARLY } from '../support/http.ts';
 import type { TestMaster } from '../support/test-master.ts';
 
 /** Schedule CRUD, pause/resume/run, fire-time preview: the success paths and their 404/409s. */
@@ -89,6 +89,25 @@ export function scheduleRouteTests(master: () => TestMaster): void {
       const remote = await api('POST', '/api/schedules', { task: 'remote_only', trigger: YEARLY });
       expect(remote.status).toBe(201);
       expect(remote.body).not.toHaveProperty('warnings');
+    });
+
+    it('PATCH with the version of a GET made before the schedule fired applies: firing is not an edit', async () => {
+      const { id } = await create({ trigger: { type: 'interval', seconds: 1 } });
+      const read = (await api('GET', `/api/schedules/${id}`)).body.schedule;
+      const fired = await waitFor(async () => {
+        const { body } = await api('GET', `/api/schedules/${id}`);
+        return body.schedule.lastRunAt === null ? undefined : body.schedule;
+      }, `schedule ${id} to fire`);
+      expect(fired.version).toBe(read.version);
+      const patched = await api('PATCH', `/api/schedules/${id}`, {
+        args: { after: 'fire' },
+        version: read.version,
+      });
+      expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+      expect(patched.body.schedule).toMatchObject({ args: { after: 'fire' }, version: read.version + 1 });
+      // The fire time the loop reached stays; the edit did not move it back to the read's.
+      expect(Date.parse(patched.body.schedule.nextRunAt)).toBeGreaterThanOrEqual(Date.parse(fired.nextRunAt));
+      await api('DELETE', `/api/schedules/${id}`);
     });
 
     it('GET /api/schedules/:id returns it; an unknown id is 404', async () => {
