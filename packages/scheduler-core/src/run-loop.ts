@@ -220,6 +220,10 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
   async function handBack(unplaced: readonly Unplaced[]): Promise<void> {
     if (unplaced.length === 0) return;
     const nowMs = clock.now().getTime();
+    // A job seen long ago and not since was cancelled or deleted meanwhile: forget it.
+    for (const [jobId, since] of unmatchedSince) {
+      if (nowMs - since > 2 * noHandlerWaitMs + maxSleepMs) unmatchedSince.delete(jobId);
+    }
     const release: Unplaced[] = [];
     for (const entry of unplaced) {
       if (entry.placement === 'busy') {
@@ -337,7 +341,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
         };
       }
       if (signal.aborted && signal.reason === CANCEL) {
-        return { status: 'cancelled', error: { code: 'cancelled', message: 'cancelled through the API' } };
+        return { status: 'cancelled', error: { code: 'cancelled', message: 'cancelled on request' } };
       }
       if (signal.aborted && signal.reason === SHUTDOWN) {
         return {
