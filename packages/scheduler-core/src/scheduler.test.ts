@@ -346,6 +346,41 @@ describe('jobs nobody can run', () => {
     expect((await store.getJob(remote.id))?.status).toBe('pending');
   });
 
+  it('block their schedule with one missed row, however often it fires (a task name with a typo)', async () => {
+    scheduler = createScheduler({
+      store,
+      clock,
+      nodeId: 'test-node',
+      noHandlerWaitMs: 60_000,
+      executor: createLocalExecutor({ echo: () => 'ran' }),
+    });
+    await scheduler.start();
+    await scheduler.createSchedule({
+      ...defaults(),
+      id: 'typo',
+      task: 'ecko',
+      trigger: { type: 'interval', seconds: 1 },
+    });
+    for (let second = 1; second <= 5; second++) {
+      clock.advance(1000);
+      // The job stays pending (no handler), so wait for the fire to be planned instead.
+      await eventually(async () => {
+        const next = (await store.getSchedule('typo'))?.nextRunAt;
+        expect(next?.getTime()).toBeGreaterThan(clock.now().getTime());
+        expect(clock.pendingTimers()).toBe(1);
+      });
+    }
+    const history = await jobsOf('typo');
+    expect(history.map((job) => [job.status, job.missedCount])).toEqual([
+      ['pending', null],
+      ['missed', 4],
+    ]);
+    expect(history[1]).toMatchObject({
+      error: { code: 'max_instances', message: expect.stringMatching(/^4 fire time\(s\) not run/) },
+      missedUntil: new Date('2026-03-01T10:00:05.000Z'),
+    });
+  });
+
   it('wait pending, naming no handler, when the handlers of their task do not match their target', async () => {
     const ran: string[] = [];
     scheduler = createScheduler({
