@@ -6,6 +6,9 @@ import type { HandlerFunction, Store } from '@schedulezero/scheduler-core';
  * start, counts kept in memory and written at most every `flushMs` when they changed, and marked
  * offline at shutdown.
  */
+/** The tags of a master's local handlers: a target's tags must include only these to run there. */
+export const LOCAL_HANDLER_TAGS: readonly string[] = ['local'];
+
 export interface LocalHandlerRecord {
   /** The same functions, counting successes, failures and durations. */
   handlers: Record<string, HandlerFunction>;
@@ -31,7 +34,7 @@ export function createLocalHandlerRecord(options: LocalHandlerRecordOptions): Lo
     id: options.id,
     methods: Object.keys(options.handlers).sort(),
     zone: options.zone,
-    tags: ['local'],
+    tags: [...LOCAL_HANDLER_TAGS],
     capacity: options.capacity,
     status: 'healthy',
     lastSeenAt: now,

@@ -13,7 +13,7 @@ import {
 import { createZonePolicy } from '@schedulezero/security-filter';
 import { createMasterApp } from './app.ts';
 import type { MasterConfig } from './config.ts';
-import { createLocalHandlerRecord } from './local-handler-record.ts';
+import { createLocalHandlerRecord, LOCAL_HANDLER_TAGS } from './local-handler-record.ts';
 import { linkMetrics, refusedHandshakeMetrics, replicationMetrics } from './metrics-components.ts';
 import { masterReplicationStatus } from './replication-status.ts';
 import { type ServerSecurity, startServerSecurity } from './zeromq-security.ts';
@@ -177,8 +177,17 @@ async function startOnStore({
       : undefined;
   const link = config.handlers.bind === undefined ? undefined : createLink(config, store, logger, security);
   const executors: Executor[] = [];
+  // The local handlers are matched against a job's target like a remote handler, with the
+  // zone and tags their record shows.
   if (record)
-    executors.push(createLocalExecutor(record.handlers, { concurrency: config.handlers.localConcurrency }));
+    executors.push(
+      createLocalExecutor(record.handlers, {
+        concurrency: config.handlers.localConcurrency,
+        handlerId: nodeId,
+        zone: config.node.zone,
+        tags: LOCAL_HANDLER_TAGS,
+      }),
+    );
   if (link) executors.push(link);
   await link?.start();
   // Global and per-task limits govern the loop; per-handler ones the link's choice of handler.

@@ -148,7 +148,10 @@ export function registerActions(app: Hono<any, any, any>, options: ActionOptions
     if (parsed.ok) {
       try {
         const schedule = await mutations.createSchedule(parsed.body);
-        return c.redirect(`/ui/schedules/${encodeURIComponent(schedule.id)}`, 303);
+        // Created, but no handler offers its task: the schedule's page says so (a typo?).
+        const [warning] = await mutations.taskWarnings(schedule.task);
+        const query = warning ? `?warning=${warning.code}` : '';
+        return c.redirect(`/ui/schedules/${encodeURIComponent(schedule.id)}${query}`, 303);
       } catch (error) {
         if (!(error instanceof SchedulerError)) throw error;
         errors = [

@@ -8,6 +8,7 @@ import { loadChartData } from './chart-data.ts';
 import { type Html, h } from './html.ts';
 import { live, type PageContext, page } from './layout.ts';
 import { chartsBody } from './pages/charts.ts';
+import { noHandlerNotice } from './pages/forms.ts';
 import { handlersGrid } from './pages/handlers.ts';
 import { historyPage, jobDetailPage, jobsTable } from './pages/history.ts';
 import { replicationBody } from './pages/replication.ts';
@@ -139,7 +140,13 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
         c,
         `Schedule ${id}`,
         'schedules',
-        scheduleDetailPage(contextOf(c), schedule, fireTimes, jobs.items),
+        scheduleDetailPage(
+          contextOf(c),
+          schedule,
+          fireTimes,
+          jobs.items,
+          c.req.query('warning') === 'no_handler_for_task' ? noHandlerNotice(schedule.task) : '',
+        ),
       );
     } catch (error) {
       return notFound(c, error, `Schedule ${id} does not exist.`, render);

@@ -84,6 +84,19 @@ describe('master pages', () => {
     expect(detail).toContain('every day at 09:00 Europe/Berlin');
     expect(detail.match(/<li><time/g)?.length).toBe(10);
 
+    // A task no handler offers (a typo) is created, and its page says so.
+    const typo = await stack.app.request('/ui/schedules', {
+      method: 'POST',
+      headers: { cookie },
+      body: new URLSearchParams({ ...form, id: 'typo-report', task: 'ecko', _csrf: csrf }),
+    });
+    expect(typo.status).toBe(303);
+    const typoPage = typo.headers.get('location') ?? '';
+    expect(typoPage).toBe('/ui/schedules/typo-report?warning=no_handler_for_task');
+    const warned = await (await stack.app.request(typoPage, { headers: { cookie } })).text();
+    expect(warned).toContain('no handler offers the task “ecko”');
+    expect(detail).not.toContain('no handler offers the task');
+
     const invalid = await stack.app.request('/ui/schedules', {
       method: 'POST',
       headers: { cookie },

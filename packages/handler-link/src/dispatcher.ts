@@ -1,5 +1,12 @@
 import type { Job, MasterMessage, ResultBody } from '@schedulezero/protocol';
-import type { Clock, ExecutionResult, LimitKind, Logger, TimerHandle } from '@schedulezero/scheduler-core';
+import type {
+  Clock,
+  ExecutionResult,
+  LimitKind,
+  Logger,
+  Placement,
+  TimerHandle,
+} from '@schedulezero/scheduler-core';
 import { type HandlerEntry, recordDuration, roomOf } from './handler-entry.ts';
 import type { Registry } from './registry.ts';
 import { AffinityMap, selectHandler } from './select-handler.ts';
@@ -176,6 +183,7 @@ export function createDispatcher(options: DispatcherOptions) {
     entry.lastPick = ++pickSeq;
     entry.dirty = true;
     counters.dispatched += 1;
+    ticket.onStarted(entry.id);
     const { job } = ticket;
     const message = executeMessage(job, now);
     void options.send(entry.id, message).then((outcome) => {
@@ -231,7 +239,17 @@ export function createDispatcher(options: DispatcherOptions) {
     waitingCount: () => waiting.length,
     inflightCount: () => tickets.size - waiting.length,
 
-    run(job: Job, signal: AbortSignal): Promise<ExecutionResult> {
+    /** Whether an eligible handler could take the job now (see `Executor.place`). */
+    place(job: Job): Placement {
+      const selection = selectHandler(registry.entries(), job, {
+        nowMs: nowMs(),
+        excluded: new Set(),
+        affinity,
+      });
+      return selection.kind === 'handler' ? 'now' : selection.kind;
+    },
+
+    run(job: Job, signal: AbortSignal, onStarted?: (handlerId: string) => void): Promise<ExecutionResult> {
       return new Promise<ExecutionResult>((resolve) => {
         const key = `${job.id}#${job.attempt}`;
         if (closed) {
@@ -248,7 +266,7 @@ export function createDispatcher(options: DispatcherOptions) {
           });
           return;
         }
-        const ticket = newTicket(job, resolve);
+        const ticket = newTicket(job, resolve, onStarted);
         if (signal.aborted) {
           onAbort(ticket, signal.reason);
           return;

@@ -302,7 +302,8 @@ export function createHandlerLink(options: HandlerLinkOptions): HandlerLink {
     },
 
     capacity: () => (state === 'started' ? dispatcher.capacity() : new Map()),
-    run: (job, signal) => dispatcher.run(job, signal),
+    place: (job) => (state === 'started' ? dispatcher.place(job) : 'none'),
+    run: (job, signal, onStarted) => dispatcher.run(job, signal, onStarted),
     onCapacity(listener) {
       listeners.push(listener);
     },

@@ -1,4 +1,5 @@
 import type { Target } from '@schedulezero/protocol';
+import { matchesTarget } from '@schedulezero/scheduler-core';
 import { type HandlerEntry, maxConcurrent, roomOf } from './handler-entry.ts';
 
 export type Selection = { kind: 'handler'; entry: HandlerEntry } | { kind: 'busy' } | { kind: 'none' };
@@ -55,8 +56,7 @@ export function selectHandler(
 /** Online, offers the task, in the target's zone and carrying all its tags. Health is checked apart. */
 export function isEligible(entry: HandlerEntry, job: { task: string; target: Target }): boolean {
   if (entry.presence !== 'online' || !entry.methods.has(job.task)) return false;
-  if (job.target.zone !== undefined && job.target.zone !== entry.zone) return false;
-  return job.target.tags.every((tag) => entry.tags.has(tag));
+  return matchesTarget(job, entry.zone, entry.tags);
 }
 
 function hasRoom(entry: HandlerEntry, nowMs: number): boolean {

@@ -21,13 +21,20 @@ export interface Ticket {
   /** Why we sent a cancel: `timeout` counts against the handler's health, a shutdown does not. */
   cancelReason: string | null;
   detach: () => void;
+  /** Told the handler an attempt is handed to. */
+  onStarted: (handlerId: string) => void;
 }
 
-export function newTicket(job: Job, resolve: (result: ExecutionResult) => void): Ticket {
+export function newTicket(
+  job: Job,
+  resolve: (result: ExecutionResult) => void,
+  onStarted: (handlerId: string) => void = () => {},
+): Ticket {
   return {
     key: `${job.id}#${job.attempt}`,
     job,
     resolve,
+    onStarted,
     settled: false,
     state: 'waiting',
     handlerId: null,

@@ -21,6 +21,8 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, ContentfulStatusCode>> =
   conflict: 409,
   version_conflict: 409,
   max_instances: 409,
+  job_finished: 409,
+  job_not_finished: 409,
   rate_limited: 429,
   internal: 500,
 };

@@ -33,6 +33,8 @@ describe('createNodeApp, read-only', () => {
       ['PATCH', '/api/schedules/a'],
       ['DELETE', '/api/schedules/a'],
       ['POST', '/api/triggers/preview'],
+      ['POST', '/api/jobs/a/cancel'],
+      ['POST', '/api/jobs/a/rerun'],
       ['POST', '/api/unknown'],
     ] as const) {
       const response = await app.request(path, {

@@ -12,7 +12,7 @@ import { createErrorHandler, notFoundHandler, validationResponse } from './error
 import { registerOpenApiDocument } from './openapi-document.ts';
 import { readOnlyGuard } from './read-only.ts';
 import { wholeRows, zoneRows } from './read-views.ts';
-import { registerJobRoutes } from './routes/jobs.ts';
+import { registerJobMutationRoutes, registerJobRoutes } from './routes/jobs.ts';
 import { type ReplicationProvider, registerReplicationRoute } from './routes/replication.ts';
 import { registerScheduleMutationRoutes, registerScheduleReadRoutes } from './routes/schedules.ts';
 import { registerSystemRoutes, type SystemRoutesOptions } from './routes/system.ts';
@@ -99,6 +99,7 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
   registerScheduleReadRoutes(app, reads, views);
   if (mutations) registerScheduleMutationRoutes(app, mutations);
   registerJobRoutes(app, reads, views);
+  if (mutations) registerJobMutationRoutes(app, mutations);
   if (options.replication) registerReplicationRoute(app, options.replication);
   registerSystemRoutes(app, {
     scheduler: reads,

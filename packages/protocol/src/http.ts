@@ -167,6 +167,22 @@ export const handlerJsonSchema = z
   .meta({ id: 'Handler' });
 
 export const scheduleEnvelopeSchema = z.object({ schedule: scheduleJsonSchema });
+
+/**
+ * Something about a schedule just written that is allowed but probably not meant:
+ * `no_handler_for_task`: no registered handler (local, or remote and not offline) offers its task
+ * (a typo in the task name?); its jobs fail `no_handler` unless one registers.
+ */
+export const scheduleWarningSchema = z
+  .object({ code: z.enum(['no_handler_for_task']), message: z.string() })
+  .meta({ id: 'ScheduleWarning' });
+export type ScheduleWarning = z.infer<typeof scheduleWarningSchema>;
+
+/** The answer to a create or an update: the schedule, and `warnings` when there are any. */
+export const scheduleWriteEnvelopeSchema = z.object({
+  schedule: scheduleJsonSchema,
+  warnings: z.array(scheduleWarningSchema).optional(),
+});
 export const schedulePageSchema = z.object({
   schedules: z.array(scheduleJsonSchema),
   nextCursor: z.string().nullable(),

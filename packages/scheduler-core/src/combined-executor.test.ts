@@ -4,7 +4,15 @@ import { combineExecutors } from './combined-executor.ts';
 import { createLocalExecutor } from './local-executor.ts';
 
 const job = (task: string) =>
-  ({ id: 'j', scheduleId: 's', task, args: {}, attempt: 1, scheduledAt: new Date(0) }) as Job;
+  ({
+    id: 'j',
+    scheduleId: 's',
+    task,
+    args: {},
+    attempt: 1,
+    scheduledAt: new Date(0),
+    target: { tags: [] as string[] },
+  }) as unknown as Job;
 
 describe('combineExecutors', () => {
   it('adds capacities per task and routes a job to an executor that has room for it', async () => {
@@ -39,5 +47,58 @@ describe('combineExecutors', () => {
     });
     release();
     await expect(running).resolves.toMatchObject({ result: 'first' });
+  });
+});
+
+describe('combineExecutors and a job target', () => {
+  const targeted = (task: string, target: Job['target']) => ({ ...job(task), target }) as Job;
+
+  it('sends a job to the executor whose handlers match its zone and tags, not the first with room', async () => {
+    const ran: string[] = [];
+    const local = createLocalExecutor(
+      { render: () => ran.push('local') },
+      { concurrency: 4, handlerId: 'master-1', zone: 'admin', tags: ['local'] },
+    );
+    const remote = createLocalExecutor(
+      { render: () => ran.push('remote') },
+      { concurrency: 4, handlerId: 'worker-1', zone: 'regional', tags: ['gpu', 'eu'] },
+    );
+    const combined = combineExecutors([local, remote]);
+    const signal = new AbortController().signal;
+    const started: string[] = [];
+    const onStarted = (handlerId: string) => started.push(handlerId);
+
+    expect(combined.place?.(targeted('render', { tags: ['gpu'] }))).toBe('now');
+    await combined.run(targeted('render', { tags: ['gpu'] }), signal, onStarted);
+    await combined.run(targeted('render', { zone: 'regional', tags: [] }), signal, onStarted);
+    await combined.run(targeted('render', { tags: ['local'] }), signal, onStarted);
+    await combined.run(targeted('render', { tags: [] }), signal, onStarted);
+    expect(ran).toEqual(['remote', 'remote', 'local', 'local']);
+    expect(started).toEqual(['worker-1', 'worker-1', 'master-1', 'master-1']);
+
+    const nowhere = targeted('render', { zone: 'dmz', tags: [] });
+    expect(combined.place?.(nowhere)).toBe('none');
+    await expect(combined.run(nowhere, signal)).resolves.toMatchObject({
+      status: 'failed',
+      error: { code: 'no_handler' },
+    });
+    expect(ran).toHaveLength(4);
+  });
+
+  it('says busy when the only matching handlers are full, though others have room', async () => {
+    let release: () => void = () => {};
+    const local = createLocalExecutor({ render: () => 'local' }, { concurrency: 4, zone: 'admin' });
+    const remote = createLocalExecutor(
+      { render: () => new Promise<void>((resolve) => (release = resolve)) },
+      { concurrency: 1, zone: 'regional', tags: ['gpu'] },
+    );
+    const combined = combineExecutors([local, remote]);
+    const gpu = targeted('render', { tags: ['gpu'] });
+    const running = combined.run(gpu, new AbortController().signal);
+    expect(Object.fromEntries(combined.capacity())).toEqual({ render: 4 });
+    expect(combined.place?.(gpu)).toBe('busy');
+    release();
+    await running;
+    expect(combined.place?.(gpu)).toBe('now');
   });
 });

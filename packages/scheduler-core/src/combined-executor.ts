@@ -1,11 +1,24 @@
 import type { Job } from '@schedulezero/protocol';
-import type { ExecutionResult, Executor } from './executor.ts';
+import { type ExecutionResult, type Executor, type Placement, placementOf } from './executor.ts';
 
 /**
  * Several executors as one: a master with local handlers and remote workers. Capacities add up
- * per task; a job goes to the first executor (in the given order) with a free slot for its task.
+ * per task; a job goes to the first executor (in the given order) that has a handler for its task
+ * and target with a free slot, else to the first where such a handler is busy. The target
+ * decides: local handlers have a zone and tags like remote ones, and a job whose target only a
+ * remote worker matches is never run locally.
  */
 export function combineExecutors(executors: readonly Executor[]): Executor {
+  function choose(job: Job): { executor: Executor | undefined; placement: Placement } {
+    let busy: Executor | undefined;
+    for (const executor of executors) {
+      const placement = placementOf(executor, job);
+      if (placement === 'now') return { executor, placement };
+      if (placement === 'busy') busy ??= executor;
+    }
+    return busy ? { executor: busy, placement: 'busy' } : { executor: undefined, placement: 'none' };
+  }
+
   return {
     capacity() {
       const total = new Map<string, number>();
@@ -14,16 +27,16 @@ export function combineExecutors(executors: readonly Executor[]): Executor {
       }
       return total;
     },
-    run(job: Job, signal: AbortSignal): Promise<ExecutionResult> {
-      const free = executors.find((executor) => (executor.capacity().get(job.task) ?? 0) > 0);
-      const offering = free ?? executors.find((executor) => executor.capacity().has(job.task));
-      if (!offering) {
+    place: (job) => choose(job).placement,
+    run(job: Job, signal: AbortSignal, onStarted?: (handlerId: string) => void): Promise<ExecutionResult> {
+      const { executor } = choose(job);
+      if (!executor) {
         return Promise.resolve({
           status: 'failed',
-          error: { code: 'no_handler', message: `no handler offers task "${job.task}"` },
+          error: { code: 'no_handler', message: `no handler offers task "${job.task}" for its target` },
         });
       }
-      return offering.run(job, signal);
+      return executor.run(job, signal, onStarted);
     },
     onCapacity(listener) {
       for (const executor of executors) executor.onCapacity?.(listener);

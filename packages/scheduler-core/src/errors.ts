@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'conflict',
   'version_conflict',
   'max_instances',
+  'job_finished',
+  'job_not_finished',
   'rate_limited',
   'internal',
 ] as const;

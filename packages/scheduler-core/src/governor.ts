@@ -95,7 +95,12 @@ export function createGovernedExecutor(
       if (heldBack) armRefill(nowMs);
       return result;
     },
-    async run(job: Job, signal: AbortSignal): Promise<ExecutionResult> {
+    ...(inner.place ? { place: (job: Job) => inner.place?.(job) ?? 'none' } : {}),
+    async run(
+      job: Job,
+      signal: AbortSignal,
+      onStarted?: (handlerId: string) => void,
+    ): Promise<ExecutionResult> {
       const nowMs = clock.now().getTime();
       const gates = [global, perTask.get(job.task)].filter((g): g is Gate => g !== undefined);
       for (const g of gates) {
@@ -103,7 +108,7 @@ export function createGovernedExecutor(
         g.active += 1;
       }
       try {
-        return await inner.run(job, signal);
+        return await inner.run(job, signal, onStarted);
       } finally {
         for (const g of gates) g.active -= 1;
         notify();

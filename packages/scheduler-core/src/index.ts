@@ -1,7 +1,13 @@
 export { type Clock, systemClock, type TimerHandle } from './clock.ts';
 export { combineExecutors } from './combined-executor.ts';
 export { ERROR_CODES, type ErrorCode, type ErrorDetail, SchedulerError, toError } from './errors.ts';
-export type { ExecutionResult, Executor } from './executor.ts';
+export {
+  type ExecutionResult,
+  type Executor,
+  matchesTarget,
+  type Placement,
+  placementOf,
+} from './executor.ts';
 export {
   createGovernedExecutor,
   type GovernedExecutor,

@@ -1,5 +1,5 @@
 import type { Job } from '@schedulezero/protocol';
-import type { ExecutionResult, Executor } from './executor.ts';
+import { type ExecutionResult, type Executor, matchesTarget } from './executor.ts';
 
 /** What a handler function receives besides its args. */
 export interface HandlerContext {
@@ -17,6 +17,11 @@ export type HandlerFunction = (args: unknown, context: HandlerContext) => unknow
 export interface LocalExecutorOptions {
   /** Jobs run at once in this process, all tasks together. */
   concurrency?: number;
+  /** The handler id recorded on the jobs it runs (a master's local handler record). */
+  handlerId?: string;
+  /** The zone and tags a job's target must match, as for a remote handler. Default: no zone, no tags. */
+  zone?: string;
+  tags?: readonly string[];
 }
 
 /** Runs jobs in this process by calling registered functions by task name. */
@@ -26,20 +31,27 @@ export function createLocalExecutor(
 ): Executor {
   const concurrency = options.concurrency ?? 50;
   const listeners: Array<() => void> = [];
+  const tags = new Set(options.tags);
   let active = 0;
+  const matches = (job: Job) => job.task in handlers && matchesTarget(job, options.zone, tags);
 
   return {
     capacity() {
       const free = Math.max(0, concurrency - active);
       return new Map(Object.keys(handlers).map((task) => [task, free]));
     },
-    async run(job: Job, signal: AbortSignal): Promise<ExecutionResult> {
+    place(job) {
+      if (!matches(job)) return 'none';
+      return active < concurrency ? 'now' : 'busy';
+    },
+    async run(job, signal, onStarted): Promise<ExecutionResult> {
       const handler = handlers[job.task];
-      if (!handler)
+      if (!handler || !matches(job))
         return {
           status: 'failed',
-          error: { code: 'no_handler', message: `no local handler for task "${job.task}"` },
+          error: { code: 'no_handler', message: `no local handler for task "${job.task}" and its target` },
         };
+      if (options.handlerId !== undefined) onStarted?.(options.handlerId);
       active += 1;
       try {
         const context = {

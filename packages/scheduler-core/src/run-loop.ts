@@ -4,6 +4,7 @@ import { toError } from './errors.ts';
 import type { ExecutionResult, Executor } from './executor.ts';
 import type { Logger } from './logger.ts';
 import { planFires, retryDelayMs } from './planner.ts';
+import { servedTasks } from './served-tasks.ts';
 import type { FinishJob, Outcome, Store } from './store/types.ts';
 
 /**
@@ -38,6 +39,11 @@ export interface RunLoop {
   start(): Promise<void>;
   /** Makes the loop run a pass soon (a schedule changed, capacity freed). */
   wake(): void;
+  /**
+   * Cancels an attempt this loop runs: its signal aborts, and it is recorded `cancelled` without
+   * a retry. Resolves when that is recorded; false when the loop does not run the job.
+   */
+  cancel(jobId: string): Promise<boolean>;
   stop(graceMs: number): Promise<void>;
   runningCount(): number;
 }
@@ -45,6 +51,12 @@ export interface RunLoop {
 interface RunningJob {
   controller: AbortController;
   done: Promise<void>;
+}
+
+/** A claimed job no handler could take at once, with where it stood. */
+interface Unplaced {
+  job: Job;
+  placement: 'busy' | 'none';
 }
 
 interface QueuedFinish {
@@ -59,6 +71,7 @@ const FINISH_BATCH = 500;
 /** Abort reasons the loop itself uses. */
 const TIMEOUT = 'timeout';
 const SHUTDOWN = 'shutdown';
+const CANCEL = 'cancelled';
 
 export function createRunLoop(options: RunLoopOptions): RunLoop {
   const { store, executor, clock, logger, nodeId } = options;
@@ -68,6 +81,8 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
   const noHandlerWaitMs = options.noHandlerWaitMs ?? 30_000;
   let startedMs = 0;
   const running = new Map<string, RunningJob>();
+  /** Since when (ms) each job that no handler matches has waited: it fails after `noHandlerWaitMs`. */
+  const unmatchedSince = new Map<string, number>();
   const plan = (schedule: Parameters<typeof planFires>[0], now: Date, active: number) =>
     planFires(schedule, now, active);
   let stopped = true;
@@ -160,20 +175,13 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     await failUnserved();
   }
 
-  /**
-   * Jobs of tasks no handler offers wait a bounded time, then fail visibly. "Offers" is asked of
-   * this node's executor and of every handler registered in the store and not offline, so a
-   * master does not fail jobs that a handler of another master (on a shared database) can run.
-   */
+  /** Jobs of tasks no handler offers (`servedTasks`) wait a bounded time, then fail visibly. */
   async function failUnserved(): Promise<void> {
     const now = clock.now();
     if (now.getTime() - startedMs < noHandlerWaitMs) return;
     const waitingSince = new Date(now.getTime() - noHandlerWaitMs);
-    const registered = (await store.listHandlers()).filter((handler) => handler.status !== 'offline');
-    const servedTasks = [
-      ...new Set([...executor.capacity().keys(), ...registered.flatMap((handler) => handler.methods)]),
-    ];
-    const failed = await store.failUnservedJobs({ now, waitingSince, servedTasks });
+    const served = [...(await servedTasks(executor, store))];
+    const failed = await store.failUnservedJobs({ now, waitingSince, servedTasks: served });
     if (failed.length > 0) {
       const tasks = [...new Set(failed.map((job) => job.task))];
       logger.warn({ count: failed.length, tasks }, 'jobs failed: no handler offers their task');
@@ -191,9 +199,62 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
         handlerId: nodeId,
         tasks: group.tasks,
       });
-      if (jobs.length < group.slots) for (const task of group.tasks) exhausted.add(task);
-      for (const job of jobs) start(job);
+      // A free slot for a task is not yet a handler for the job: its target may want another one.
+      const unplaced: Unplaced[] = [];
+      for (const job of jobs) {
+        const placement = executor.place?.(job) ?? 'now';
+        if (placement === 'now') start(job);
+        else unplaced.push({ job, placement });
+      }
+      if (jobs.length < group.slots || unplaced.length > 0)
+        for (const task of group.tasks) exhausted.add(task);
+      await handBack(unplaced);
     }
+  }
+
+  /**
+   * Claimed jobs no handler can take now go back to `pending` (a job that waits names no handler);
+   * the next pass with a free slot claims them again. One that no handler matches at all fails
+   * with `no_handler` once it has waited `noHandlerWaitMs` (counted from the loop's start too).
+   */
+  async function handBack(unplaced: readonly Unplaced[]): Promise<void> {
+    if (unplaced.length === 0) return;
+    const nowMs = clock.now().getTime();
+    // A job seen long ago and not since was cancelled or deleted meanwhile: forget it.
+    for (const [jobId, since] of unmatchedSince) {
+      if (nowMs - since > 2 * noHandlerWaitMs + maxSleepMs) unmatchedSince.delete(jobId);
+    }
+    const release: Unplaced[] = [];
+    for (const entry of unplaced) {
+      if (entry.placement === 'busy') {
+        unmatchedSince.delete(entry.job.id);
+        release.push(entry);
+        continue;
+      }
+      const since = Math.max(unmatchedSince.get(entry.job.id) ?? nowMs, startedMs);
+      if (nowMs - since < noHandlerWaitMs) {
+        unmatchedSince.set(entry.job.id, since);
+        noteRetry(since + noHandlerWaitMs);
+        release.push(entry);
+        continue;
+      }
+      unmatchedSince.delete(entry.job.id);
+      const error = {
+        code: 'no_handler',
+        message: `no handler offers task "${entry.job.task}" for its target ${JSON.stringify(entry.job.target)} (waited ${Math.round((nowMs - since) / 1000)}s)`,
+      };
+      // Like a job of a task nobody offers (`failUnserved`): final, no retry, run by no handler.
+      const finish = { jobId: entry.job.id, attempt: entry.job.attempt, finishedAt: clock.now() };
+      void finishSoon({ ...finish, outcome: { status: 'failed', error }, retryAt: null, handlerId: null })
+        .then(() => logger.warn({ jobId: entry.job.id, error }, 'job failed: no handler matches it'))
+        .catch((err: unknown) =>
+          logger.error({ err: toError(err), jobId: entry.job.id }, 'could not record job outcome'),
+        );
+    }
+    await store.releaseJobs(
+      release.map(({ job }) => ({ jobId: job.id, attempt: job.attempt })),
+      clock.now(),
+    );
   }
 
   /**
@@ -223,19 +284,33 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     return Math.max(0, earliest - now.getTime());
   }
 
+  /**
+   * Work this loop made for later (a retry, the end of a wait). A noted instant already past was
+   * due work that a pass has taken since: kept, it would hide the new one (the earlier wins) and
+   * then be cleared as past, leaving the loop asleep until its safety wake-up.
+   */
+  function noteRetry(atMs: number): void {
+    const pending = nextRetryMs !== null && nextRetryMs > clock.now().getTime() ? nextRetryMs : null;
+    nextRetryMs = earliestOf(pending, atMs);
+  }
+
   function arm(delayMs: number): void {
     if (timer) clock.clearTimer(timer);
     timer = stopped ? undefined : clock.setTimer(wake, delayMs);
   }
 
   function start(job: Job): void {
+    unmatchedSince.delete(job.id);
     const controller = new AbortController();
+    let handedTo: string | undefined;
     const startedAt = job.startedAt ?? clock.now();
     options.onJobStarted?.(job, startedAt);
     const timeoutMs = job.timeoutSeconds * 1000 - (clock.now().getTime() - startedAt.getTime());
     const timeout = clock.setTimer(() => controller.abort(TIMEOUT), timeoutMs);
-    const done = execute(job, controller.signal)
-      .then((outcome) => record(job, outcome))
+    const done = execute(job, controller.signal, (handlerId) => {
+      handedTo = handlerId;
+    })
+      .then((outcome) => record(job, outcome, outcome.handlerId ?? handedTo))
       .catch((error: unknown) =>
         logger.error({ err: toError(error), jobId: job.id }, 'could not record job outcome'),
       )
@@ -248,18 +323,25 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
   }
 
   /** Runs one attempt; the job's own signal ends the wait even if the executor ignores it. */
-  async function execute(job: Job, signal: AbortSignal): Promise<ExecutionResult> {
+  async function execute(
+    job: Job,
+    signal: AbortSignal,
+    onStarted: (handlerId: string) => void,
+  ): Promise<ExecutionResult> {
     const aborted = new Promise<never>((_, reject) => {
       signal.addEventListener('abort', () => reject(signal.reason), { once: true });
     });
     try {
-      return await Promise.race([executor.run(job, signal), aborted]);
+      return await Promise.race([executor.run(job, signal, onStarted), aborted]);
     } catch (error) {
       if (signal.aborted && signal.reason === TIMEOUT) {
         return {
           status: 'timed_out',
           error: { code: 'timeout', message: `no result within ${job.timeoutSeconds}s` },
         };
+      }
+      if (signal.aborted && signal.reason === CANCEL) {
+        return { status: 'cancelled', error: { code: 'cancelled', message: 'cancelled on request' } };
       }
       if (signal.aborted && signal.reason === SHUTDOWN) {
         return {
@@ -315,19 +397,24 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
       });
   }
 
-  async function record(job: Job, outcome: ExecutionResult): Promise<void> {
+  /** `handlerId`: who ran the attempt; undefined keeps the claimer, null names none (nobody took it). */
+  async function record(
+    job: Job,
+    outcome: ExecutionResult,
+    handlerId: string | null | undefined,
+  ): Promise<void> {
     const finishedAt = clock.now();
     const retryable = outcome.status === 'failed' || outcome.status === 'timed_out';
     const retryAt =
       retryable && job.attempt < job.maxAttempts ? new Date(finishedAt.getTime() + retryDelayMs(job)) : null;
-    if (retryAt) nextRetryMs = earliestOf(nextRetryMs, retryAt.getTime());
+    if (retryAt) noteRetry(retryAt.getTime());
     const result = await finishSoon({
       jobId: job.id,
       attempt: job.attempt,
       finishedAt,
       outcome,
       retryAt,
-      handlerId: outcome.handlerId,
+      handlerId,
     });
     if (!result.ok) logger.warn({ jobId: job.id, reason: result.reason }, 'job outcome not recorded');
     else if (outcome.status !== 'succeeded') {
@@ -349,6 +436,13 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
       wake();
     },
     wake,
+    async cancel(jobId) {
+      const job = running.get(jobId);
+      if (!job) return false;
+      job.controller.abort(CANCEL);
+      await job.done;
+      return true;
+    },
     async stop(graceMs) {
       stopped = true;
       if (timer) clock.clearTimer(timer);

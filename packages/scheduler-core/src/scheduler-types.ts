@@ -6,6 +6,7 @@ import type {
   PatchScheduleBody,
   Schedule,
   ScheduleSpec,
+  ScheduleWarning,
   Trigger,
 } from '@schedulezero/protocol';
 import type { GovernorStats } from './governor.ts';
@@ -14,7 +15,8 @@ import type { JobQuery, Page, ScheduleQuery } from './store/types.ts';
 /**
  * What a node's HTTP layer (and CLI, dashboard) calls. Methods throw `SchedulerError` for the
  * expected failures: `validation` (bad trigger, with details naming the field), `not_found`,
- * `conflict` (duplicate id), `version_conflict` (stale version), `max_instances`.
+ * `conflict` (duplicate id), `version_conflict` (stale version), `max_instances`, `job_finished`
+ * and `job_not_finished` (a cancel or re-run that does not fit the job's status).
  */
 export interface Scheduler {
   /** Recovers jobs interrupted by a crash, then arms the loop. */
@@ -35,6 +37,11 @@ export interface Scheduler {
   deleteSchedule(id: string, expectedVersion?: number): Promise<void>;
   pauseSchedule(id: string): Promise<Schedule>;
   resumeSchedule(id: string): Promise<Schedule>;
+  /**
+   * What to tell whoever wrote a schedule of `task`: `no_handler_for_task` when no handler offers
+   * it (no local one, no registered worker that is not offline) — a typo in the name, most likely.
+   */
+  taskWarnings(task: string): Promise<ScheduleWarning[]>;
   /** A manual job, run as soon as an executor takes it. */
   runNow(id: string): Promise<Job>;
   /** The schedule's next fire times after `from` (default now). */
@@ -44,6 +51,14 @@ export interface Scheduler {
 
   getJob(id: string): Promise<Job>;
   listJobs(query: JobQuery): Promise<Page<Job>>;
+  /**
+   * A pending job never runs; a running one has its handler's AbortSignal fired (local or remote)
+   * and ends `cancelled` without a retry. Returns the job as recorded. `job_finished` when it has
+   * already finished, `not_found`.
+   */
+  cancelJob(id: string): Promise<Job>;
+  /** A new pending job for the same task, args, retry and target as a finished one; `job_not_finished` otherwise. */
+  rerunJob(id: string): Promise<Job>;
   listHandlers(): Promise<HandlerRecord[]>;
   stats(): Promise<SchedulerStats>;
 }

@@ -244,6 +244,32 @@ describe('the run loop on a fake clock', () => {
     expect(resumed.nextRunAt?.getTime()).toBeGreaterThan(clock.now().getTime());
   });
 
+  it('keeps the version while firing: a patch with the version read before the fires applies', async () => {
+    const s = start({ noop: () => 'done' });
+    await s.start();
+    await s.createSchedule({
+      ...defaults(),
+      id: 'v',
+      task: 'noop',
+      trigger: { type: 'interval', seconds: 1 },
+    });
+    const read = await s.getSchedule('v');
+    clock.advance(3000);
+    await eventually(async () => expect((await jobsOf('v')).length).toBeGreaterThanOrEqual(1));
+    await settled();
+    const fired = await s.getSchedule('v');
+    expect(fired.lastRunAt).not.toBeNull();
+    expect(fired.version).toBe(read.version);
+    const patched = await s.patchSchedule('v', { version: read.version, metadata: { owner: 'ops' } });
+    expect(patched).toMatchObject({
+      version: read.version + 1,
+      metadata: { owner: 'ops' },
+      // The edit leaves the fire time the loop reached; it does not move it back to the read's.
+      nextRunAt: fired.nextRunAt,
+      lastRunAt: fired.lastRunAt,
+    });
+  });
+
   it('fires a date a little in the past at once, and refuses one beyond the misfire grace', async () => {
     const s = start({ noop: () => 'done' });
     await s.start();
@@ -318,6 +344,84 @@ describe('jobs nobody can run', () => {
       }),
     );
     expect((await store.getJob(remote.id))?.status).toBe('pending');
+  });
+
+  it('block their schedule with one missed row, however often it fires (a task name with a typo)', async () => {
+    scheduler = createScheduler({
+      store,
+      clock,
+      nodeId: 'test-node',
+      noHandlerWaitMs: 60_000,
+      executor: createLocalExecutor({ echo: () => 'ran' }),
+    });
+    await scheduler.start();
+    await scheduler.createSchedule({
+      ...defaults(),
+      id: 'typo',
+      task: 'ecko',
+      trigger: { type: 'interval', seconds: 1 },
+    });
+    for (let second = 1; second <= 5; second++) {
+      clock.advance(1000);
+      // The job stays pending (no handler), so wait for the fire to be planned instead.
+      await eventually(async () => {
+        const next = (await store.getSchedule('typo'))?.nextRunAt;
+        expect(next?.getTime()).toBeGreaterThan(clock.now().getTime());
+        expect(clock.pendingTimers()).toBe(1);
+      });
+    }
+    const history = await jobsOf('typo');
+    expect(history.map((job) => [job.status, job.missedCount])).toEqual([
+      ['pending', null],
+      ['missed', 4],
+    ]);
+    expect(history[1]).toMatchObject({
+      error: { code: 'max_instances', message: expect.stringMatching(/^4 fire time\(s\) not run/) },
+      missedUntil: new Date('2026-03-01T10:00:05.000Z'),
+    });
+  });
+
+  it('wait pending, naming no handler, when the handlers of their task do not match their target', async () => {
+    const ran: string[] = [];
+    scheduler = createScheduler({
+      store,
+      clock,
+      nodeId: 'test-node',
+      noHandlerWaitMs: 10_000,
+      executor: createLocalExecutor(
+        { render: (_args, ctx) => ran.push(ctx.jobId) },
+        { handlerId: 'test-node', zone: 'admin', tags: ['local'] },
+      ),
+    });
+    await scheduler.start();
+    for (const [id, tags] of [
+      ['gpu', ['gpu']],
+      ['here', ['local']],
+    ] as const) {
+      await scheduler.createSchedule({
+        ...defaults(),
+        id,
+        task: 'render',
+        target: { tags: [...tags] },
+        trigger: { type: 'interval', seconds: 3600 },
+      });
+    }
+    const gpu = await scheduler.runNow('gpu');
+    const here = await scheduler.runNow('here');
+    await eventually(async () =>
+      expect(await store.getJob(here.id)).toMatchObject({ status: 'succeeded', handlerId: 'test-node' }),
+    );
+    await eventually(() => expect(clock.pendingTimers()).toBe(1));
+    expect(await store.getJob(gpu.id)).toMatchObject({ status: 'pending', handlerId: null, attempt: 0 });
+    clock.advance(10_000);
+    await eventually(async () =>
+      expect(await store.getJob(gpu.id)).toMatchObject({
+        status: 'failed',
+        handlerId: null,
+        error: { code: 'no_handler' },
+      }),
+    );
+    expect(ran).toEqual([here.id]);
   });
 });
 

@@ -1,16 +1,24 @@
-import type { CreateScheduleBody, Job, Schedule, ScheduleSpec } from '@schedulezero/protocol';
+import type {
+  CreateScheduleBody,
+  Job,
+  Schedule,
+  ScheduleSpec,
+  ScheduleWarning,
+} from '@schedulezero/protocol';
 import { type Clock, systemClock } from './clock.ts';
 import { SchedulerError } from './errors.ts';
 import type { Executor } from './executor.ts';
 import { createGovernedExecutor, type GovernorConfig } from './governor.ts';
 import { newId } from './ids.ts';
+import { createJobControl } from './job-control.ts';
 import { createLatencyHistogram } from './latency-histogram.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { manualJobDraft } from './planner.ts';
 import { assertValidTrigger, createReadOnlyScheduler } from './read-only-scheduler.ts';
 import { createRunLoop } from './run-loop.ts';
 import type { Scheduler } from './scheduler-types.ts';
-import type { Outcome, ScheduleDraft, Store } from './store/types.ts';
+import { servedTasks } from './served-tasks.ts';
+import type { Outcome, ScheduleUpdate, Store } from './store/types.ts';
 import { nextFireTime } from './triggers/index.ts';
 
 export interface SchedulerOptions {
@@ -62,6 +70,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     },
   });
 
+  async function assertQueueRoom(): Promise<void> {
+    const { pending } = await store.countJobsByStatus();
+    if (pending >= queueLimit) {
+      throw new SchedulerError(
+        'rate_limited',
+        `${pending} jobs are waiting (queue limit ${queueLimit}); try again later`,
+      );
+    }
+  }
+  const jobControl = createJobControl({ store, loop, clock, assertQueueRoom });
+
   // The read half is the replica's: one implementation of reads for both kinds of node.
   const reads = createReadOnlyScheduler({ store, clock });
   const { getSchedule } = reads;
@@ -107,13 +126,20 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
   }
 
-  /** Writes a new spec over a stored schedule; the next fire time restarts from now when the trigger changed or it resumes. */
+  /**
+   * Writes a new spec over a stored schedule; the next fire time restarts from now when the trigger
+   * changed or it resumes, and otherwise stays what the store holds (the loop may have advanced it
+   * since `current` was read).
+   */
   async function write(current: Schedule, spec: ScheduleSpec, expectedVersion?: number): Promise<Schedule> {
     assertValidTrigger(spec.trigger);
     const rearm =
       JSON.stringify(spec.trigger) !== JSON.stringify(current.trigger) || (current.paused && !spec.paused);
-    const nextRunAt = rearm ? firstRun(spec, current.id, current.createdAt) : current.nextRunAt;
-    const draft: ScheduleDraft = { ...spec, id: current.id, nextRunAt };
+    const draft: ScheduleUpdate = {
+      ...spec,
+      id: current.id,
+      ...(rearm ? { nextRunAt: firstRun(spec, current.id, current.createdAt) } : {}),
+    };
     const updated = unwrap(await store.updateSchedule(draft, clock.now(), expectedVersion), current.id);
     loop.wake();
     return updated;
@@ -121,6 +147,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   return {
     ...reads,
+    ...jobControl,
     start: () => loop.start(),
     async stop(stopOptions = {}) {
       await loop.stop(stopOptions.graceMs ?? 10_000);
@@ -172,14 +199,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const current = await getSchedule(id);
       return current.paused ? write(current, { ...current, paused: false }) : current;
     },
+    async taskWarnings(task): Promise<ScheduleWarning[]> {
+      if ((await servedTasks(executor, store)).has(task)) return [];
+      const message = `no handler offers task "${task}" (no local handler, no registered worker): check its name; its jobs fail no_handler unless a handler that offers it registers`;
+      return [{ code: 'no_handler_for_task', message }];
+    },
     async runNow(id): Promise<Job> {
-      const { pending } = await store.countJobsByStatus();
-      if (pending >= queueLimit) {
-        throw new SchedulerError(
-          'rate_limited',
-          `${pending} jobs are waiting (queue limit ${queueLimit}); try again later`,
-        );
-      }
+      await assertQueueRoom();
       const job = unwrap(
         await store.createManualJob(id, (schedule) => manualJobDraft(schedule, clock.now())),
         id,

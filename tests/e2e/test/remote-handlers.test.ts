@@ -209,7 +209,13 @@ describe('remote handlers over the CURVE handler link', () => {
       if (Date.now() > deadline) throw new Error(`job ${jobId} never timed_out in the history`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(timedOut).toMatchObject({ status: 'timed_out', attempt: 1, error: { code: 'timeout' } });
+    // Recorded with the worker that ran it, not the master that dispatched it.
+    expect(timedOut).toMatchObject({
+      status: 'timed_out',
+      attempt: 1,
+      handlerId: 'worker-a',
+      error: { code: 'timeout' },
+    });
     // The function in the worker process saw its AbortSignal fire for the timeout, at the deadline
     // and long before the 60 s it would have held.
     const seen = await waitForValue(() =>
@@ -224,6 +230,46 @@ describe('remote handlers over the CURVE handler link', () => {
     expect(await waitForJob(next.body.job.id, (job) => job.status === 'succeeded')).toMatchObject({
       handlerId: 'worker-a',
     });
+  });
+
+  it('cancels a running job on the worker: its AbortSignal fires, the attempt ends cancelled, no retry', async () => {
+    await startWorker('a', 1);
+    const file = join(dir, 'cancelled.json');
+    await createSchedule('cancel', 'hold_until_aborted', {
+      args: { file, ms: 60_000 },
+      retry: { maxAttempts: 3, backoffMs: 0, backoffFactor: 1 },
+    });
+    const { body } = await api.call('POST', '/api/schedules/cancel/run');
+    const jobId = String(body.job.id);
+    await waitForJob(jobId, (job) => job.status === 'running');
+    const cancelled = await api.call('POST', `/api/jobs/${jobId}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.job).toMatchObject({
+      id: jobId,
+      status: 'cancelled',
+      attempt: 1,
+      handlerId: 'worker-a',
+      error: { code: 'cancelled' },
+    });
+    // The function in the worker process saw its signal fire, for the cancel.
+    const seen = await waitForValue(() =>
+      existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined,
+    );
+    expect(seen).toMatchObject({ jobId, attempt: 1, reason: 'cancelled' });
+    expect(seen.afterMs).toBeLessThan(10_000);
+    // The worker's only slot is free again, and the cancelled job was not retried meanwhile.
+    await createSchedule('after-cancel', 'whoami');
+    const next = await api.call('POST', '/api/schedules/after-cancel/run');
+    expect(await waitForJob(next.body.job.id, (job) => job.status === 'succeeded')).toMatchObject({
+      handlerId: 'worker-a',
+    });
+    expect((await api.call('GET', `/api/jobs/${jobId}`)).body.job).toMatchObject({
+      status: 'cancelled',
+      attempt: 1,
+    });
+    const again = await api.call('POST', `/api/jobs/${jobId}/cancel`);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('job_finished');
   });
 
   it('counts malformed frames and refused keys, and keeps serving', async () => {

@@ -70,6 +70,70 @@ export function jobRouteTests(master: () => TestMaster): void {
     });
   });
 
+  describe('cancel and re-run', () => {
+    async function status(jobId: string, wanted: string) {
+      return waitFor(
+        async () => {
+          const { body } = await api('GET', `/api/jobs/${jobId}`);
+          return body.job.status === wanted ? body.job : undefined;
+        },
+        () => `job ${jobId} to be ${wanted}`,
+      );
+    }
+
+    it('POST /api/jobs/:id/cancel stops a running job through its signal, without a retry; a finished one is 409', async () => {
+      const scheduleId = uniqueId('block');
+      const created = await api('POST', '/api/schedules', {
+        id: scheduleId,
+        task: 'block',
+        trigger: YEARLY,
+        retry: { maxAttempts: 3, backoffMs: 10, backoffFactor: 1 },
+      });
+      expect(created.status).toBe(201);
+      const { body } = await api('POST', `/api/schedules/${scheduleId}/run`);
+      const jobId = body.job.id;
+      await status(jobId, 'running');
+      expect((await api('POST', `/api/jobs/${jobId}/rerun`)).body.error.code).toBe('job_not_finished');
+
+      const cancelled = await api('POST', `/api/jobs/${jobId}/cancel`);
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body.job).toMatchObject({
+        id: jobId,
+        status: 'cancelled',
+        attempt: 1,
+        result: null,
+        error: { code: 'cancelled' },
+      });
+      // The block handler resolved on its signal: had the signal not fired it would still hold.
+      expect((await api('GET', `/api/jobs/${jobId}`)).body.job).toMatchObject({
+        status: 'cancelled',
+        attempt: 1,
+      });
+
+      const again = await api('POST', `/api/jobs/${jobId}/cancel`);
+      expect(again.status).toBe(409);
+      expect(again.body.error).toMatchObject({
+        code: 'job_finished',
+        message: expect.stringContaining(jobId),
+      });
+      expect((await api('POST', '/api/jobs/no-such-job/cancel')).status).toBe(404);
+    });
+
+    it('POST /api/jobs/:id/rerun queues a new job for the same task and args (202); an unfinished one is 409', async () => {
+      const { scheduleId, jobId } = await runJob('echo');
+      await finished(jobId);
+      const rerun = await api('POST', `/api/jobs/${jobId}/rerun`);
+      expect(rerun.status).toBe(202);
+      expect(rerun.body.job).toMatchObject({ scheduleId, task: 'echo', args: { n: 1 }, source: 'manual' });
+      expect(rerun.body.job.id).not.toBe(jobId);
+      expect(await finished(rerun.body.job.id)).toMatchObject({
+        status: 'succeeded',
+        result: { echoed: { n: 1 } },
+      });
+      expect((await api('POST', '/api/jobs/no-such-job/rerun')).status).toBe(404);
+    });
+  });
+
   describe('handlers and metrics', () => {
     it('GET /api/handlers lists the registered handlers', async () => {
       const id = uniqueId('worker');

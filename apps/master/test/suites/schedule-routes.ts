@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, uniqueId, YEARLY } from '../support/http.ts';
+import { call, uniqueId, waitFor, YEARLY } from '../support/http.ts';
 import type { TestMaster } from '../support/test-master.ts';
 
 /** Schedule CRUD, pause/resume/run, fire-time preview: the success paths and their 404/409s. */
@@ -48,6 +48,66 @@ export function scheduleRouteTests(master: () => TestMaster): void {
       expect(response.status).toBe(409);
       expect(response.body.error.code).toBe('conflict');
       expect(response.body.error.message).toContain(id);
+    });
+
+    it('POST, PUT and PATCH warn when no handler offers the task (a typo), and only then', async () => {
+      const id = uniqueId('typo');
+      const typo = await api('POST', '/api/schedules', { id, task: 'ecko', trigger: YEARLY });
+      expect(typo.status).toBe(201);
+      expect(typo.body.schedule).toMatchObject({ id, task: 'ecko' });
+      expect(typo.body.warnings).toEqual([
+        { code: 'no_handler_for_task', message: expect.stringContaining('"ecko"') },
+      ]);
+      const fixed = await api('PATCH', `/api/schedules/${id}`, { task: 'echo' });
+      expect(fixed.status).toBe(200);
+      expect(fixed.body).not.toHaveProperty('warnings');
+      const replaced = await api('PUT', `/api/schedules/${id}`, { task: 'ecko', trigger: YEARLY });
+      expect(replaced.body.warnings).toMatchObject([{ code: 'no_handler_for_task' }]);
+      const patched = await api('PATCH', `/api/schedules/${id}`, { paused: true });
+      expect(patched.body.warnings).toMatchObject([{ code: 'no_handler_for_task' }]);
+
+      // A task a registered worker offers (not offline) is served, though no local handler has it.
+      const now = new Date();
+      const worker = uniqueId('worker');
+      await master().store.upsertHandler(
+        {
+          id: worker,
+          methods: ['remote_only'],
+          zone: 'eu',
+          tags: [],
+          capacity: 1,
+          status: 'healthy',
+          lastSeenAt: now,
+          activeJobs: 0,
+          successCount: 0,
+          failureCount: 0,
+          avgDurationMs: null,
+          registeredAt: now,
+        },
+        'registered',
+      );
+      const remote = await api('POST', '/api/schedules', { task: 'remote_only', trigger: YEARLY });
+      expect(remote.status).toBe(201);
+      expect(remote.body).not.toHaveProperty('warnings');
+    });
+
+    it('PATCH with the version of a GET made before the schedule fired applies: firing is not an edit', async () => {
+      const { id } = await create({ trigger: { type: 'interval', seconds: 1 } });
+      const read = (await api('GET', `/api/schedules/${id}`)).body.schedule;
+      const fired = await waitFor(async () => {
+        const { body } = await api('GET', `/api/schedules/${id}`);
+        return body.schedule.lastRunAt === null ? undefined : body.schedule;
+      }, `schedule ${id} to fire`);
+      expect(fired.version).toBe(read.version);
+      const patched = await api('PATCH', `/api/schedules/${id}`, {
+        args: { after: 'fire' },
+        version: read.version,
+      });
+      expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+      expect(patched.body.schedule).toMatchObject({ args: { after: 'fire' }, version: read.version + 1 });
+      // The fire time the loop reached stays; the edit did not move it back to the read's.
+      expect(Date.parse(patched.body.schedule.nextRunAt)).toBeGreaterThanOrEqual(Date.parse(fired.nextRunAt));
+      await api('DELETE', `/api/schedules/${id}`);
     });
 
     it('GET /api/schedules/:id returns it; an unknown id is 404', async () => {

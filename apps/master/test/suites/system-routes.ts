@@ -263,6 +263,8 @@ export function systemRouteTests(master: () => TestMaster): void {
           'POST /api/triggers/preview',
           'GET /api/history',
           'GET /api/jobs/{id}',
+          'POST /api/jobs/{id}/cancel',
+          'POST /api/jobs/{id}/rerun',
           'GET /api/handlers',
           'GET /api/metrics',
           'GET /api/replication',
@@ -272,7 +274,15 @@ export function systemRouteTests(master: () => TestMaster): void {
           'GET /openapi.json',
         ].sort(),
       );
-      for (const name of ['Schedule', 'Job', 'Handler', 'Error', 'CreateScheduleBody', 'TriggerPreview']) {
+      for (const name of [
+        'Schedule',
+        'ScheduleWarning',
+        'Job',
+        'Handler',
+        'Error',
+        'CreateScheduleBody',
+        'TriggerPreview',
+      ]) {
         expect(document.components.schemas, name).toHaveProperty(name);
       }
       expect(document.paths['/api/schedules'].post.security).toEqual([{ bearerAuth: [] }]);
@@ -283,6 +293,16 @@ export function systemRouteTests(master: () => TestMaster): void {
       expect(document.paths['/openapi.json'].get.security).toEqual([]);
       expect(document.servers).toEqual([{ url: '/', description: 'This node' }]);
       expect(document.info.license).toMatchObject({ name: 'MIT' });
+      for (const [action, operationId, success] of [
+        ['cancel', 'cancelJob', '200'],
+        ['rerun', 'rerunJob', '202'],
+      ] as const) {
+        const operation = document.paths[`/api/jobs/{id}/${action}`].post;
+        expect(operation).toMatchObject({ operationId, security: [{ bearerAuth: [] }] });
+        expect(Object.keys(operation.responses).sort()).toEqual(
+          expect.arrayContaining([success, '400', '401', '404', '409']),
+        );
+      }
       const limit = document.paths['/api/history'].get.parameters.find(
         (p: { name: string }) => p.name === 'limit',
       );

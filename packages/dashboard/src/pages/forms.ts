@@ -91,6 +91,11 @@ ${fireTimes ? h`<p><strong>${words}</strong></p><ol>${fireTimes.map((at) => h`<l
 </div>`;
 }
 
+/** Shown on a schedule's page after the form created it for a task no handler offers. */
+export function noHandlerNotice(task: string): Html {
+  return h`<p class="error" role="status">Created, but no handler offers the task “${task}”: no local handler and no registered worker has it. Check its name; its jobs fail with <code>no_handler</code> unless a handler that offers it registers.</p>`;
+}
+
 export function createSchedulePage(
   ctx: PageContext,
   values: ScheduleFormValues,

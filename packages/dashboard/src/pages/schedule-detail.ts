@@ -11,10 +11,12 @@ export function scheduleDetailPage(
   schedule: Schedule,
   fireTimes: Date[],
   jobs: Job[],
+  notice: Html | '' = '',
 ): Html {
   const id = encodeURIComponent(schedule.id);
   const hasMetadata = Object.keys(schedule.metadata ?? {}).length > 0;
   return h`<h1>Schedule ${schedule.id}</h1>
+${notice}
 ${ctx.readOnly ? '' : scheduleActions(ctx, schedule)}
 <h2>Settings</h2>
 <dl>

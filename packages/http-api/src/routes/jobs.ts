@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { idParamsSchema, type Job, listJobsQuerySchema } from '@schedulezero/protocol';
-import type { ReadScheduler } from '@schedulezero/scheduler-core';
+import { idParamsSchema, type Job, jobEnvelopeSchema, listJobsQuerySchema } from '@schedulezero/protocol';
+import type { ReadScheduler, Scheduler } from '@schedulezero/scheduler-core';
 import { z } from 'zod';
 import { errorResponses, jsonContent } from '../openapi-helpers.ts';
 import type { ReadViews } from '../read-views.ts';
@@ -61,5 +61,52 @@ export function registerJobRoutes(app: OpenAPIHono, scheduler: ReadScheduler, vi
       const handlers = await scheduler.listHandlers();
       return c.json({ handlers: handlers.map((handler) => views.show('handler', handler)) }, 200);
     },
+  );
+}
+
+/** A 409 that says which state of the job refused the request. */
+function conflict(description: string) {
+  const [response] = Object.values(errorResponses(409));
+  return { 409: { ...response, description } } as Record<409, NonNullable<typeof response>>;
+}
+
+/** Cancel and re-run: the master's job mutations (a replica refuses them with 403 before routing). */
+export function registerJobMutationRoutes(app: OpenAPIHono, scheduler: Scheduler): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/jobs/{id}/cancel',
+      operationId: 'cancelJob',
+      tags: ['jobs'],
+      summary: 'Cancel a pending or running job',
+      description:
+        "A pending job never runs. A running job has its handler's AbortSignal fired (local or remote handler) and ends `cancelled`, without a retry; the answer comes once that is recorded.",
+      request: { params: idParamsSchema },
+      responses: {
+        200: jsonContent(jobEnvelopeSchema, 'The cancelled job'),
+        ...errorResponses(400, 401, 404),
+        ...conflict('`job_finished`: the job has already finished; nothing to cancel'),
+      },
+    }),
+    async (c) => c.json({ job: await scheduler.cancelJob(c.req.valid('param').id) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/jobs/{id}/rerun',
+      operationId: 'rerunJob',
+      tags: ['jobs'],
+      summary: 'Run a finished job again, as a new job',
+      description:
+        'Queues a new manual job of the same schedule with the same task, args, retry policy, timeout and target.',
+      request: { params: idParamsSchema },
+      responses: {
+        202: jsonContent(jobEnvelopeSchema, 'The new, queued job'),
+        ...errorResponses(400, 401, 404, 429),
+        ...conflict('`job_not_finished`: the job is still pending or running'),
+      },
+    }),
+    async (c) => c.json({ job: await scheduler.rerunJob(c.req.valid('param').id) }, 202),
   );
 }

@@ -1,5 +1,4 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Schedule } from '@schedulezero/protocol';
 import {
   createScheduleBodySchema,
   fireTimesSchema,
@@ -9,7 +8,9 @@ import {
   nextFireTimesQuerySchema,
   patchScheduleBodySchema,
   replaceScheduleBodySchema,
+  type Schedule,
   scheduleEnvelopeSchema,
+  scheduleWriteEnvelopeSchema,
   triggerPreviewBodySchema,
 } from '@schedulezero/protocol';
 import type { ReadScheduler, Scheduler } from '@schedulezero/scheduler-core';
@@ -117,6 +118,12 @@ export function registerScheduleReadRoutes(
   );
 }
 
+/** A written schedule's answer: `warnings` only when there is one (a task no handler offers). */
+async function withWarnings(scheduler: Scheduler, schedule: Schedule) {
+  const warnings = await scheduler.taskWarnings(schedule.task);
+  return warnings.length > 0 ? { schedule, warnings } : { schedule };
+}
+
 /**
  * The schedule writes, and the trigger preview (a POST, so a read-only node refuses it with the
  * rest): registered only on a node that accepts mutations, so a replica's OpenAPI document does
@@ -132,11 +139,15 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
       summary: 'Create a schedule',
       request: { body: jsonBody(createBody) },
       responses: {
-        201: jsonContent(scheduleEnvelopeSchema, 'Created'),
+        201: jsonContent(
+          scheduleWriteEnvelopeSchema,
+          'Created (with `warnings` when no handler offers its task)',
+        ),
         ...errorResponses(400, 401, 409, 413, 415),
       },
     }),
-    async (c) => c.json({ schedule: await scheduler.createSchedule(c.req.valid('json')) }, 201),
+    async (c) =>
+      c.json(await withWarnings(scheduler, await scheduler.createSchedule(c.req.valid('json'))), 201),
   );
 
   app.openapi(
@@ -148,16 +159,17 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
       summary: 'Replace a schedule (fields left out take their defaults)',
       request: { ...idRequest, body: jsonBody(replaceBody) },
       responses: {
-        200: jsonContent(scheduleEnvelopeSchema, 'The updated schedule'),
+        200: jsonContent(
+          scheduleWriteEnvelopeSchema,
+          'The updated schedule (with `warnings`, as for a create)',
+        ),
         ...errorResponses(400, 401, 404, 409, 413, 415),
       },
     }),
     async (c) => {
       const { version, ...spec } = c.req.valid('json');
-      return c.json(
-        { schedule: await scheduler.replaceSchedule(c.req.valid('param').id, spec, version) },
-        200,
-      );
+      const schedule = await scheduler.replaceSchedule(c.req.valid('param').id, spec, version);
+      return c.json(await withWarnings(scheduler, schedule), 200);
     },
   );
 
@@ -170,7 +182,10 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
       summary: 'Change some fields of a schedule',
       request: { ...idRequest, body: jsonBody(patchBody) },
       responses: {
-        200: jsonContent(scheduleEnvelopeSchema, 'The updated schedule'),
+        200: jsonContent(
+          scheduleWriteEnvelopeSchema,
+          'The updated schedule (with `warnings`, as for a create)',
+        ),
         ...errorResponses(400, 401, 404, 409, 413, 415),
       },
     }),
@@ -181,7 +196,8 @@ export function registerScheduleMutationRoutes(app: OpenAPIHono, scheduler: Sche
       const patch = Object.fromEntries(
         Object.entries(c.req.valid('json')).filter(([key]) => Object.hasOwn(sent, key)),
       );
-      return c.json({ schedule: await scheduler.patchSchedule(c.req.valid('param').id, patch) }, 200);
+      const schedule = await scheduler.patchSchedule(c.req.valid('param').id, patch);
+      return c.json(await withWarnings(scheduler, schedule), 200);
     },
   );
 

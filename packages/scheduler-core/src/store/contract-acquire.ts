@@ -8,6 +8,7 @@ import {
   type StoreHarness,
   scheduleDraft,
 } from './contract-fixtures.ts';
+import type { FirePlanner } from './types.ts';
 
 export function acquireContract(h: StoreHarness): void {
   describe('acquireDueSchedules', () => {
@@ -46,7 +47,8 @@ export function acquireContract(h: StoreHarness): void {
         nextRunAt: at(60),
         lastRunAt: at(0),
         updatedAt: at(10),
-        version: 2,
+        // Firing is not an edit: an optimistic update based on an earlier read still applies.
+        version: 1,
       });
       expect(await h.store.getSchedule('paused')).toMatchObject({ nextRunAt: at(0), version: 1 });
       expect(await h.store.getSchedule('future')).toMatchObject({ nextRunAt: at(11), version: 1 });
@@ -82,7 +84,7 @@ export function acquireContract(h: StoreHarness): void {
       const jobs = await h.store.acquireDueSchedules(at(1), 10, recordingPlanner(calls));
       expect(calls).toEqual([{ scheduleId: 's', fireAt: at(0).getTime(), activeJobs: 1 }]);
       expect(jobs).toEqual([]);
-      expect(await h.store.getSchedule('s')).toMatchObject({ nextRunAt: at(60), version: 2 });
+      expect(await h.store.getSchedule('s')).toMatchObject({ nextRunAt: at(60), version: 1 });
       const history = await h.store.listJobs({ limit: 10, scheduleId: 's' });
       expect(history.items.map((job) => job.id)).toEqual([existing.ok && existing.value.id]);
     });
@@ -99,6 +101,52 @@ export function acquireContract(h: StoreHarness): void {
       // A missed fire is not a run: lastRunAt stays.
       expect(await h.store.getSchedule('s')).toMatchObject({ nextRunAt: at(60), lastRunAt: null });
       expect(await h.store.claimJobs({ now: at(600), limit: 10, handlerId: 'n1' })).toEqual([]);
+    });
+
+    it('keeps the missed records of one cause as one row across fires', async () => {
+      await createSchedules(h.store, [scheduleDraft('s', { nextRunAt: at(0) })]);
+      // Each fire: one missed record of `code` for the fire time, then on by 60 s.
+      const missing =
+        (code: string): FirePlanner =>
+        (schedule) => {
+          const fireAt = schedule.nextRunAt ?? at(0);
+          const message = `1 fire time(s) not run: because of ${code}`;
+          return {
+            jobs: [
+              jobDraft(schedule, fireAt, {
+                status: 'missed',
+                error: { code, message },
+                missedCount: 1,
+                missedUntil: fireAt,
+              }),
+            ],
+            nextRunAt: new Date(fireAt.getTime() + 60_000),
+          };
+        };
+      const [first] = await h.store.acquireDueSchedules(at(0), 10, missing('max_instances'));
+      await h.store.acquireDueSchedules(at(60), 10, missing('max_instances'));
+      await h.store.acquireDueSchedules(at(120), 10, missing('max_instances'));
+      let history = (await h.store.listJobs({ limit: 10, scheduleId: 's' })).items;
+      expect(history).toEqual([
+        {
+          ...first,
+          missedCount: 3,
+          missedUntil: at(120),
+          error: { code: 'max_instances', message: '3 fire time(s) not run: because of max_instances' },
+          updatedAt: at(120),
+        },
+      ]);
+      // Another cause starts its own row; a run in between ends the previous one.
+      await h.store.acquireDueSchedules(at(180), 10, missing('misfire'));
+      await h.store.acquireDueSchedules(at(240), 10, recordingPlanner([]));
+      await h.store.acquireDueSchedules(at(300), 10, missing('misfire'));
+      history = (await h.store.listJobs({ limit: 10, scheduleId: 's' })).items;
+      expect(history.map((job) => [job.status, job.error?.code ?? null, job.missedCount])).toEqual([
+        ['missed', 'misfire', 1],
+        ['pending', null, null],
+        ['missed', 'misfire', 1],
+        ['missed', 'max_instances', 3],
+      ]);
     });
 
     it('rolls everything back when the planner throws', async () => {

@@ -75,6 +75,23 @@ export function scheduleContract(h: StoreHarness): void {
       });
     });
 
+    it('keeps the stored nextRunAt when an update does not give one (the loop may have advanced it)', async () => {
+      await createSchedules(h.store, [scheduleDraft('s1', { nextRunAt: at(0) })]);
+      await h.store.acquireDueSchedules(at(1), 10, (_schedule, _now) => ({
+        jobs: [],
+        nextRunAt: at(60),
+        lastRunAt: at(0),
+      }));
+      const advanced = await h.store.getSchedule('s1');
+      expect(advanced).toMatchObject({ nextRunAt: at(60), lastRunAt: at(0), version: 1 });
+      const { nextRunAt: _kept, ...edit } = scheduleDraft('s1', { task: 'report' });
+      const updated = await h.store.updateSchedule(edit, at(2), 1);
+      expect(updated).toMatchObject({
+        ok: true,
+        value: { task: 'report', nextRunAt: at(60), lastRunAt: at(0), version: 2 },
+      });
+    });
+
     it('refuses an update with a stale expected version', async () => {
       await createSchedules(h.store, [scheduleDraft('s1')]);
       const first = await h.store.updateSchedule(scheduleDraft('s1', { task: 'a' }), at(1), 1);

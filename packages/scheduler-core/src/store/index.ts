@@ -26,6 +26,7 @@ export type {
   ResetReplica,
   ScheduleDraft,
   ScheduleQuery,
+  ScheduleUpdate,
   Snapshot,
   Store,
   StoreOptions,

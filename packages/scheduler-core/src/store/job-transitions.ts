@@ -74,7 +74,7 @@ export function planFinish(
       durationMs: job.startedAt ? Math.max(0, finishedAt.getTime() - job.startedAt.getTime()) : null,
       result,
       error: outcome.status === 'succeeded' ? null : outcome.error,
-      handlerId: finish.handlerId ?? job.handlerId,
+      handlerId: finish.handlerId === undefined ? job.handlerId : finish.handlerId,
       updatedAt: finishedAt,
     },
   };
@@ -88,6 +88,54 @@ export function planFinish(
 function asStoredJson(value: unknown): unknown {
   const text = value === undefined ? undefined : JSON.stringify(value);
   return text === undefined ? null : JSON.parse(text);
+}
+
+/** A claimed attempt handed back: the job as it was before the claim. */
+export function planRelease(now: Date) {
+  return { status: 'pending' as const, handlerId: null, startedAt: null, updatedAt: now };
+}
+
+/** A pending job cancelled before it ran. */
+export function planCancelPending(now: Date): JobPatch {
+  return {
+    status: 'cancelled',
+    finishedAt: now,
+    durationMs: null,
+    handlerId: null,
+    error: { code: 'cancelled', message: 'cancelled before it ran' },
+    updatedAt: now,
+  };
+}
+
+/**
+ * The missed records of one cause stay one row: a plan's missed row extends the schedule's latest
+ * job when that is a missed record of the same reason (`misfire`, `max_instances`) — nothing ran
+ * in between — instead of adding a row per fire (a schedule blocked by a job that waits for a
+ * handler would otherwise add one every fire). `latest` is the schedule's newest job before the
+ * plan. Returns the rows still to insert and the extended record, if any.
+ */
+export function extendMissed(
+  latest: Job | undefined,
+  rows: readonly Job[],
+  now: Date,
+): { insert: Job[]; extended: Job | undefined } {
+  const index =
+    latest?.status === 'missed'
+      ? rows.findIndex((row) => row.status === 'missed' && row.error?.code === latest.error?.code)
+      : -1;
+  const row = rows[index];
+  if (latest === undefined || row?.error == null) return { insert: [...rows], extended: undefined };
+  const count = (latest.missedCount ?? 1) + (row.missedCount ?? 1);
+  // The planner's messages start with the count: "[at least ]N fire time(s) not run: ...".
+  const message = row.error.message.replace(/^(at least )?\d+/, (_all, atLeast = '') => `${atLeast}${count}`);
+  const extended: Job = {
+    ...latest,
+    missedCount: count,
+    missedUntil: row.missedUntil ?? row.scheduledAt,
+    error: { code: row.error.code, message },
+    updatedAt: now,
+  };
+  return { insert: rows.filter((_, i) => i !== index), extended };
 }
 
 /** A job whose runner died: another attempt when one remains, else failed as `interrupted`. */

@@ -1,7 +1,8 @@
 import type { Job, Schedule } from '@schedulezero/protocol';
-import { asc, count, eq, min, sql } from 'drizzle-orm';
+import { asc, count, desc, eq, min, sql } from 'drizzle-orm';
 import { chunks, executedChanges, scheduleChange } from './change-records.ts';
 import { encodeScheduleCursor, toPage } from './cursor.ts';
+import { extendMissed } from './job-transitions.ts';
 import { expectRow, fail, ok, unlogged } from './outcome.ts';
 import { fromBatch, setFromBatch, valuesRelation } from './pg-batch.ts';
 import type { PgContext, PgTx } from './pg-context.ts';
@@ -19,7 +20,8 @@ import {
   advancedScheduleFields,
   newJobRow,
   newScheduleRow,
-  scheduleDraftFields,
+  scheduleUpdateFields,
+  toJob,
   toSchedule,
 } from './row-mapping.ts';
 import { jobs, schedules } from './schema-pg.ts';
@@ -95,7 +97,7 @@ export function pgScheduleMethods({ db, write }: PgContext): ScheduleMethods {
       return write<Outcome<Schedule, 'not_found' | 'version_conflict'>>(async (tx) => {
         const [row] = await tx
           .update(schedules)
-          .set({ ...scheduleDraftFields(draft, now), version: sql`${schedules.version} + 1` })
+          .set({ ...scheduleUpdateFields(draft, now), version: sql`${schedules.version} + 1` })
           .where(versionedWhere(schedules, draft.id, expectedVersion))
           .returning();
         if (row === undefined) return unlogged(fail(await missReason(tx, draft.id)));
@@ -166,8 +168,28 @@ export function pgScheduleMethods({ db, write }: PgContext): ScheduleMethods {
             schedule,
             jobs: firePlan.jobs.map((draft) => newJobRow(draft, now)),
             fields: advancedScheduleFields(schedule, firePlan, now),
+            extended: undefined as Job | undefined,
           };
         });
+        // A plan's missed record may extend the schedule's newest job (rare: read only then).
+        for (const planned of plans) {
+          if (!planned.jobs.some((row) => row.status === 'missed')) continue;
+          const [latest] = await tx
+            .select()
+            .from(jobs)
+            .where(eq(jobs.scheduleId, planned.schedule.id))
+            .orderBy(desc(jobs.scheduledAt), desc(jobs.id))
+            .limit(1);
+          const { insert, extended } = extendMissed(latest && toJob(latest), planned.jobs, now);
+          if (!extended) continue;
+          const { missedCount, missedUntil, error, updatedAt } = extended;
+          await tx
+            .update(jobs)
+            .set({ missedCount, missedUntil, error, updatedAt })
+            .where(eq(jobs.id, extended.id));
+          planned.jobs = insert;
+          planned.extended = extended;
+        }
         // The whole batch in a few statements, not two per schedule: multi-row INSERTs of the
         // jobs (a fire time that ran before is dropped by the unique key: a crash left it
         // behind) and one UPDATE ... FROM (VALUES ...) per chunk of schedules.
@@ -199,12 +221,12 @@ export function pgScheduleMethods({ db, write }: PgContext): ScheduleMethods {
         }
         const inserted: Job[] = [];
         const changes: Change[] = [];
-        for (const { schedule, jobs: planned, fields } of plans) {
+        for (const { schedule, jobs: planned, fields, extended } of plans) {
           const own = planned.filter((job) => insertedIds.has(job.id));
           inserted.push(...own);
           changes.push(
             scheduleChange('updated', toSchedule({ ...schedule, ...fields })),
-            ...executedChanges(own),
+            ...executedChanges(extended ? [extended, ...own] : own),
           );
         }
         return { value: inserted, changes };

@@ -7,6 +7,7 @@ import { handlerChange } from './change-records.ts';
 import { migrationsFolder } from './migrations-folder.ts';
 import { expectRow } from './outcome.ts';
 import { type PgDb, pgContext, pgEpoch } from './pg-context.ts';
+import { pgJobControlMethods } from './pg-job-control.ts';
 import { pgJobMethods } from './pg-jobs.ts';
 import { pgReplicationMethods } from './pg-replication.ts';
 import { pgScheduleMethods } from './pg-schedules.ts';
@@ -64,6 +65,7 @@ function createPgStore(db: PgDb, end: () => Promise<void>, epoch: string, option
     },
     ...pgScheduleMethods(context),
     ...pgJobMethods(context),
+    ...pgJobControlMethods(context),
     ...pgReplicationMethods(context),
 
     async upsertHandler(handler, op) {

@@ -1,5 +1,5 @@
 import type { HandlerRecord, Job, Schedule } from '@schedulezero/protocol';
-import type { ChangeRow, FirePlan, JobDraft, ScheduleDraft } from './types.ts';
+import type { ChangeRow, FirePlan, JobDraft, ScheduleDraft, ScheduleUpdate } from './types.ts';
 
 /**
  * Rows <-> model. Both schemas give their columns the model's names and types (drizzle turns
@@ -49,6 +49,12 @@ export function scheduleDraftFields(draft: ScheduleDraft, now: Date) {
   };
 }
 
+/** The columns an update writes: `nextRunAt` only when the update gives one. */
+export function scheduleUpdateFields(update: ScheduleUpdate, now: Date) {
+  const { nextRunAt: _none, ...definition } = scheduleDraftFields({ ...update, nextRunAt: null }, now);
+  return update.nextRunAt === undefined ? definition : { ...definition, nextRunAt: update.nextRunAt };
+}
+
 export function newScheduleRow(draft: ScheduleDraft, now: Date): Schedule {
   return toSchedule({
     ...scheduleDraftFields(draft, now),
@@ -60,16 +66,15 @@ export function newScheduleRow(draft: ScheduleDraft, now: Date): Schedule {
 }
 
 /**
- * The columns an acquisition writes. It bumps `version` like any write, so that an edit based on
- * a read from before the loop advanced the schedule fails its version check instead of moving
- * `nextRunAt` back.
+ * The columns an acquisition writes. It leaves `version` alone: `version` guards the definition,
+ * which firing does not change, and an edit never writes `nextRunAt` back unless it re-arms the
+ * schedule (`ScheduleUpdate`), so an edit based on an earlier read cannot undo the loop's advance.
  */
 export function advancedScheduleFields(schedule: Schedule, plan: FirePlan, now: Date) {
   return {
     nextRunAt: plan.nextRunAt,
     lastRunAt: plan.lastRunAt ?? schedule.lastRunAt,
     updatedAt: now,
-    version: schedule.version + 1,
   };
 }
 
@@ -78,7 +83,6 @@ export const ADVANCED_SCHEDULE_COLUMNS = [
   'nextRunAt',
   'lastRunAt',
   'updatedAt',
-  'version',
 ] as const satisfies ReadonlyArray<keyof ReturnType<typeof advancedScheduleFields>>;
 
 export function toJob(row: Job): Job {

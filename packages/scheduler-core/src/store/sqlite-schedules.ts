@@ -1,7 +1,8 @@
 import type { Job, Schedule } from '@schedulezero/protocol';
-import { asc, count, eq, min, sql } from 'drizzle-orm';
+import { asc, count, desc, eq, min, sql } from 'drizzle-orm';
 import { executedChanges, scheduleChange } from './change-records.ts';
 import { encodeScheduleCursor, toPage } from './cursor.ts';
+import { extendMissed } from './job-transitions.ts';
 import { fail, ok, unlogged } from './outcome.ts';
 import {
   activeJobsWhere,
@@ -17,7 +18,8 @@ import {
   advancedScheduleFields,
   newJobRow,
   newScheduleRow,
-  scheduleDraftFields,
+  scheduleUpdateFields,
+  toJob,
   toSchedule,
 } from './row-mapping.ts';
 import { jobs, schedules } from './schema-sqlite.ts';
@@ -68,6 +70,18 @@ export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMet
     .insert(jobs)
     .values(rowPlaceholders(jobs))
     .onConflictDoNothing({ target: [jobs.scheduleId, jobs.scheduledAt] })
+    .prepare();
+  const latestJob = db
+    .select()
+    .from(jobs)
+    .where(eq(jobs.scheduleId, bound('scheduleId')))
+    .orderBy(desc(jobs.scheduledAt), desc(jobs.id))
+    .limit(1)
+    .prepare();
+  const extendMissedRecord = db
+    .update(jobs)
+    .set(placeholders(['missedCount', 'missedUntil', 'error', 'updatedAt'] as const))
+    .where(eq(jobs.id, bound('id')))
     .prepare();
   const advanceSchedule = db
     .update(schedules)
@@ -121,7 +135,7 @@ export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMet
       return write<Outcome<Schedule, 'not_found' | 'version_conflict'>>((tx) => {
         const row = tx
           .update(schedules)
-          .set({ ...scheduleDraftFields(draft, now), version: sql`${schedules.version} + 1` })
+          .set({ ...scheduleUpdateFields(draft, now), version: sql`${schedules.version} + 1` })
           .where(versionedWhere(schedules, draft.id, expectedVersion))
           .returning()
           .get();
@@ -187,10 +201,15 @@ export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMet
         const changes: Change[] = [];
         for (const schedule of due) {
           const firePlan = plan(schedule, now, active.get(schedule.id) ?? 0);
+          const rows = firePlan.jobs.map((draft) => newJobRow(draft, now));
+          // Read only when the plan has a missed record (rare): the newest job it might extend.
+          const latestRow = rows.some((row) => row.status === 'missed')
+            ? latestJob.get({ scheduleId: schedule.id })
+            : undefined;
+          const { insert, extended } = extendMissed(latestRow && toJob(latestRow), rows, now);
+          if (extended) extendMissedRecord.run({ ...encodeJob(extended), id: extended.id });
           // The unique (scheduleId, scheduledAt) key drops a fire time that ran before.
-          const own = firePlan.jobs
-            .map((draft) => newJobRow(draft, now))
-            .filter((job) => insertJob.run(encodeJob(job)).changes === 1);
+          const own = insert.filter((job) => insertJob.run(encodeJob(job)).changes === 1);
           const fields = advancedScheduleFields(schedule, firePlan, now);
           const advanced = advanceSchedule.run({ ...encodeSchedule(fields), id: schedule.id });
           if (advanced.changes !== 1)
@@ -198,7 +217,7 @@ export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMet
           inserted.push(...own);
           changes.push(
             scheduleChange('updated', toSchedule({ ...schedule, ...fields })),
-            ...executedChanges(own),
+            ...executedChanges(extended ? [extended, ...own] : own),
           );
         }
         return { value: inserted, changes };

@@ -16,6 +16,7 @@ import {
   startCheckpointer,
 } from './sqlite-checkpointer.ts';
 import { type SqliteDb, sqliteContext, sqliteEpoch } from './sqlite-context.ts';
+import { sqliteJobControlMethods } from './sqlite-job-control.ts';
 import { sqliteJobMethods } from './sqlite-jobs.ts';
 import { sqliteReplicationMethods } from './sqlite-replication.ts';
 import { sqliteScheduleMethods } from './sqlite-schedules.ts';
@@ -115,6 +116,7 @@ function createSqliteStore(
     },
     ...sqliteScheduleMethods(context),
     ...sqliteJobMethods(context),
+    ...sqliteJobControlMethods(context),
     ...sqliteReplicationMethods(context),
 
     async upsertHandler(handler, op) {

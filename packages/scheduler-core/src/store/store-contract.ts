@@ -4,6 +4,7 @@ import { changeLogContract, handlerContract } from './contract-changes.ts';
 import { downtimeContract } from './contract-downtime.ts';
 import { type StoreHarness, type TestDatabase, useStoreHarness } from './contract-fixtures.ts';
 import { historyContract } from './contract-history.ts';
+import { jobControlContract } from './contract-job-control.ts';
 import { jobContract } from './contract-jobs.ts';
 import { replicaContract, retentionContract } from './contract-replication.ts';
 import { scheduleContract } from './contract-schedules.ts';
@@ -26,6 +27,7 @@ export function describeStoreContract(
     acquireContract(harness);
     downtimeContract(harness);
     jobContract(harness);
+    jobControlContract(harness);
     historyContract(harness);
     handlerContract(harness);
     changeLogContract(harness);

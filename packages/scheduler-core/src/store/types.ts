@@ -32,6 +32,13 @@ export interface ScheduleDraft extends ScheduleSpec {
   nextRunAt: Date | null;
 }
 
+/**
+ * An edit of a stored schedule: the whole spec, and `nextRunAt` only when the edit re-arms it (a
+ * new trigger, a resume). Without it the stored fire time stays: the loop may have advanced it
+ * since the caller read the schedule.
+ */
+export type ScheduleUpdate = Omit<ScheduleDraft, 'nextRunAt'> & { nextRunAt?: Date | null };
+
 export interface ScheduleQuery {
   limit: number;
   cursor?: string | undefined;
@@ -93,8 +100,17 @@ export interface FinishJob {
   outcome: JobOutcome;
   /** When set and the outcome is not success, the job goes back to `pending` until this instant. */
   retryAt?: Date | null;
-  /** The handler that ran the attempt, when it is not the claimer (remote dispatch). */
-  handlerId?: string | undefined;
+  /**
+   * The handler that ran the attempt, when it is not the claimer (remote dispatch); null when no
+   * handler ran it (it failed or was cancelled before one took it).
+   */
+  handlerId?: string | null | undefined;
+}
+
+/** A claimed attempt to hand back (see `Store.releaseJobs`). */
+export interface ReleaseJob {
+  jobId: string;
+  attempt: number;
 }
 
 export interface UnservedJobs {
@@ -154,9 +170,9 @@ export interface Store {
    */
   createSchedules(drafts: readonly ScheduleDraft[], now: Date): Promise<Outcome<Schedule[], 'duplicate'>>;
   getSchedule(id: string): Promise<Schedule | undefined>;
-  /** Writes the whole draft (id unchanged); bumps `version`. */
+  /** Writes the whole spec (id unchanged) and bumps `version`; firing (`acquireDueSchedules`) does not. */
   updateSchedule(
-    draft: ScheduleDraft,
+    draft: ScheduleUpdate,
     now: Date,
     expectedVersion?: number,
   ): Promise<Outcome<Schedule, 'not_found' | 'version_conflict'>>;
@@ -188,6 +204,19 @@ export interface Store {
   /** Pending jobs with `notBefore <= now`, oldest first, become `running` with attempt + 1. */
   claimJobs(claim: ClaimJobs): Promise<Job[]>;
   finishJob(finish: FinishJob): Promise<Outcome<Job, 'not_found' | 'stale'>>;
+  /**
+   * Claimed jobs no handler could take at once go back to `pending` as they were before the
+   * claim (attempt − 1, no handler, not started), so that a job waiting for a handler shows as
+   * waiting. Fenced like `finishJob`: a job no longer running that attempt is left alone.
+   */
+  releaseJobs(releases: readonly ReleaseJob[], now: Date): Promise<void>;
+  /**
+   * A pending job becomes `cancelled` (final: it never runs). `not_pending` when it is running
+   * or finished by then.
+   */
+  cancelPendingJob(jobId: string, now: Date): Promise<Outcome<Job, 'not_found' | 'not_pending'>>;
+  /** A new job from a draft, whether or not its schedule still exists (a re-run of a finished job). */
+  createJob(draft: JobDraft, now: Date): Promise<Outcome<Job, 'duplicate'>>;
   /**
    * Several finishes in one transaction, each fenced on its own exactly as `finishJob` (a stale or
    * unknown one is reported and does not affect the others). Outcomes in the order given. The run
