@@ -85,7 +85,7 @@ export function apiSection(defaults: { requireAuth: boolean }) {
       .optional(),
     /** The dashboard's session cookie gets `Secure` (default: on when publicUrl is https). */
     secureCookies: z.boolean().optional(),
-    /** Dashboard logins: how long a session lasts without use, and how many are kept (oldest evicted). */
+    /** Dashboard logins: how long a session lasts after its login, and how many are kept (oldest evicted). */
     sessions: z
       .strictObject({
         ttlSeconds: z

@@ -93,7 +93,9 @@ export function jobRouteTests(master: () => TestMaster): void {
       const { body } = await api('POST', `/api/schedules/${scheduleId}/run`);
       const jobId = body.job.id;
       await status(jobId, 'running');
-      expect((await api('POST', `/api/jobs/${jobId}/rerun`)).body.error.code).toBe('job_not_finished');
+      const early = await api('POST', `/api/jobs/${jobId}/rerun`);
+      expect(early.status).toBe(409);
+      expect(early.body.error.code).toBe('job_not_finished');
 
       const cancelled = await api('POST', `/api/jobs/${jobId}/cancel`);
       expect(cancelled.status).toBe(200);

@@ -85,7 +85,9 @@ export function registerJobMutationRoutes(app: OpenAPIHono, scheduler: Scheduler
       responses: {
         200: jsonContent(jobEnvelopeSchema, 'The cancelled job'),
         ...errorResponses(400, 401, 404),
-        ...conflict('`job_finished`: the job has already finished; nothing to cancel'),
+        ...conflict(
+          '`job_finished`: the job has already finished, nothing to cancel; `conflict`: it runs on another master sharing the database',
+        ),
       },
     }),
     async (c) => c.json({ job: await scheduler.cancelJob(c.req.valid('param').id) }, 200),
@@ -104,7 +106,9 @@ export function registerJobMutationRoutes(app: OpenAPIHono, scheduler: Scheduler
       responses: {
         202: jsonContent(jobEnvelopeSchema, 'The new, queued job'),
         ...errorResponses(400, 401, 404, 429),
-        ...conflict('`job_not_finished`: the job is still pending or running'),
+        ...conflict(
+          '`job_not_finished`: the job is still pending or running; `conflict`: another job of the schedule has this instant, try again',
+        ),
       },
     }),
     async (c) => c.json({ job: await scheduler.rerunJob(c.req.valid('param').id) }, 202),
