@@ -106,7 +106,9 @@ export function jobRouteTests(master: () => TestMaster): void {
         result: null,
         error: { code: 'cancelled' },
       });
-      // The block handler resolved on its signal: had the signal not fired it would still hold.
+      // The block handler saw its signal fire, for the cancel (the loop records the attempt
+      // cancelled even when a handler ignores its signal, so this is asked of the handler).
+      expect(master().aborted).toContainEqual({ jobId, reason: 'cancelled' });
       expect((await api('GET', `/api/jobs/${jobId}`)).body.job).toMatchObject({
         status: 'cancelled',
         attempt: 1,

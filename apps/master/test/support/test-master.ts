@@ -38,6 +38,8 @@ export interface TestMaster {
   logs: LogLine[];
   /** Ends every `block` job waiting now. */
   releaseBlocked(): void;
+  /** The ids of the `block` jobs whose AbortSignal fired, with its reason. */
+  aborted: Array<{ jobId: string; reason: unknown }>;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function createTestMaster(options: TestMasterOptions): Promise<Test
   });
   const config = masterConfigSchema.parse({ api: { tokens: [TOKEN], ...options.api } });
   const waiting = new Set<() => void>();
+  const aborted: TestMaster['aborted'] = [];
   const handlers: Record<string, HandlerFunction> = {
     echo: (args) => ({ echoed: args }),
     fail: () => {
@@ -68,7 +71,11 @@ export async function createTestMaster(options: TestMasterOptions): Promise<Test
       new Promise<string>((resolve) => {
         const done = () => resolve('released');
         waiting.add(done);
-        context.signal.addEventListener('abort', done, { once: true });
+        const onAbort = () => {
+          aborted.push({ jobId: context.jobId, reason: context.signal.reason });
+          done();
+        };
+        context.signal.addEventListener('abort', onAbort, { once: true });
       }),
   };
   // The store wakes the publisher after each commit, as on the master.
@@ -107,6 +114,7 @@ export async function createTestMaster(options: TestMasterOptions): Promise<Test
     store,
     publisher,
     logs,
+    aborted,
     releaseBlocked() {
       for (const done of waiting) done();
       waiting.clear();
