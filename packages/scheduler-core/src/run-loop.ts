@@ -68,6 +68,9 @@ interface QueuedFinish {
 /** Finishes written per transaction at most. */
 const FINISH_BATCH = 500;
 
+/** Claimed jobs a pass looks past at most (see `dispatchPending`); the rest wait for the next pass. */
+const MAX_HELD_PER_PASS = 1000;
+
 /** Abort reasons the loop itself uses. */
 const TIMEOUT = 'timeout';
 const SHUTDOWN = 'shutdown';
@@ -190,25 +193,31 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
 
   async function dispatchPending(): Promise<void> {
     const exhausted = new Set<string>();
-    while (!stopped) {
-      const group = largestFreeGroup(executor.capacity(), exhausted);
-      if (!group) return;
-      const jobs = await store.claimJobs({
-        now: clock.now(),
-        limit: group.slots,
-        handlerId: nodeId,
-        tasks: group.tasks,
-      });
-      // A free slot for a task is not yet a handler for the job: its target may want another one.
-      const unplaced: Unplaced[] = [];
-      for (const job of jobs) {
-        const placement = executor.place?.(job) ?? 'now';
-        if (placement === 'now') start(job);
-        else unplaced.push({ job, placement });
+    // A free slot for a task is not yet a handler for the job: its target may want another one.
+    // Claimed jobs no handler can take now stay claimed until the pass ends, so that the next
+    // claim reaches the jobs behind them (one for a free handler must not wait behind jobs for a
+    // busy one); then they are handed back.
+    const held: Unplaced[] = [];
+    try {
+      while (!stopped) {
+        const group = largestFreeGroup(executor.capacity(), exhausted);
+        if (!group) return;
+        const jobs = await store.claimJobs({
+          now: clock.now(),
+          limit: group.slots,
+          handlerId: nodeId,
+          tasks: group.tasks,
+        });
+        for (const job of jobs) {
+          const placement = executor.place?.(job) ?? 'now';
+          if (placement === 'now') start(job);
+          else held.push({ job, placement });
+        }
+        if (jobs.length < group.slots || held.length >= MAX_HELD_PER_PASS)
+          for (const task of group.tasks) exhausted.add(task);
       }
-      if (jobs.length < group.slots || unplaced.length > 0)
-        for (const task of group.tasks) exhausted.add(task);
-      await handBack(unplaced);
+    } finally {
+      await handBack(held);
     }
   }
 

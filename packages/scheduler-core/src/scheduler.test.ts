@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from '@schedulezero/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { combineExecutors } from './combined-executor.ts';
 import { createLocalExecutor, type HandlerFunction } from './local-executor.ts';
 import { createScheduler } from './scheduler.ts';
 import type { Scheduler } from './scheduler-types.ts';
@@ -422,6 +423,64 @@ describe('jobs nobody can run', () => {
       }),
     );
     expect(ran).toEqual([here.id]);
+  });
+  it('do not hold back jobs behind them that a free handler matches', async () => {
+    // One free local slot, and a busy `gpu` handler: the oldest pending jobs of the task wait for
+    // the gpu handler, and a newer one for the local handler must still run at once.
+    const ran: string[] = [];
+    let releaseGpu = () => {};
+    const local = createLocalExecutor(
+      { render: (_args, ctx) => ran.push(ctx.jobId) },
+      { concurrency: 1, handlerId: 'test-node', zone: 'admin', tags: ['local'] },
+    );
+    const gpu = createLocalExecutor(
+      {
+        render: (_args, ctx) => {
+          ran.push(ctx.jobId);
+          return new Promise<void>((resolve) => (releaseGpu = resolve));
+        },
+      },
+      { concurrency: 1, handlerId: 'gpu-worker', zone: 'regional', tags: ['gpu'] },
+    );
+    scheduler = createScheduler({
+      store,
+      clock,
+      nodeId: 'test-node',
+      executor: combineExecutors([local, gpu]),
+    });
+    await scheduler.start();
+    for (const [id, tags] of [
+      ['gpu', ['gpu']],
+      ['here', ['local']],
+    ] as const) {
+      await scheduler.createSchedule({
+        ...defaults(),
+        id,
+        task: 'render',
+        maxInstances: 10,
+        target: { tags: [...tags] },
+        trigger: { type: 'interval', seconds: 3600 },
+      });
+    }
+    const holding = await scheduler.runNow('gpu');
+    await eventually(() => expect(ran).toEqual([holding.id]));
+    const waiting: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      clock.advance(1); // a job per instant and schedule
+      waiting.push((await scheduler.runNow('gpu')).id);
+    }
+    clock.advance(1);
+    const here = await scheduler.runNow('here');
+    await eventually(
+      async () =>
+        expect(await store.getJob(here.id)).toMatchObject({ status: 'succeeded', handlerId: 'test-node' }),
+      { timeoutMs: 2_000 },
+    );
+    for (const id of waiting)
+      expect(await store.getJob(id)).toMatchObject({ status: 'pending', handlerId: null, attempt: 0 });
+    releaseGpu();
+    await eventually(() => expect(ran).toContain(waiting[0]));
+    releaseGpu();
   });
 });
 
