@@ -8,6 +8,7 @@ import {
   type Executor,
   type HandlerFunction,
   openStore,
+  parseDatabaseUrl,
   type Store,
 } from '@schedulezero/scheduler-core';
 import { createZonePolicy } from '@schedulezero/security-filter';
@@ -16,6 +17,7 @@ import type { MasterConfig } from './config.ts';
 import { createLocalHandlerRecord } from './local-handler-record.ts';
 import { linkMetrics, refusedHandshakeMetrics, replicationMetrics } from './metrics-components.ts';
 import { masterReplicationStatus } from './replication-status.ts';
+import { lockSqliteForMaster, type SqliteMasterLock } from './sqlite-master-lock.ts';
 import { type ServerSecurity, startServerSecurity } from './zeromq-security.ts';
 import { createZoneProjector } from './zone-projector.ts';
 
@@ -52,6 +54,37 @@ export async function startMaster({
 }: StartMasterOptions): Promise<StartMasterResult> {
   const local = await loadFunctions<HandlerFunction>(config.handlers.modules, 'handlers.modules');
   if (local.problems.length > 0) return { ok: false, problems: local.problems };
+  const sqliteLock = lockSqliteFile(config.database.url);
+  try {
+    const started = await startLocked({ config, logger, version }, local.functions);
+    if (!started.ok) {
+      sqliteLock?.release();
+      return started;
+    }
+    const { master } = started;
+    return {
+      ok: true,
+      master: { ...master, stop: () => master.stop().finally(() => sqliteLock?.release()) },
+    };
+  } catch (error) {
+    sqliteLock?.release();
+    throw error;
+  }
+}
+
+/** Refuses to start (throws, so the node exits 1 saying why) when another master holds the SQLite file. */
+function lockSqliteFile(url: string): SqliteMasterLock | undefined {
+  const target = parseDatabaseUrl(url);
+  if (target.dialect !== 'sqlite' || target.filename === ':memory:') return undefined;
+  const locked = lockSqliteForMaster(target.filename);
+  if (!locked.ok) throw new Error(locked.problem);
+  return locked.lock;
+}
+
+async function startLocked(
+  { config, logger, version }: StartMasterOptions,
+  functions: Record<string, HandlerFunction>,
+): Promise<StartMasterResult> {
   const refusedHandshakes = new Map<string, number>();
   const endpoints = [...linkEndpoints(config), ...zoneEndpoints(config)];
   const secured = await startServerSecurity(endpoints, config.security.allowPlaintext, logger, (domain) =>
@@ -82,7 +115,7 @@ export async function startMaster({
       config,
       logger,
       version,
-      functions: local.functions,
+      functions,
       security: secured.security,
       refusedHandshakes,
       publisher,
