@@ -32,6 +32,12 @@ export interface RunLoopOptions {
    * (counted from the loop's start too, so workers have time to register after a restart).
    */
   noHandlerWaitMs?: number;
+  /**
+   * In a cluster, the instance this loop fires and claims as; null while it may not (fenced,
+   * or not sure it is still alive): the loop then does nothing and looks again after
+   * `errorBackoffMs`. Without it the loop always acts.
+   */
+  owner?: () => string | null;
 }
 
 export interface RunLoop {
@@ -127,6 +133,10 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     let delayMs = errorBackoffMs;
     do {
       again = false;
+      if (options.owner?.() === null) {
+        delayMs = errorBackoffMs;
+        break;
+      }
       try {
         await acquireDue();
         await dispatchPending();
@@ -185,11 +195,14 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     while (!stopped) {
       const group = largestFreeGroup(executor.capacity(), exhausted);
       if (!group) return;
+      const owner = options.owner?.();
+      if (owner === null) return;
       const jobs = await store.claimJobs({
         now: clock.now(),
         limit: group.slots,
         handlerId: nodeId,
         tasks: group.tasks,
+        owner,
       });
       if (jobs.length < group.slots) for (const task of group.tasks) exhausted.add(task);
       for (const job of jobs) start(job);

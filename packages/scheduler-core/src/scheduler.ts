@@ -32,6 +32,8 @@ export interface SchedulerOptions {
   queueLimit?: number;
   /** A pending job whose task no handler offers fails with `no_handler` after this long (default 30 s). */
   noHandlerWaitMs?: number;
+  /** In a cluster: the instance the loop fires and claims as, null while it may not (see the run loop). */
+  owner?: () => string | null;
 }
 
 const noExecutor: Executor = {
@@ -56,6 +58,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     batchSize: options.batchSize,
     maxSleepMs: options.maxSleepMs,
     noHandlerWaitMs: options.noHandlerWaitMs,
+    owner: options.owner,
     onJobStarted: (job, startedAt) => {
       if (job.source === 'schedule' && job.attempt === 1)
         lateness.observe(startedAt.getTime() - job.scheduledAt.getTime());
@@ -122,6 +125,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   return {
     ...reads,
     start: () => loop.start(),
+    wake: () => loop.wake(),
     async stop(stopOptions = {}) {
       await loop.stop(stopOptions.graceMs ?? 10_000);
       executor.close();

@@ -3,6 +3,7 @@ import { and, asc, eq, gte, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { pgClusterStore } from '../cluster/pg-cluster.ts';
 import { handlerChange } from './change-records.ts';
 import { migrationsFolder } from './migrations-folder.ts';
 import { expectRow } from './outcome.ts';
@@ -65,6 +66,7 @@ function createPgStore(db: PgDb, end: () => Promise<void>, epoch: string, option
     ...pgScheduleMethods(context),
     ...pgJobMethods(context),
     ...pgReplicationMethods(context),
+    cluster: pgClusterStore(context),
 
     async upsertHandler(handler, op) {
       const { id, ...fields } = toHandler(handler);
