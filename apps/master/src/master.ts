@@ -13,6 +13,7 @@ import {
 } from '@schedulezero/scheduler-core';
 import { createZonePolicy } from '@schedulezero/security-filter';
 import { createMasterApp } from './app.ts';
+import { createMasterMembership, masterAddresses } from './cluster-membership.ts';
 import type { MasterConfig } from './config.ts';
 import { createLocalHandlerRecord } from './local-handler-record.ts';
 import { linkMetrics, refusedHandshakeMetrics, replicationMetrics } from './metrics-components.ts';
@@ -214,6 +215,8 @@ async function startOnStore({
     executors.push(createLocalExecutor(record.handlers, { concurrency: config.handlers.localConcurrency }));
   if (link) executors.push(link);
   await link?.start();
+  // Registered before the loop starts: its claims carry the instance id (and are fenced by it).
+  const member = createMasterMembership(config, store, logger, version, () => scheduler.wake());
   // Global and per-task limits govern the loop; per-handler ones the link's choice of handler.
   const { rate, concurrency, perTask, queueLimit } = config.governors;
   const scheduler = createScheduler({
@@ -224,7 +227,9 @@ async function startOnStore({
     governors: { rate, concurrency, perTask },
     queueLimit,
     noHandlerWaitMs: config.handlers.noHandlerWaitSeconds * 1000,
+    ...(member ? { owner: member.owner } : {}),
   });
+  await member?.start();
   await scheduler.start();
   await record?.register();
 
@@ -257,10 +262,12 @@ async function startOnStore({
   });
   const http = await listenHttp(app.fetch, config.network).catch(async (error: unknown) => {
     await scheduler.stop({ graceMs: 0 });
+    await member?.leave();
     await link?.close();
     throw error;
   });
   const { url, port } = http;
+  member?.setAddresses(masterAddresses(config, url));
   logger.info(
     {
       url,
@@ -278,7 +285,10 @@ async function startOnStore({
     accepting = false;
     // No new connections; requests in flight finish while the node stops firing and jobs end.
     await http.close(async () => {
+      // Leaving first: no more claims here, while the running jobs get their grace.
+      await member?.beginLeave();
       await scheduler.stop({ graceMs: config.node.shutdownGraceSeconds * 1000 });
+      await member?.leave();
       await link?.close();
       await record?.close();
       await publisher?.close();
