@@ -14,6 +14,7 @@ import {
 import { createZonePolicy } from '@schedulezero/security-filter';
 import { createMasterApp } from './app.ts';
 import { createMasterMembership, masterAddresses } from './cluster-membership.ts';
+import { clusterMetrics, clusterView, singleInstance } from './cluster-view.ts';
 import type { MasterConfig } from './config.ts';
 import { createLocalHandlerRecord } from './local-handler-record.ts';
 import { linkMetrics, refusedHandshakeMetrics, replicationMetrics } from './metrics-components.ts';
@@ -234,6 +235,8 @@ async function startOnStore({
   await record?.register();
 
   let accepting = true;
+  const startedAt = new Date();
+  let httpUrl: string | null = null;
   const app = createMasterApp({
     scheduler,
     api: config.api,
@@ -243,6 +246,9 @@ async function startOnStore({
     accepting: () => accepting,
     ping: () => store.ping(),
     replication: masterReplicationStatus(publisher),
+    cluster: clusterView(store, member, () =>
+      singleInstance({ config, version, startedAt, http: httpUrl, leaving: !accepting }),
+    ),
     components: () => {
       const linkStats = link?.stats();
       const replication = publisher?.stats();
@@ -256,6 +262,7 @@ async function startOnStore({
           ...(linkStats ? linkMetrics(linkStats) : []),
           ...(replication ? replicationMetrics(replication) : []),
           ...refusedHandshakeMetrics(refusedHandshakes),
+          ...(member ? clusterMetrics(member.stats()) : []),
         ],
       };
     },
@@ -267,6 +274,7 @@ async function startOnStore({
     throw error;
   });
   const { url, port } = http;
+  httpUrl = url;
   member?.setAddresses(masterAddresses(config, url));
   logger.info(
     {

@@ -131,6 +131,36 @@ describe.skipIf(gate.skip)('a cluster of masters on PostgreSQL', () => {
     expect(declaredDeadLines(survivors)).toHaveLength(1);
     expect(declaredDeadLines(survivors)[0]).toMatchObject({ instanceId: ownerId, jobs: victimJobs.length });
 
+    // What an operator sees on any survivor: the dead instance, the leader, the log; and the metrics.
+    const view = await cluster.api(survivors[0] as ClusterMaster, 'GET', '/api/cluster');
+    expect(view.status).toBe(200);
+    expect(view.body.mode).toBe('cluster');
+    expect(view.body.instances).toContainEqual(
+      expect.objectContaining({ id: ownerId, name: victim.name, status: 'dead', endedBy: dead?.ended_by }),
+    );
+    expect(view.body.instances.filter((row: { status: string }) => row.status === 'active')).toHaveLength(2);
+    expect(survivorIds).toContain(view.body.leader.instanceId);
+    expect(view.body.leadershipLog[0]).toMatchObject({
+      event: 'elected',
+      instanceId: view.body.leader.instanceId,
+      term: view.body.leader.term,
+    });
+    const metrics = await Promise.all(
+      survivors.map(async (survivor) => (await fetch(`${survivor.url}/metrics`)).text()),
+    );
+    for (const text of metrics) {
+      expect(text).toMatch(/^schedulezero_cluster_instances\{[^}]*status="dead"[^}]*\} 1$/m);
+      expect(text).toMatch(/^schedulezero_cluster_instances\{[^}]*status="active"[^}]*\} 2$/m);
+    }
+    const leaderFlags = metrics.map(
+      (text) => /^schedulezero_cluster_is_leader(?:\{[^}]*\})? (\d)$/m.exec(text)?.[1],
+    );
+    expect(leaderFlags.sort()).toEqual(['0', '1']);
+    const takeovers = metrics.map(
+      (text) => /^schedulezero_cluster_takeovers_total(?:\{[^}]*\})? (\d+)$/m.exec(text)?.[1],
+    );
+    expect(takeovers.sort()).toEqual(['0', '1']);
+
     for (const survivor of survivors) expect(await survivor.process.stop('SIGTERM')).toBe(0);
     // A graceful stop hands back at once: nothing stays running, both survivors ended themselves.
     const left = await jobs(victimJobs);

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ApiResponse } from './support/http.ts';
 import { killLeftovers, startMasterProcess } from './support/master-process.ts';
 
 /** SQLite is single-master: real master processes on one SQLite file. */
@@ -33,9 +34,24 @@ describe('a second master on the same SQLite file', () => {
 
   it('is refused with a message naming the holder, and exits non-zero', async () => {
     const first = start();
-    await first.listening();
+    const url = await first.listening();
     const holder = JSON.parse(readFileSync(lockFile(), 'utf8')) as { pid: number };
     expect(holder.pid).toBe(first.child.pid);
+
+    // GET /api/cluster on SQLite: this master alone, no lease (and in the OpenAPI document).
+    const headers = { authorization: 'Bearer lock-test-token-0123456789' };
+    const cluster: ApiResponse['body'] = await (await fetch(`${url}/api/cluster`, { headers })).json();
+    expect(cluster).toMatchObject({ mode: 'single', self: 'lock-test', leader: null, leadershipLog: [] });
+    expect(cluster.instances).toEqual([
+      expect.objectContaining({
+        id: 'lock-test',
+        pid: first.child.pid,
+        status: 'active',
+        addresses: expect.objectContaining({ http: url }),
+      }),
+    ]);
+    const openapi: ApiResponse['body'] = await (await fetch(`${url}/openapi.json`)).json();
+    expect(openapi.paths['/api/cluster'].get.operationId).toBe('getCluster');
 
     const second = start();
     const code = await second.exited;

@@ -8,6 +8,7 @@ import { bearerAuth } from './auth.ts';
 import { DOCS_PAGE_HTML } from './docs-page.ts';
 import { createErrorHandler, notFoundHandler, validationResponse } from './errors.ts';
 import { readOnlyGuard } from './read-only.ts';
+import { type ClusterProvider, registerClusterRoute } from './routes/cluster.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { type ReplicationProvider, registerReplicationRoute } from './routes/replication.ts';
 import { registerScheduleMutationRoutes, registerScheduleReadRoutes } from './routes/schedules.ts';
@@ -37,6 +38,8 @@ export interface NodeAppOptions {
   notReady?: SystemRoutesOptions['notReady'];
   /** Serves GET /api/replication. */
   replication?: ReplicationProvider;
+  /** Serves GET /api/cluster (master). */
+  cluster?: ClusterProvider;
   /** Serves the dashboard under /ui (default true): actions on the master, read-only pages on a replica. */
   dashboard?: boolean;
 }
@@ -90,6 +93,7 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
   if (mutations) registerScheduleMutationRoutes(app, mutations);
   registerJobRoutes(app, reads);
   if (options.replication) registerReplicationRoute(app, options.replication);
+  if (options.cluster) registerClusterRoute(app, options.cluster);
   registerSystemRoutes(app, {
     scheduler: reads,
     logger,

@@ -1,3 +1,4 @@
+export * from './cluster.ts';
 export * from './http.ts';
 export * from './link.ts';
 export * from './replication.ts';

@@ -1,7 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { toError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { ClusterStore, Instance, InstanceAddresses, InstanceRegistration } from './types.ts';
+import type {
+  ClusterStore,
+  Instance,
+  InstanceAddresses,
+  InstanceRegistration,
+  InstanceStatus,
+} from './types.ts';
 
 /**
  * One master's membership of the cluster: it registers, heartbeats every `heartbeatMs`, holds or
@@ -33,6 +39,8 @@ export interface ClusterMemberStats {
   takeovers: number;
   /** Times this member found itself declared dead and registered again. */
   fenced: number;
+  /** Instances of the cluster by status, as of the last heartbeat. */
+  instances: Record<InstanceStatus, number>;
 }
 
 export interface ClusterMember {
@@ -60,6 +68,7 @@ export function createClusterMember(options: ClusterMemberOptions): ClusterMembe
   let term: number | null = null;
   let takeovers = 0;
   let fenced = 0;
+  let counts: Record<InstanceStatus, number> = { active: 0, leaving: 0, dead: 0 };
   let leaving = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -90,6 +99,7 @@ export function createClusterMember(options: ClusterMemberOptions): ClusterMembe
       return;
     }
     confirmedAt = sentAt;
+    counts = await cluster.countInstances();
     if (leaving) return;
     const wasLeader = isLeader();
     const lease = await cluster.claimLeadership(instance.id, deadAfterMs);
@@ -159,6 +169,7 @@ export function createClusterMember(options: ClusterMemberOptions): ClusterMembe
         term,
         takeovers,
         fenced,
+        instances: { ...counts },
       };
     },
     async beginLeave() {

@@ -1,5 +1,5 @@
 import type { Job } from '@schedulezero/protocol';
-import { and, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import { executedChanges } from '../store/change-records.ts';
 import { planRecovery } from '../store/job-transitions.ts';
 import { expectRow, unlogged } from '../store/outcome.ts';
@@ -11,7 +11,7 @@ import type { ClusterStore, DeclaredDead, Instance } from './types.ts';
 
 type InstanceMethods = Pick<
   ClusterStore,
-  'register' | 'heartbeat' | 'markLeaving' | 'leave' | 'declareDead' | 'listInstances'
+  'register' | 'heartbeat' | 'markLeaving' | 'leave' | 'declareDead' | 'listInstances' | 'countInstances'
 >;
 
 /** Instances that still count as alive until they are seen no more. */
@@ -101,6 +101,16 @@ export function pgInstanceMethods({ db, write }: PgContext): InstanceMethods {
 
     async listInstances() {
       return db.select().from(instances).orderBy(desc(instances.startedAt), desc(instances.id));
+    },
+
+    async countInstances() {
+      const counts = { active: 0, leaving: 0, dead: 0 };
+      const rows = await db
+        .select({ status: instances.status, count: count() })
+        .from(instances)
+        .groupBy(instances.status);
+      for (const row of rows) counts[row.status] = row.count;
+      return counts;
     },
   };
 }

@@ -76,6 +76,8 @@ export interface ClusterStore {
   declareDead(deadAfterMs: number, by: string): Promise<DeclaredDead[]>;
   /** Newest start first. */
   listInstances(): Promise<Instance[]>;
+  /** How many instances have each status (zeros included). */
+  countInstances(): Promise<Record<InstanceStatus, number>>;
 
   /**
    * Takes or renews the leader lease for `leaseMs` (database time). An expired lease of another
