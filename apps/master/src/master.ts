@@ -228,7 +228,7 @@ async function startOnStore({
     governors: { rate, concurrency, perTask },
     queueLimit,
     noHandlerWaitMs: config.handlers.noHandlerWaitSeconds * 1000,
-    ...(member ? { owner: member.owner } : {}),
+    ...(member ? { owner: member.owner, leader: member.isLeader } : {}),
   });
   await member?.start();
   await scheduler.start();

@@ -38,6 +38,11 @@ export interface RunLoopOptions {
    * `errorBackoffMs`. Without it the loop always acts.
    */
   owner?: () => string | null;
+  /**
+   * In a cluster, whether this loop runs the duties done once per cluster (the `no_handler`
+   * sweep): true on the leader only. Without it the loop always runs them.
+   */
+  leader?: () => boolean;
 }
 
 export interface RunLoop {
@@ -176,6 +181,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
    * master does not fail jobs that a handler of another master (on a shared database) can run.
    */
   async function failUnserved(): Promise<void> {
+    if (options.leader?.() === false) return;
     const now = clock.now();
     if (now.getTime() - startedMs < noHandlerWaitMs) return;
     const waitingSince = new Date(now.getTime() - noHandlerWaitMs);

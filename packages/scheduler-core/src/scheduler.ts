@@ -34,6 +34,8 @@ export interface SchedulerOptions {
   noHandlerWaitMs?: number;
   /** In a cluster: the instance the loop fires and claims as, null while it may not (see the run loop). */
   owner?: () => string | null;
+  /** In a cluster: whether this node runs the once-per-cluster duties (the leader; see the run loop). */
+  leader?: () => boolean;
 }
 
 const noExecutor: Executor = {
@@ -59,6 +61,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     maxSleepMs: options.maxSleepMs,
     noHandlerWaitMs: options.noHandlerWaitMs,
     owner: options.owner,
+    leader: options.leader,
     onJobStarted: (job, startedAt) => {
       if (job.source === 'schedule' && job.attempt === 1)
         lateness.observe(startedAt.getTime() - job.scheduledAt.getTime());

@@ -182,9 +182,17 @@ export function createClusterMember(options: ClusterMemberOptions): ClusterMembe
       if (timer) clearTimeout(timer);
       await ticking;
       if (instance === undefined) return;
-      await cluster.resign(instance.id);
-      const handedBack = await cluster.leave(instance.id);
-      logger.info({ instanceId: instance.id, jobs: handedBack.length }, 'left the cluster');
+      try {
+        await cluster.resign(instance.id);
+        const handedBack = await cluster.leave(instance.id);
+        logger.info({ instanceId: instance.id, jobs: handedBack.length }, 'left the cluster');
+      } catch (error) {
+        // The stop goes on: the others declare this master dead after deadAfterMs instead.
+        logger.warn(
+          { err: toError(error), instanceId: instance.id },
+          'could not leave the cluster; the other masters will declare this one dead',
+        );
+      }
     },
   };
 }
