@@ -89,13 +89,13 @@ export function createClusterMember(options: ClusterMemberOptions): ClusterMembe
     const sentAt = now();
     const beat = await cluster.heartbeat(instance.id, addresses);
     if (beat === 'fenced') {
-      fenced += 1;
       leaderUntil = Number.NEGATIVE_INFINITY;
       logger.error(
         { instanceId: instance.id },
         'this master was declared dead by the cluster: it stopped claiming, and registers again as a new instance',
       );
       await register();
+      fenced += 1;
       return;
     }
     confirmedAt = sentAt;
