@@ -60,7 +60,7 @@ describe.skipIf(gate.skip)('cluster member on PostgreSQL', () => {
     };
   }
 
-  function member(cluster: ClusterStore, name: string): ClusterMember {
+  function member(cluster: ClusterStore, name: string, heartbeatMs = HEARTBEAT_MS): ClusterMember {
     const created = createClusterMember({
       cluster,
       registration: {
@@ -70,7 +70,7 @@ describe.skipIf(gate.skip)('cluster member on PostgreSQL', () => {
         version: '0.0.0-test',
         addresses: { http: null, handlerLink: null, zones: {} },
       },
-      heartbeatMs: HEARTBEAT_MS,
+      heartbeatMs,
       deadAfterMs: DEAD_AFTER_MS,
       logger: silentLogger,
       newId: () => {
@@ -92,20 +92,47 @@ describe.skipIf(gate.skip)('cluster member on PostgreSQL', () => {
     await setup();
     const real = await open();
     const { port, cut } = cuttable(real);
-    const leader = member(port, 'alpha');
+    // A slow heartbeat: the member steps down 250 ms before its lease ends, room for a busy machine.
+    const leader = member(port, 'alpha', 250);
     await leader.start();
     expect(leader.isLeader()).toBe(true);
     const { term } = leader.stats();
 
     cut(true);
-    await eventually(() => expect(leader.isLeader()).toBe(false), { timeoutMs: DEAD_AFTER_MS * 2 });
+    const steppedDownAt = await eventually(
+      () => {
+        expect(leader.isLeader()).toBe(false);
+        return Date.now();
+      },
+      { timeoutMs: DEAD_AFTER_MS * 2, intervalMs: 5 },
+    );
     // It let go while the database still had it as the holder of a live lease.
     const lease = await real.lease();
     expect(lease).toMatchObject({ holder: leader.stats().instanceId, term });
     // The database's clock is this host's: the lease had not run out yet.
-    expect(lease.expiresAt?.getTime()).toBeGreaterThan(Date.now());
+    expect(lease.expiresAt?.getTime()).toBeGreaterThan(steppedDownAt);
     expect(leader.owner(), 'nor does it claim while it cannot confirm it is alive').toBeNull();
     cut(false);
+  });
+
+  it('a leader that begins to leave gives the lease up at once, before its jobs have ended', async () => {
+    await setup();
+    const cluster = await open();
+    const alpha = member(cluster, 'alpha');
+    await alpha.start();
+    const beta = member(await open(), 'beta');
+    await beta.start();
+    expect([alpha.isLeader(), beta.isLeader()]).toEqual([true, false]);
+
+    await alpha.beginLeave();
+    expect(alpha.isLeader()).toBe(false);
+    expect(alpha.owner()).toBeNull();
+    const [resigned] = await cluster.leadershipLog(1);
+    expect(resigned).toMatchObject({ event: 'resigned', instanceId: alpha.stats().instanceId });
+    // Well within the lease alpha would still have held.
+    await eventually(() => expect(beta.isLeader()).toBe(true), { timeoutMs: DEAD_AFTER_MS / 2 });
+    const [elected] = await cluster.leadershipLog(1);
+    expect(elected).toMatchObject({ event: 'elected', instanceId: beta.stats().instanceId, term: 2 });
   });
 
   it('a member declared dead while cut off is fenced, then registers as the next incarnation', async () => {

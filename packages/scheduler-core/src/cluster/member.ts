@@ -51,9 +51,9 @@ export interface ClusterMember {
   /** Written to the registry with the next heartbeat (the HTTP port is known only after listen). */
   setAddresses(addresses: InstanceAddresses): void;
   stats(): ClusterMemberStats;
-  /** The first half of a graceful stop: `leaving`, so nothing more is claimed. */
+  /** The first half of a graceful stop: `leaving`, so nothing more is claimed, and the lease given up. */
   beginLeave(): Promise<void>;
-  /** The second half, once the scheduler stopped: hands back what still runs, resigns, ends. */
+  /** The second half, once the scheduler stopped: hands back what still runs and ends. */
   leave(): Promise<void>;
 }
 
@@ -174,7 +174,10 @@ export function createClusterMember(options: ClusterMemberOptions): ClusterMembe
     },
     async beginLeave() {
       leaving = true;
-      if (instance) await cluster.markLeaving(instance.id);
+      if (instance === undefined) return;
+      await cluster.markLeaving(instance.id);
+      // At once, not at the end of the grace period: another master takes the duties now.
+      await cluster.resign(instance.id);
     },
     async leave() {
       leaving = true;
@@ -183,7 +186,6 @@ export function createClusterMember(options: ClusterMemberOptions): ClusterMembe
       await ticking;
       if (instance === undefined) return;
       try {
-        await cluster.resign(instance.id);
         const handedBack = await cluster.leave(instance.id);
         logger.info({ instanceId: instance.id, jobs: handedBack.length }, 'left the cluster');
       } catch (error) {
