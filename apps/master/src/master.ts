@@ -100,6 +100,9 @@ async function startLocked(
   const policies = new Map(zones.map(([name, zone]) => [name, createZonePolicy(zone.policy)]));
   let publisher: Publisher | undefined;
   const store = await openStore(config.database.url, {
+    // A master paused mid-transaction for half of deadAfterMs loses the transaction and its locks,
+    // so the others can declare it dead and take over (PostgreSQL).
+    idleInTransactionTimeoutMs: config.cluster.deadAfterMs / 2,
     ...(zones.length > 0
       ? { projector: createZoneProjector(policies), onCommit: () => publisher?.notify() }
       : {}),

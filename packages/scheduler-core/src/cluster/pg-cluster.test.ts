@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   at,
   changeLog,
+  jobDraft,
   manualJob,
   oneSchedule,
   recordingProjector,
@@ -198,6 +199,27 @@ describe.skipIf(gate.skip)('cluster on PostgreSQL', () => {
       [1, a.id, 'resigned'],
       [1, a.id, 'elected'],
     ]);
+  });
+
+  it('ends the transaction of a store paused inside it, releasing its locks (idleInTransactionTimeoutMs)', async () => {
+    const paused = await harness.open({ idleInTransactionTimeoutMs: 200 });
+    const schedule = await oneSchedule(harness.store);
+    // The draft runs inside the transaction that holds the schedule's row lock; blocking the
+    // process there is what SIGSTOP or a long GC pause does to a master.
+    const outcome = paused.createManualJob(schedule.id, (current) => {
+      const until = Date.now() + 1_000;
+      while (Date.now() < until) {
+        // paused
+      }
+      return jobDraft(current, at(1));
+    });
+    await expect(outcome).rejects.toThrow();
+    expect((await harness.store.listJobs({ limit: 10 })).items).toEqual([]);
+    // The lock is gone and the paused store works again on a new connection.
+    expect((await harness.store.createManualJob(schedule.id, (current) => jobDraft(current, at(2)))).ok).toBe(
+      true,
+    );
+    expect((await paused.createManualJob(schedule.id, (current) => jobDraft(current, at(3)))).ok).toBe(true);
   });
 
   it('never lets an instance that is not active lead', async () => {

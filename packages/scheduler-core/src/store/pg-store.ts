@@ -25,7 +25,12 @@ const MIGRATION_LOCK_KEY = 'schedulezero.migrate';
 export async function openPostgresStore(url: string, options: StoreOptions = {}): Promise<Store> {
   await migratePostgres(url);
   // The server's NOTICEs (e.g. "relation already exists, skipping") are not ours to print.
-  const client = postgres(url, { max: POOL_SIZE, onnotice: () => {} });
+  const idle = options.idleInTransactionTimeoutMs;
+  const client = postgres(url, {
+    max: POOL_SIZE,
+    onnotice: () => {},
+    ...(idle === undefined ? {} : { connection: { idle_in_transaction_session_timeout: Math.ceil(idle) } }),
+  });
   try {
     const db = drizzle({ client });
     const epoch = await pgEpoch(db, randomBytes(16).toString('hex'));

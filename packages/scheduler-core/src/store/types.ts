@@ -343,4 +343,10 @@ export interface StoreOptions {
    * (e.g. to wake the replication publisher). Its errors are ignored: the write has committed.
    */
   onCommit?: (zones: string[]) => void;
+  /**
+   * PostgreSQL: the server ends a session of this store that stays idle inside a transaction this
+   * long, releasing its row locks. A master paused mid-transaction (SIGSTOP, a long GC pause) must
+   * not hold the lease or its own instance row locked while the others declare it dead.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
