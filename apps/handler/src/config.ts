@@ -53,6 +53,7 @@ export const handlerConfigSchema = z.strictObject({
   handlers: looseSection(SECTION_KEYS.handlers),
   replication: looseSection(SECTION_KEYS.replication),
   governors: looseSection(SECTION_KEYS.governors),
+  cluster: looseSection(SECTION_KEYS.cluster),
 });
 
 export type HandlerConfig = z.output<typeof handlerConfigSchema>;

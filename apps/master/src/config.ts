@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import {
   apiSection,
+  clusterSection,
   databaseSection,
   ENV_PREFIX,
   governorsSection,
@@ -104,6 +105,7 @@ export const masterConfigSchema = z.strictObject({
   security: securitySection.prefault({}),
   governors: governorsSection.prefault({}),
   replication: replicationSectionSchema.prefault({}),
+  cluster: clusterSection.prefault({}),
   worker: looseSection(SECTION_KEYS.worker),
 });
 

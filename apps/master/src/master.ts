@@ -8,14 +8,18 @@ import {
   type Executor,
   type HandlerFunction,
   openStore,
+  parseDatabaseUrl,
   type Store,
 } from '@schedulezero/scheduler-core';
 import { createZonePolicy } from '@schedulezero/security-filter';
 import { createMasterApp } from './app.ts';
+import { createMasterMembership, masterAddresses } from './cluster-membership.ts';
+import { clusterMetrics, clusterView, singleInstance } from './cluster-view.ts';
 import type { MasterConfig } from './config.ts';
 import { createLocalHandlerRecord, LOCAL_HANDLER_TAGS } from './local-handler-record.ts';
 import { linkMetrics, refusedHandshakeMetrics, replicationMetrics } from './metrics-components.ts';
 import { masterReplicationStatus } from './replication-status.ts';
+import { lockSqliteForMaster, type SqliteMasterLock } from './sqlite-master-lock.ts';
 import { type ServerSecurity, startServerSecurity } from './zeromq-security.ts';
 import { createZoneProjector } from './zone-projector.ts';
 
@@ -52,6 +56,37 @@ export async function startMaster({
 }: StartMasterOptions): Promise<StartMasterResult> {
   const local = await loadFunctions<HandlerFunction>(config.handlers.modules, 'handlers.modules');
   if (local.problems.length > 0) return { ok: false, problems: local.problems };
+  const sqliteLock = lockSqliteFile(config.database.url);
+  try {
+    const started = await startLocked({ config, logger, version }, local.functions);
+    if (!started.ok) {
+      sqliteLock?.release();
+      return started;
+    }
+    const { master } = started;
+    return {
+      ok: true,
+      master: { ...master, stop: () => master.stop().finally(() => sqliteLock?.release()) },
+    };
+  } catch (error) {
+    sqliteLock?.release();
+    throw error;
+  }
+}
+
+/** Refuses to start (throws, so the node exits 1 saying why) when another master holds the SQLite file. */
+function lockSqliteFile(url: string): SqliteMasterLock | undefined {
+  const target = parseDatabaseUrl(url);
+  if (target.dialect !== 'sqlite' || target.filename === ':memory:') return undefined;
+  const locked = lockSqliteForMaster(target.filename);
+  if (!locked.ok) throw new Error(locked.problem);
+  return locked.lock;
+}
+
+async function startLocked(
+  { config, logger, version }: StartMasterOptions,
+  functions: Record<string, HandlerFunction>,
+): Promise<StartMasterResult> {
   const refusedHandshakes = new Map<string, number>();
   const endpoints = [...linkEndpoints(config), ...zoneEndpoints(config)];
   const secured = await startServerSecurity(endpoints, config.security.allowPlaintext, logger, (domain) =>
@@ -65,6 +100,9 @@ export async function startMaster({
   const policies = new Map(zones.map(([name, zone]) => [name, createZonePolicy(zone.policy)]));
   let publisher: Publisher | undefined;
   const store = await openStore(config.database.url, {
+    // A master paused mid-transaction for half of deadAfterMs loses the transaction and its locks,
+    // so the others can declare it dead and take over (PostgreSQL).
+    idleInTransactionTimeoutMs: config.cluster.deadAfterMs / 2,
     ...(zones.length > 0
       ? { projector: createZoneProjector(policies), onCommit: () => publisher?.notify() }
       : {}),
@@ -82,7 +120,7 @@ export async function startMaster({
       config,
       logger,
       version,
-      functions: local.functions,
+      functions,
       security: secured.security,
       refusedHandshakes,
       publisher,
@@ -190,6 +228,8 @@ async function startOnStore({
     );
   if (link) executors.push(link);
   await link?.start();
+  // Registered before the loop starts: its claims carry the instance id (and are fenced by it).
+  const member = createMasterMembership(config, store, logger, version, () => scheduler.wake());
   // Global and per-task limits govern the loop; per-handler ones the link's choice of handler.
   const { rate, concurrency, perTask, queueLimit } = config.governors;
   const scheduler = createScheduler({
@@ -200,11 +240,15 @@ async function startOnStore({
     governors: { rate, concurrency, perTask },
     queueLimit,
     noHandlerWaitMs: config.handlers.noHandlerWaitSeconds * 1000,
+    ...(member ? { owner: member.owner, leader: member.isLeader } : {}),
   });
+  await member?.start();
   await scheduler.start();
   await record?.register();
 
   let accepting = true;
+  const startedAt = new Date();
+  let httpUrl: string | null = null;
   const app = createMasterApp({
     scheduler,
     api: config.api,
@@ -214,6 +258,9 @@ async function startOnStore({
     accepting: () => accepting,
     ping: () => store.ping(),
     replication: masterReplicationStatus(publisher),
+    cluster: clusterView(store, member, () =>
+      singleInstance({ config, version, startedAt, http: httpUrl, leaving: !accepting }),
+    ),
     components: () => {
       const linkStats = link?.stats();
       const replication = publisher?.stats();
@@ -227,16 +274,20 @@ async function startOnStore({
           ...(linkStats ? linkMetrics(linkStats) : []),
           ...(replication ? replicationMetrics(replication) : []),
           ...refusedHandshakeMetrics(refusedHandshakes),
+          ...(member ? clusterMetrics(member.stats()) : []),
         ],
       };
     },
   });
   const http = await listenHttp(app.fetch, config.network).catch(async (error: unknown) => {
     await scheduler.stop({ graceMs: 0 });
+    await member?.leave();
     await link?.close();
     throw error;
   });
   const { url, port } = http;
+  httpUrl = url;
+  member?.setAddresses(masterAddresses(config, url));
   logger.info(
     {
       url,
@@ -254,7 +305,10 @@ async function startOnStore({
     accepting = false;
     // No new connections; requests in flight finish while the node stops firing and jobs end.
     await http.close(async () => {
+      // Leaving first: no more claims here, while the running jobs get their grace.
+      await member?.beginLeave();
       await scheduler.stop({ graceMs: config.node.shutdownGraceSeconds * 1000 });
+      await member?.leave();
       await link?.close();
       await record?.close();
       await publisher?.close();

@@ -70,6 +70,7 @@ export const replicaConfigSchema = z.strictObject({
   handlers: looseSection(SECTION_KEYS.handlers),
   worker: looseSection(SECTION_KEYS.worker),
   governors: looseSection(SECTION_KEYS.governors),
+  cluster: looseSection(SECTION_KEYS.cluster),
 });
 
 export type ReplicaConfig = z.output<typeof replicaConfigSchema>;

@@ -1,3 +1,4 @@
+export { clusterSection } from './cluster-section.ts';
 export {
   applyOverrides,
   coerce,

@@ -207,6 +207,7 @@ export const SECTION_KEYS = {
   security: ['secretKeyFile', 'secretKey', 'publicKeyFile', 'publicKey', 'allowPlaintext'],
   governors: ['rate', 'concurrency', 'perTask', 'handler', 'perHandler', 'queueLimit'],
   logging: ['level', 'pretty'],
+  cluster: ['heartbeatMs', 'deadAfterMs'],
 } as const;
 
 export function isDatabaseUrl(url: string): boolean {

@@ -4,6 +4,7 @@ export { errorResponse, STATUS_BY_CODE } from './errors.ts';
 export { createNodeApp, type NodeAppOptions } from './node-app.ts';
 export { type MetricFamily, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './prometheus.ts';
 export { READ_ONLY_MESSAGE, readOnlyGuard } from './read-only.ts';
+export type { ClusterProvider } from './routes/cluster.ts';
 export type { ReplicationProvider } from './routes/replication.ts';
 export type { ComponentMetrics } from './routes/system.ts';
 export type { ApiOptions, AppLogger } from './types.ts';

@@ -12,6 +12,7 @@ import { createErrorHandler, notFoundHandler, validationResponse } from './error
 import { registerOpenApiDocument } from './openapi-document.ts';
 import { readOnlyGuard } from './read-only.ts';
 import { wholeRows, zoneRows } from './read-views.ts';
+import { type ClusterProvider, registerClusterRoute } from './routes/cluster.ts';
 import { registerJobMutationRoutes, registerJobRoutes } from './routes/jobs.ts';
 import { type ReplicationProvider, registerReplicationRoute } from './routes/replication.ts';
 import { registerScheduleMutationRoutes, registerScheduleReadRoutes } from './routes/schedules.ts';
@@ -41,6 +42,8 @@ export interface NodeAppOptions {
   notReady?: SystemRoutesOptions['notReady'];
   /** Serves GET /api/replication. */
   replication?: ReplicationProvider;
+  /** Serves GET /api/cluster (master). */
+  cluster?: ClusterProvider;
   /** Serves the dashboard under /ui (default true): actions on the master, read-only pages on a replica. */
   dashboard?: boolean;
   /** The clock of the auth throttle and the dashboard sessions, in ms (tests move it). */
@@ -101,6 +104,7 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
   registerJobRoutes(app, reads, views);
   if (mutations) registerJobMutationRoutes(app, mutations);
   if (options.replication) registerReplicationRoute(app, options.replication);
+  if (options.cluster) registerClusterRoute(app, options.cluster);
   registerSystemRoutes(app, {
     scheduler: reads,
     logger,

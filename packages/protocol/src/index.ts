@@ -1,3 +1,4 @@
+export * from './cluster.ts';
 export * from './http.ts';
 export * from './instant-limits.ts';
 export * from './json-limits.ts';

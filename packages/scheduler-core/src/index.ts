@@ -1,4 +1,5 @@
 export { type Clock, systemClock, type TimerHandle } from './clock.ts';
+export * from './cluster/index.ts';
 export { combineExecutors } from './combined-executor.ts';
 export { ERROR_CODES, type ErrorCode, type ErrorDetail, SchedulerError, toError } from './errors.ts';
 export {

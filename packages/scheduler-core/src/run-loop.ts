@@ -33,6 +33,17 @@ export interface RunLoopOptions {
    * (counted from the loop's start too, so workers have time to register after a restart).
    */
   noHandlerWaitMs?: number;
+  /**
+   * In a cluster, the instance this loop fires and claims as; null while it may not (fenced,
+   * or not sure it is still alive): the loop then does nothing and looks again after
+   * `errorBackoffMs`. Without it the loop always acts.
+   */
+  owner?: () => string | null;
+  /**
+   * In a cluster, whether this loop runs the duties done once per cluster (the `no_handler`
+   * sweep): true on the leader only. Without it the loop always runs them.
+   */
+  leader?: () => boolean;
 }
 
 export interface RunLoop {
@@ -145,6 +156,10 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     let delayMs = errorBackoffMs;
     do {
       again = false;
+      if (options.owner?.() === null) {
+        delayMs = errorBackoffMs;
+        break;
+      }
       try {
         await acquireDue();
         await dispatchPending();
@@ -180,6 +195,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
 
   /** Jobs of tasks no handler offers (`servedTasks`) wait a bounded time, then fail visibly. */
   async function failUnserved(): Promise<void> {
+    if (options.leader?.() === false) return;
     const now = clock.now();
     if (now.getTime() - startedMs < noHandlerWaitMs) return;
     const waitingSince = new Date(now.getTime() - noHandlerWaitMs);
@@ -202,11 +218,14 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
       while (!stopped) {
         const group = largestFreeGroup(executor.capacity(), exhausted);
         if (!group) return;
+        const owner = options.owner?.();
+        if (owner === null) return;
         const jobs = await store.claimJobs({
           now: clock.now(),
           limit: group.slots,
           handlerId: nodeId,
           tasks: group.tasks,
+          owner,
         });
         for (const job of jobs) {
           const placement = executor.place?.(job) ?? 'now';

@@ -23,6 +23,8 @@ export interface Scheduler {
   start(): Promise<void>;
   /** Stops firing; waits up to `graceMs` for running jobs, then aborts them. Idempotent. */
   stop(options?: { graceMs?: number }): Promise<void>;
+  /** Looks for due schedules and pending jobs now (e.g. jobs a dead master's death sent back). */
+  wake(): void;
 
   createSchedule(body: CreateScheduleBody): Promise<Schedule>;
   /**

@@ -40,6 +40,10 @@ export interface SchedulerOptions {
   queueLimit?: number;
   /** A pending job whose task no handler offers fails with `no_handler` after this long (default 30 s). */
   noHandlerWaitMs?: number;
+  /** In a cluster: the instance the loop fires and claims as, null while it may not (see the run loop). */
+  owner?: () => string | null;
+  /** In a cluster: whether this node runs the once-per-cluster duties (the leader; see the run loop). */
+  leader?: () => boolean;
 }
 
 const noExecutor: Executor = {
@@ -64,6 +68,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     batchSize: options.batchSize,
     maxSleepMs: options.maxSleepMs,
     noHandlerWaitMs: options.noHandlerWaitMs,
+    owner: options.owner,
+    leader: options.leader,
     onJobStarted: (job, startedAt) => {
       if (job.source === 'schedule' && job.attempt === 1)
         lateness.observe(startedAt.getTime() - job.scheduledAt.getTime());
@@ -149,6 +155,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     ...reads,
     ...jobControl,
     start: () => loop.start(),
+    wake: () => loop.wake(),
     async stop(stopOptions = {}) {
       await loop.stop(stopOptions.graceMs ?? 10_000);
       executor.close();

@@ -1,5 +1,6 @@
 import type { Job } from '@schedulezero/protocol';
-import { asc, count, eq, inArray, min, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, min, type SQL, sql } from 'drizzle-orm';
+import { instances } from '../cluster/schema-pg.ts';
 import { chunks, executedChanges } from './change-records.ts';
 import { encodeJobCursor, toPage } from './cursor.ts';
 import {
@@ -101,6 +102,15 @@ async function finishLocked(
   return outcomes;
 }
 
+/**
+ * The claim fence of a cluster: the claiming instance is `active`. KEY SHARE on its row conflicts
+ * only with the FOR UPDATE of a survivor declaring it dead, so a claim and that declaration are
+ * ordered: the declaration recovers what the claim took, or the claim sees the instance dead.
+ */
+function ownerActive(owner: string): SQL {
+  return sql`exists (select 1 from ${instances} where ${instances.id} = ${owner} and ${instances.status} = 'active' for key share)`;
+}
+
 export function pgJobMethods({ db, write }: PgContext): JobMethods {
   return {
     async createManualJob(scheduleId, draft) {
@@ -133,13 +143,17 @@ export function pgJobMethods({ db, write }: PgContext): JobMethods {
         const candidates = tx
           .select({ id: jobs.id })
           .from(jobs)
-          .where(claimableWhere(jobs, claim))
+          .where(and(claimableWhere(jobs, claim), claim.owner ? ownerActive(claim.owner) : undefined))
           .orderBy(...claimOrder(jobs))
           .limit(claim.limit)
           .for('update', { skipLocked: true });
         const rows = await tx
           .update(jobs)
-          .set({ ...claimFields(claim), attempt: sql`${jobs.attempt} + 1` })
+          .set({
+            ...claimFields(claim),
+            attempt: sql`${jobs.attempt} + 1`,
+            ownerInstanceId: claim.owner ?? null,
+          })
           .where(inArray(jobs.id, candidates))
           .returning();
         return unlogged(rows.map(toJob).sort(byClaimOrder));

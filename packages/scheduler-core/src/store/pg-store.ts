@@ -3,6 +3,7 @@ import { and, asc, eq, gte, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { pgClusterStore } from '../cluster/pg-cluster.ts';
 import { handlerChange } from './change-records.ts';
 import { migrationsFolder } from './migrations-folder.ts';
 import { expectRow } from './outcome.ts';
@@ -25,7 +26,12 @@ const MIGRATION_LOCK_KEY = 'schedulezero.migrate';
 export async function openPostgresStore(url: string, options: StoreOptions = {}): Promise<Store> {
   await migratePostgres(url);
   // The server's NOTICEs (e.g. "relation already exists, skipping") are not ours to print.
-  const client = postgres(url, { max: POOL_SIZE, onnotice: () => {} });
+  const idle = options.idleInTransactionTimeoutMs;
+  const client = postgres(url, {
+    max: POOL_SIZE,
+    onnotice: () => {},
+    ...(idle === undefined ? {} : { connection: { idle_in_transaction_session_timeout: Math.ceil(idle) } }),
+  });
   try {
     const db = drizzle({ client });
     const epoch = await pgEpoch(db, randomBytes(16).toString('hex'));
@@ -67,6 +73,7 @@ function createPgStore(db: PgDb, end: () => Promise<void>, epoch: string, option
     ...pgJobMethods(context),
     ...pgJobControlMethods(context),
     ...pgReplicationMethods(context),
+    cluster: pgClusterStore(context),
 
     async upsertHandler(handler, op) {
       const { id, ...fields } = toHandler(handler);

@@ -81,6 +81,8 @@ export const jobs = pgTable(
     target: json<Target>('target').notNull(),
     notBefore: time('not_before').notNull(),
     handlerId: text('handler_id'),
+    /** The master instance whose claim started the running attempt (clusters on PostgreSQL). */
+    ownerInstanceId: text('owner_instance_id'),
     startedAt: time('started_at'),
     finishedAt: time('finished_at'),
     durationMs: int64('duration_ms'),

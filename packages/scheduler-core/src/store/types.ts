@@ -9,6 +9,7 @@ import type {
   ScheduleSpec,
   Target,
 } from '@schedulezero/protocol';
+import type { ClusterStore } from '../cluster/types.ts';
 
 /**
  * The store contract. Two implementations (SQLite and PostgreSQL, both on drizzle-orm) pass the
@@ -124,6 +125,11 @@ export interface ClaimJobs {
   limit: number;
   /** Recorded as the job's `handlerId`. */
   handlerId: string;
+  /**
+   * The cluster instance claiming (PostgreSQL): recorded as the job's owner, and nothing is claimed
+   * unless that instance is `active` in the registry (a master declared dead claims nothing).
+   */
+  owner?: string | undefined;
   /** Only jobs of these tasks; all tasks when omitted. */
   tasks?: readonly string[] | undefined;
 }
@@ -159,6 +165,8 @@ export interface ChangeRow {
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
+  /** The instance registry and leader lease of a cluster of masters; PostgreSQL only. */
+  readonly cluster?: ClusterStore;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -364,4 +372,10 @@ export interface StoreOptions {
    * (e.g. to wake the replication publisher). Its errors are ignored: the write has committed.
    */
   onCommit?: (zones: string[]) => void;
+  /**
+   * PostgreSQL: the server ends a session of this store that stays idle inside a transaction this
+   * long, releasing its row locks. A master paused mid-transaction (SIGSTOP, a long GC pause) must
+   * not hold the lease or its own instance row locked while the others declare it dead.
+   */
+  idleInTransactionTimeoutMs?: number;
 }

@@ -1,0 +1,18 @@
+export {
+  type ClusterMember,
+  type ClusterMemberOptions,
+  type ClusterMemberStats,
+  createClusterMember,
+} from './member.ts';
+export type {
+  ClusterStore,
+  DeclaredDead,
+  Instance,
+  InstanceAddresses,
+  InstanceRegistration,
+  InstanceStatus,
+  LeadershipEvent,
+  LeadershipLogRow,
+  LeaseOutcome,
+  LeaseState,
+} from './types.ts';
