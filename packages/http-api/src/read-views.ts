@@ -41,10 +41,22 @@ export const zoneRows: ReadViews = {
   handler: zoneHandlerJsonSchema,
   show(kind, row) {
     const shape: Record<string, z.ZodType> = SHAPES[kind];
-    // As the client will read it: instants as ISO strings.
-    const json = JSON.parse(JSON.stringify(row)) as Record<string, unknown>;
-    return Object.fromEntries(
-      Object.entries(json).filter(([key, value]) => key === 'id' || shape[key]?.safeParse(value).success),
-    );
+    const shown: Record<string, unknown> = {};
+    for (const key in row) {
+      const value = asJson((row as Record<string, unknown>)[key]);
+      if (value !== undefined && (key === 'id' || shape[key]?.safeParse(value).success)) shown[key] = value;
+    }
+    return shown;
   },
 };
+
+/**
+ * A row's field as the client will read it, i.e. as `JSON.stringify` writes it: instants as ISO
+ * strings, a non-finite number as null, undefined left out. Only the top level needs it: nested
+ * values come from JSON columns and are JSON already (this saves a JSON round trip per row).
+ */
+function asJson(value: unknown): unknown {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  return value;
+}
