@@ -133,6 +133,35 @@ describe('ETags and the response cache on the master', () => {
     expect(bodyByTag.size).toBeGreaterThan(1);
   });
 
+  it('serves every valid token the same answers, and no answer without one', async () => {
+    const database = await openStore('sqlite::memory:');
+    stores.push(database);
+    const { store, version } = masterDataVersion(database);
+    const scheduler = createScheduler({ store, nodeId: 'test' });
+    const other = 'another-token-of-16-chars';
+    const app = createNodeApp({
+      reads: scheduler,
+      mutations: scheduler,
+      readOnly: false,
+      api: { ...api, tokens: [TOKEN, other] },
+      logger,
+      dataVersion: version,
+      dashboard: false,
+    });
+    const first = await app.request('/api/schedules', { headers: auth });
+    const etag = first.headers.get('etag') as string;
+    const second = await app.request('/api/schedules', { headers: { authorization: `Bearer ${other}` } });
+    expect(second.headers.get('etag')).toBe(etag);
+    expect(await second.text()).toBe(await first.text());
+    // The cache and the 304 sit behind authentication.
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong-token-0123456789' }];
+    for (const headers of attempts) {
+      const refused = await app.request('/api/schedules', { headers: { ...headers, 'if-none-match': etag } });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('etag')).toBeNull();
+    }
+  });
+
   it('serves repeated reads from the cache within its bound', async () => {
     const { app, get, create } = await masterApp({ maxBytes: 64 * 1024, maxAgeSeconds: 1 });
     for (const id of ['a', 'b', 'c']) await create(id);
