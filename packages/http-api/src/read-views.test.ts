@@ -1,10 +1,11 @@
-import { scheduleJsonSchema } from '@schedulezero/protocol';
+import { jobJsonSchema, scheduleJsonSchema } from '@schedulezero/protocol';
 import { describe, expect, it } from 'vitest';
 import { zoneRows } from './read-views.ts';
 
 // What a replica shows, by its definition: the row as JSON, only the fields valid for the master's schema.
-function reference(row: object): Record<string, unknown> {
-  const shape: Record<string, { safeParse(value: unknown): { success: boolean } }> = scheduleJsonSchema.shape;
+function reference(row: object, kind: 'schedule' | 'job' = 'schedule'): Record<string, unknown> {
+  const shape: Record<string, { safeParse(value: unknown): { success: boolean } }> =
+    kind === 'schedule' ? scheduleJsonSchema.shape : jobJsonSchema.shape;
   const json = JSON.parse(JSON.stringify(row)) as Record<string, unknown>;
   return Object.fromEntries(
     Object.entries(json).filter(([key, value]) => key === 'id' || shape[key]?.safeParse(value).success),
@@ -46,7 +47,14 @@ const projected = {
 
 describe('zoneRows.show', () => {
   it('shows a row exactly as its JSON filtered by the master schema (same keys, order and values)', () => {
-    for (const row of [whole, projected]) {
+    // Twice over, in turns: what is remembered of one row's empty values holds for the next.
+    for (const row of [
+      whole,
+      projected,
+      whole,
+      projected,
+      { ...projected, maxInstances: 2, coalesce: 'all' },
+    ]) {
       const shown = zoneRows.show('schedule', row);
       expect(JSON.stringify(shown)).toBe(JSON.stringify(reference(row)));
     }
@@ -54,5 +62,36 @@ describe('zoneRows.show', () => {
     const shown = zoneRows.show('schedule', projected);
     expect(Object.keys(shown)).not.toContain('coalesce');
     expect(shown.task).toBe('send_report');
+  });
+
+  it('shows a job with empty values as its filtered JSON', () => {
+    const job = {
+      id: 'j-1',
+      scheduleId: '',
+      task: 'send_report',
+      args: {},
+      source: '',
+      scheduledAt: new Date('2026-03-02T08:00:00Z'),
+      status: 'succeeded',
+      attempt: 0,
+      maxAttempts: 0,
+      retry: {},
+      timeoutSeconds: 0,
+      target: {},
+      notBefore: new Date(0),
+      handlerId: null,
+      startedAt: null,
+      finishedAt: new Date('2026-03-02T08:00:01Z'),
+      durationMs: 0,
+      result: null,
+      error: null,
+      missedCount: null,
+      missedUntil: null,
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+    };
+    for (const row of [job, { ...job, attempt: 1, scheduleId: 'weekday-report', args: [] }]) {
+      expect(JSON.stringify(zoneRows.show('job', row))).toBe(JSON.stringify(reference(row, 'job')));
+    }
   });
 });
