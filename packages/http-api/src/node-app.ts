@@ -111,14 +111,16 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
   if (options.readOnly) app.use('/api/*', readOnlyGuard());
   const throttle = createAuthThrottle(api.authThrottle ?? DEFAULT_AUTH_THROTTLE, options.now);
   if (api.requireAuth) app.use('/api/*', bearerAuth(api.tokens, { throttle, logger }));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: api.maxBodyBytes,
-      onError: () => {
-        throw new HTTPException(413);
-      },
-    }),
+  const limitBody = bodyLimit({
+    maxSize: api.maxBodyBytes,
+    onError: () => {
+      throw new HTTPException(413);
+    },
+  });
+  // Not on reads: no read route takes a body, and the check asks the Node adaptor for the whole
+  // WHATWG Request (with an AbortController) that it otherwise never builds.
+  app.use('/api/*', (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next),
   );
 
   const cacheOptions = api.cache ?? DEFAULT_CACHE;
