@@ -18,8 +18,13 @@ interface CannonResult {
 /** How a row asks: a new query each time (nothing cached), the same one (cached), or with its ETag (304). */
 type Variant = 'uncached' | 'cached' | '304';
 const VARIANTS: readonly Variant[] = ['uncached', 'cached', '304'];
-/** The read endpoints measured, by row label. */
-const PATHS = { 'list 100': '/api/schedules?limit=100', 'history 100': '/api/history?limit=100' } as const;
+/** The read endpoints measured, by row label, and how. The dashboard's pages show times relative to now: never cached. */
+const PATHS: ReadonlyArray<{ label: string; path: string; variants: readonly Variant[] }> = [
+  { label: 'list 100', path: '/api/schedules?limit=100', variants: VARIANTS },
+  { label: 'history 100', path: '/api/history?limit=100', variants: VARIANTS },
+  { label: 'dashboard overview page', path: '/ui/schedules', variants: ['cached'] },
+  { label: 'dashboard replication status page', path: '/ui/replication', variants: ['cached'] },
+];
 
 async function load(
   url: string,
@@ -54,13 +59,15 @@ async function readRows(
   seconds: number,
 ): Promise<Record<string, Record<string, number>>> {
   const rows: Record<string, Record<string, number>> = {};
-  for (const [label, path] of Object.entries(PATHS))
-    for (const variant of VARIANTS)
-      rows[`ScheduleZero ${node} (${label}, ${variant})`] = await load(
+  for (const { label, path, variants } of PATHS)
+    for (const variant of variants) {
+      const name = variants.length === 1 ? label : `${label}, ${variant}`;
+      rows[`ScheduleZero ${node} (${name})`] = await load(
         `http://127.0.0.1:${port}${path}`,
         seconds,
         variant,
       );
+    }
   return rows;
 }
 
@@ -121,7 +128,8 @@ export const api: Workload = {
       `${schedules.toLocaleString('en-US')} schedules on SQLite, then on a replica process that holds the same ` +
       'schedules in its own SQLite store, kept by the zone stream. Each three ways: uncached (a query parameter the ' +
       'route ignores, new on every request, so each answer is rendered), cached (the same request: the response ' +
-      "cache), 304 (with the answer's ETag as If-None-Match). The history of these nodes is empty (no job ran). " +
+      "cache), 304 (with the answer's ETag as If-None-Match); the history of these nodes is empty (no job ran). " +
+      "And the dashboard's schedules page (its overview, 25 a page) and replication status page, rendered each time. " +
       'Ceiling: a hono hello-world on the same Node adaptor.'
     );
   },
