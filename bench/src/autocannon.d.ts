@@ -4,6 +4,8 @@ declare module 'autocannon' {
     url: string;
     connections?: number;
     duration?: number;
+    headers?: Record<string, string>;
+    requests?: Array<{ setupRequest?: (request: { path: string }) => { path: string } }>;
   }
   export default function autocannon(options: Options): Promise<unknown>;
 }

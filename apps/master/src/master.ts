@@ -1,4 +1,5 @@
 import { createHandlerLink, type HandlerLink } from '@schedulezero/handler-link';
+import { masterDataVersion } from '@schedulezero/http-api';
 import { type Logger, listenHttp, loadFunctions, redactDatabaseUrl } from '@schedulezero/node-runtime';
 import { createPublisher, type Publisher } from '@schedulezero/replication';
 import {
@@ -192,7 +193,7 @@ interface Wiring {
 }
 
 async function startOnStore({
-  store,
+  store: database,
   config,
   logger,
   version,
@@ -201,6 +202,11 @@ async function startOnStore({
   refusedHandshakes,
   publisher,
 }: Wiring): Promise<RunningMaster> {
+  // The node's writes go through `store`, which counts them: the read API's ETags and response
+  // cache follow the count. Only on SQLite, where this process is the database's one writer
+  // (other masters of a PostgreSQL cluster write behind its back).
+  const versioned = database.dialect === 'sqlite' ? masterDataVersion(database) : undefined;
+  const store = versioned?.store ?? database;
   const nodeId = config.node.name;
   const record =
     Object.keys(functions).length > 0
@@ -257,6 +263,7 @@ async function startOnStore({
     version,
     accepting: () => accepting,
     ping: () => store.ping(),
+    dataVersion: versioned?.version,
     replication: masterReplicationStatus(publisher),
     cluster: clusterView(store, member, () =>
       singleInstance({ config, version, startedAt, http: httpUrl, leaving: !accepting }),

@@ -1,4 +1,4 @@
-import { createNodeApp } from '@schedulezero/http-api';
+import { createNodeApp, replicaDataVersion } from '@schedulezero/http-api';
 import {
   clientSecurity,
   type HttpListener,
@@ -56,7 +56,14 @@ export async function startReplica({
   const configure = secured.value.configure;
 
   const zone = replicaZone(config);
-  const store = await openStore(config.database.url);
+  // The subscriber writes through `store`, which tracks the applied position: the read API's
+  // ETags and response cache follow it.
+  const database = await openStore(config.database.url);
+  const versioned = await replicaDataVersion(database, zone).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
+  const { store } = versioned;
   const subscriber = createSupervisedSubscriber({
     store,
     zone,
@@ -76,6 +83,8 @@ export async function startReplica({
     version,
     accepting: () => accepting,
     ping: () => store.ping(),
+    dataVersion: versioned.version,
+    cacheScope: `${zone}|${kinds?.join(',') ?? '*'}`,
     notReady: () => notReadyReason(subscriber.status()),
     replication: async () => ({ role: 'replica', ...subscriber.status() }),
     components: () => {

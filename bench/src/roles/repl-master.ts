@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { masterDataVersion } from '@schedulezero/http-api';
 import { createScheduleBodySchema } from '@schedulezero/protocol';
 import { createPublisher, type Publisher } from '@schedulezero/replication';
 import {
@@ -110,9 +111,12 @@ serveRole(
       },
       /** The master's HTTP API on a free port of 127.0.0.1; returns the port. */
       serveApi: async () => {
+        // Writes after this point go through `s` unseen by the version: the API workload only reads.
+        const versioned = masterDataVersion(s);
         server ??= await serveApi(
-          createScheduler({ store: s, executor: noExecutor, nodeId: 'bench-master' }),
+          createScheduler({ store: versioned.store, executor: noExecutor, nodeId: 'bench-master' }),
           0,
+          versioned.version,
         );
         return (server.address() as AddressInfo).port;
       },

@@ -4,7 +4,7 @@ import { roleParams, serveRole } from '../lib/role.ts';
 
 /**
  * A replica node as apps/replica runs it (its own store, the zone subscriber, the read-only HTTP
- * API on 127.0.0.1, auth off), following one zone of a `repl-master`.
+ * API on 127.0.0.1, auth and the per-address limit off), following one zone of a `repl-master`.
  */
 interface Params {
   storeUrl: string;
@@ -23,6 +23,8 @@ serveRole(
       node: { name: 'bench-replica', zone: params.zone },
       network: { bindAddress: '127.0.0.1', port: 0 },
       database: { url: params.storeUrl },
+      // The load comes from one address: the per-address limit would refuse most of it.
+      api: { rateLimit: { perSecond: 0 } },
       replication: { master: { publish: params.publish, sync: params.sync } },
       security: { allowPlaintext: true },
     });

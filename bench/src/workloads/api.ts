@@ -12,13 +12,63 @@ interface CannonResult {
   latency: { p50: number; p99: number };
   non2xx: number;
   errors: number;
+  '3xx': number;
 }
 
-async function load(url: string, seconds: number): Promise<Record<string, number>> {
-  const result = (await autocannon({ url, connections: CONNECTIONS, duration: seconds })) as CannonResult;
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+/** How a row asks: a new query each time (nothing cached), the same one (cached), or with its ETag (304). */
+type Variant = 'uncached' | 'cached' | '304';
+const VARIANTS: readonly Variant[] = ['uncached', 'cached', '304'];
+/** The read endpoints measured, by row label, and how. The dashboard's pages show times relative to now: never cached. */
+const PATHS: ReadonlyArray<{ label: string; path: string; variants: readonly Variant[] }> = [
+  { label: 'list 100', path: '/api/schedules?limit=100', variants: VARIANTS },
+  { label: 'history 100', path: '/api/history?limit=100', variants: VARIANTS },
+  { label: 'dashboard overview page', path: '/ui/schedules', variants: ['cached'] },
+  { label: 'dashboard replication status page', path: '/ui/replication', variants: ['cached'] },
+];
+
+async function load(
+  url: string,
+  seconds: number,
+  variant: Variant = 'cached',
+): Promise<Record<string, number>> {
+  const options: Parameters<typeof autocannon>[0] = { url, connections: CONNECTIONS, duration: seconds };
+  if (variant === 'uncached') {
+    // A query parameter the route ignores makes each request another cache entry: rendered every time.
+    let n = 0;
+    const { pathname, search } = new URL(url);
+    options.requests = [
+      { setupRequest: (request) => ({ ...request, path: `${pathname}${search}&n=${n++}` }) },
+    ];
+  }
+  if (variant === '304') {
+    const etag = (await fetch(url)).headers.get('etag');
+    if (etag === null) throw new Error(`${url}: no ETag`);
+    options.headers = { 'if-none-match': etag };
+  }
+  const result = (await autocannon(options)) as CannonResult;
+  const expected = variant === '304' ? result.non2xx === result['3xx'] : result.non2xx === 0;
+  if (!expected || result.errors > 0)
+    throw new Error(`${url} (${variant}): ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+/** Every endpoint and variant of one node, one after the other. */
+async function readRows(
+  node: string,
+  port: number,
+  seconds: number,
+): Promise<Record<string, Record<string, number>>> {
+  const rows: Record<string, Record<string, number>> = {};
+  for (const { label, path, variants } of PATHS)
+    for (const variant of variants) {
+      const name = variants.length === 1 ? label : `${label}, ${variant}`;
+      rows[`ScheduleZero ${node} (${name})`] = await load(
+        `http://127.0.0.1:${port}${path}`,
+        seconds,
+        variant,
+      );
+    }
+  return rows;
 }
 
 /**
@@ -43,10 +93,9 @@ async function masterAndReplica(ctx: RunContext): Promise<Record<string, Record<
     });
     try {
       const replicaPort = await replica.call<number>('caughtUp', { seq: head, timeoutMs: 60_000 }, 70_000);
-      const path = '/api/schedules?limit=100';
       return {
-        'ScheduleZero master (list 100)': await load(`http://127.0.0.1:${masterPort}${path}`, seconds),
-        'ScheduleZero replica (list 100)': await load(`http://127.0.0.1:${replicaPort}${path}`, seconds),
+        ...(await readRows('master', masterPort, seconds)),
+        ...(await readRows('replica', replicaPort, seconds)),
       };
     } finally {
       await replica.stop();
@@ -74,10 +123,14 @@ export const api: Workload = {
   describe: (smoke) => {
     const { seconds, schedules } = plan(smoke);
     return (
-      `autocannon, ${CONNECTIONS} connections for ${seconds} s, in the benchmark's own process: ` +
-      `\`GET /api/schedules?limit=100\` (auth off; each answer 100 schedules of JSON) on a master over ` +
+      `autocannon, ${CONNECTIONS} connections for ${seconds} s each, in the benchmark's own process: ` +
+      '`GET /api/schedules?limit=100` (100 schedules of JSON) and `GET /api/history?limit=100` (auth off) on a master over ' +
       `${schedules.toLocaleString('en-US')} schedules on SQLite, then on a replica process that holds the same ` +
-      'schedules in its own SQLite store, kept by the zone stream. Ceiling: a hono hello-world on the same Node adaptor.'
+      'schedules in its own SQLite store, kept by the zone stream. Each three ways: uncached (a query parameter the ' +
+      'route ignores, new on every request, so each answer is rendered), cached (the same request: the response ' +
+      "cache), 304 (with the answer's ETag as If-None-Match); the history of these nodes is empty (no job ran). " +
+      "And the dashboard's schedules page (its overview, 25 a page) and replication status page, rendered each time. " +
+      'Ceiling: a hono hello-world on the same Node adaptor.'
     );
   },
   metrics: [
@@ -87,7 +140,7 @@ export const api: Workload = {
   ],
   chartMetric: 'rps',
   targets: [],
-  timeoutMs: (smoke) => (smoke ? 60_000 : 180_000),
+  timeoutMs: (smoke) => (smoke ? 90_000 : 300_000),
   async run(ctx): Promise<RunResult> {
     const result: RunResult = {};
     Object.assign(result, await masterAndReplica(ctx));

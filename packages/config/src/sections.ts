@@ -109,6 +109,41 @@ export function apiSection(defaults: { requireAuth: boolean }) {
         maxClients: z.number().int().min(1).max(10_000_000).default(10_000),
       })
       .prefault({}),
+    /**
+     * Answers of the read API kept per request and data version (bytes, least recently used out;
+     * 0 keeps none), and the `max-age` a public node's Cache-Control gives proxies and browsers.
+     */
+    cache: z
+      .strictObject({
+        maxBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(4 * 1024 * 1024 * 1024)
+          .default(16 * 1024 * 1024),
+        maxAgeSeconds: z.number().int().min(0).max(3600).default(1),
+      })
+      .prefault({}),
+    /**
+     * Replicas: requests per client address, a token bucket of `burst` refilled at `perSecond`
+     * (429 with Retry-After when empty); `perSecond` 0 turns the limit off. Addresses remembered
+     * at most: past that the least recently seen is forgotten.
+     */
+    rateLimit: z
+      .strictObject({
+        perSecond: z.number().min(0).max(1_000_000).default(100),
+        burst: z.number().int().min(1).max(1_000_000).default(200),
+        maxClients: z.number().int().min(1).max(10_000_000).default(10_000),
+      })
+      .prefault({}),
+    /** Replicas: requests answered at once; beyond it 503 with Retry-After. 0: no cap. */
+    maxInFlight: z.number().int().min(0).max(1_000_000).default(256),
+    /**
+     * Addresses of reverse proxies in front of the node: for a request from one of them, the
+     * client is the last X-Forwarded-For address that is not a listed proxy. Empty: the header is
+     * ignored and the client is the TCP peer.
+     */
+    trustProxy: z.array(z.ipv4().or(z.ipv6())).default([]),
   });
 }
 
@@ -180,6 +215,10 @@ export const SECTION_KEYS = {
     'secureCookies',
     'sessions',
     'authThrottle',
+    'cache',
+    'rateLimit',
+    'maxInFlight',
+    'trustProxy',
   ],
   handlers: [
     'bind',

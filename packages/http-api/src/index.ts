@@ -1,5 +1,6 @@
 // The HTTP API every node serves: the master read-write, replicas read-only over their own store.
 export { bearerAuth } from './auth.ts';
+export { type DataVersion, masterDataVersion, replicaDataVersion } from './data-version.ts';
 export { errorResponse, STATUS_BY_CODE } from './errors.ts';
 export { createNodeApp, type NodeAppOptions } from './node-app.ts';
 export { type MetricFamily, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './prometheus.ts';

@@ -6,12 +6,16 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { bearerAuth } from './auth.ts';
 import { createAuthThrottle } from './auth-throttle.ts';
-import { clientAddress } from './client-address.ts';
+import { CACHEABLE_ROUTES, cachedReads, readCacheControl } from './cached-reads.ts';
+import { clientAddress, forwardedClients } from './client-address.ts';
+import type { DataVersion } from './data-version.ts';
 import { DOCS_PAGE_HTML } from './docs-page.ts';
 import { createErrorHandler, notFoundHandler, validationResponse } from './errors.ts';
 import { registerOpenApiDocument } from './openapi-document.ts';
+import { createFairUse } from './rate-limit.ts';
 import { readOnlyGuard } from './read-only.ts';
 import { wholeRows, zoneRows } from './read-views.ts';
+import { createResponseCache } from './response-cache.ts';
 import { type ClusterProvider, registerClusterRoute } from './routes/cluster.ts';
 import { registerJobMutationRoutes, registerJobRoutes } from './routes/jobs.ts';
 import { type ReplicationProvider, registerReplicationRoute } from './routes/replication.ts';
@@ -46,11 +50,23 @@ export interface NodeAppOptions {
   cluster?: ClusterProvider;
   /** Serves the dashboard under /ui (default true): actions on the master, read-only pages on a replica. */
   dashboard?: boolean;
+  /**
+   * The node's data version (data-version.ts): with it, the cacheable reads carry an ETag, answer
+   * a matching If-None-Match with 304 and are cached per request within `api.cache.maxBytes`.
+   */
+  dataVersion?: DataVersion | undefined;
+  /** What the answers depend on besides the data and the software version (a replica's zone and kinds). */
+  cacheScope?: string;
   /** The clock of the auth throttle and the dashboard sessions, in ms (tests move it). */
   now?: () => number;
 }
 
 const DEFAULT_AUTH_THROTTLE = { maxFailures: 10, windowSeconds: 60, maxClients: 10_000 };
+const DEFAULT_CACHE = { maxBytes: 16 * 1024 * 1024, maxAgeSeconds: 1 };
+const DEFAULT_RATE_LIMIT = { perSecond: 100, burst: 200, maxClients: 10_000 };
+const DEFAULT_MAX_IN_FLIGHT = 256;
+/** Probes and metrics answer whatever the load: an orchestrator must not restart a busy node. */
+const ALWAYS_SERVED = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * A node's HTTP API as a hono app, shared by master and replica; the node's `main.ts` serves it,
@@ -73,6 +89,16 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
     const ms = Math.round((performance.now() - started) * 10) / 10;
     logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
   });
+  if (api.trustProxy !== undefined && api.trustProxy.length > 0)
+    app.use('*', forwardedClients(api.trustProxy));
+  const fairUse = createFairUse(
+    { rateLimit: api.rateLimit ?? DEFAULT_RATE_LIMIT, maxInFlight: api.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT },
+    options.now,
+  );
+  if (options.readOnly) {
+    for (const check of [fairUse.inFlightCap, fairUse.rateLimit])
+      app.use('*', (c, next) => (ALWAYS_SERVED.has(c.req.path) ? next() : check(c, next)));
+  }
   if (api.allowedOrigins.length > 0) {
     app.use(
       '*',
@@ -88,15 +114,29 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
   if (options.readOnly) app.use('/api/*', readOnlyGuard());
   const throttle = createAuthThrottle(api.authThrottle ?? DEFAULT_AUTH_THROTTLE, options.now);
   if (api.requireAuth) app.use('/api/*', bearerAuth(api.tokens, { throttle, logger }));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: api.maxBodyBytes,
-      onError: () => {
-        throw new HTTPException(413);
-      },
-    }),
+  const limitBody = bodyLimit({
+    maxSize: api.maxBodyBytes,
+    onError: () => {
+      throw new HTTPException(413);
+    },
+  });
+  // Not on reads: no read route takes a body, and the check asks the Node adaptor for the whole
+  // WHATWG Request (with an AbortController) that it otherwise never builds.
+  app.use('/api/*', (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next),
   );
+
+  const cacheOptions = api.cache ?? DEFAULT_CACHE;
+  const cache = createResponseCache(cacheOptions.maxBytes);
+  if (options.dataVersion) {
+    const conditional = cachedReads({
+      version: options.dataVersion,
+      cache,
+      scope: `${options.version ?? ''}|${options.cacheScope ?? ''}`,
+      cacheControl: readCacheControl(options.readOnly && !api.requireAuth, cacheOptions.maxAgeSeconds),
+    });
+    for (const route of CACHEABLE_ROUTES) app.use(route, conditional);
+  }
 
   const views = options.readOnly ? zoneRows : wholeRows;
   registerScheduleReadRoutes(app, reads, views);
@@ -116,7 +156,12 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
       const other = options.components?.();
       return {
         summary: other?.summary ?? {},
-        families: [...(other?.families ?? []), ...throttle.families()],
+        families: [
+          ...(other?.families ?? []),
+          ...throttle.families(),
+          ...cache.families(),
+          ...fairUse.families(),
+        ],
       };
     },
     ...(options.notReady ? { notReady: options.notReady } : {}),

@@ -1,4 +1,5 @@
 import type { AuthThrottleOptions } from './auth-throttle.ts';
+import type { RateLimitOptions } from './rate-limit.ts';
 
 /** The slice of pino the HTTP layer logs through (a pino logger fits). */
 export interface AppLogger {
@@ -23,4 +24,12 @@ export interface ApiOptions {
   sessions?: { ttlSeconds: number; max: number };
   /** Failed-authentication limit per client address (default 10 at once, refilled over 60 s). */
   authThrottle?: AuthThrottleOptions;
+  /** The response cache of the read API (default 16 MiB; public Cache-Control max-age 1 s). */
+  cache?: { maxBytes: number; maxAgeSeconds: number };
+  /** Read-only nodes: requests per client address (default 100/s, bursts of 200). */
+  rateLimit?: RateLimitOptions;
+  /** Read-only nodes: requests answered at once (default 256, 0: no cap). */
+  maxInFlight?: number;
+  /** Reverse proxies whose X-Forwarded-For names the client (default none). */
+  trustProxy?: readonly string[];
 }

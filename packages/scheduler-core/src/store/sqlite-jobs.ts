@@ -1,7 +1,7 @@
 import type { Job } from '@schedulezero/protocol';
-import { count, eq, inArray, min, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, lt, min, or, type SQL, sql } from 'drizzle-orm';
 import { executedChanges } from './change-records.ts';
-import { encodeJobCursor, toPage } from './cursor.ts';
+import { decodeJobCursor, encodeJobCursor, toPage } from './cursor.ts';
 import {
   byClaimOrder,
   claimFields,
@@ -17,7 +17,6 @@ import {
   claimOrder,
   fencedWhere,
   historyOrder,
-  jobPageWhere,
   pendingAfterWhere,
   runningOnWhere,
   unservedWhere,
@@ -45,6 +44,28 @@ type JobMethods = Pick<
 export function sqliteJobMethods({ db, write }: SqliteContext): JobMethods {
   const encodeJob = columnEncoder(jobs);
   // The hot paths' statements, prepared once (see sqlite-prepared.ts).
+  // The history, one statement per combination of filters (as jobPageWhere builds them): the read
+  // API and the dashboard's schedule list (the last job of each schedule) ask it often.
+  const jobPage = preparedByKey((key) =>
+    db
+      .select()
+      .from(jobs)
+      .where(
+        and(
+          key[0] === '1'
+            ? or(
+                lt(jobs.scheduledAt, bound('at')),
+                and(eq(jobs.scheduledAt, bound('at')), lt(jobs.id, bound('beforeId'))),
+              )
+            : undefined,
+          key[1] === '1' ? eq(jobs.scheduleId, bound('scheduleId')) : undefined,
+          key[2] === '1' ? eq(jobs.status, bound('status')) : undefined,
+        ),
+      )
+      .orderBy(...historyOrder(jobs))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+  );
   const jobsByIds = db
     .select()
     .from(jobs)
@@ -212,13 +233,18 @@ export function sqliteJobMethods({ db, write }: SqliteContext): JobMethods {
     },
 
     async listJobs(query) {
-      const rows = db
-        .select()
-        .from(jobs)
-        .where(jobPageWhere(jobs, query))
-        .orderBy(...historyOrder(jobs))
-        .limit(query.limit + 1)
-        .all();
+      const cursor = query.cursor === undefined ? undefined : decodeJobCursor(query.cursor);
+      // Which filters the query has, e.g. "010" for a schedule only.
+      const key = [cursor, query.scheduleId, query.status]
+        .map((filter) => (filter === undefined ? 0 : 1))
+        .join('');
+      const rows = jobPage(key).all({
+        at: cursor === undefined ? undefined : jobs.scheduledAt.mapToDriverValue(cursor.scheduledAt),
+        beforeId: cursor?.id,
+        scheduleId: query.scheduleId,
+        status: query.status,
+        limit: query.limit + 1,
+      });
       return toPage(rows.map(toJob), query.limit, encodeJobCursor);
     },
 

@@ -1,7 +1,7 @@
 import type { Job, Schedule } from '@schedulezero/protocol';
-import { asc, count, desc, eq, min, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, min, sql } from 'drizzle-orm';
 import { executedChanges, scheduleChange } from './change-records.ts';
-import { encodeScheduleCursor, toPage } from './cursor.ts';
+import { decodeScheduleCursor, encodeScheduleCursor, toPage } from './cursor.ts';
 import { extendMissed } from './job-transitions.ts';
 import { fail, ok, unlogged } from './outcome.ts';
 import {
@@ -10,7 +10,6 @@ import {
   dueOrder,
   dueWhere,
   pausedCount,
-  schedulePageWhere,
   versionedWhere,
 } from './query-conditions.ts';
 import {
@@ -24,7 +23,14 @@ import {
 } from './row-mapping.ts';
 import { jobs, schedules } from './schema-sqlite.ts';
 import type { SqliteContext, SqliteTx } from './sqlite-context.ts';
-import { bound, columnEncoder, jsonListItems, placeholders, rowPlaceholders } from './sqlite-prepared.ts';
+import {
+  bound,
+  columnEncoder,
+  jsonListItems,
+  placeholders,
+  preparedByKey,
+  rowPlaceholders,
+} from './sqlite-prepared.ts';
 import type { Change, Outcome, Store } from './types.ts';
 
 /** Thrown inside a batch's transaction to roll it back when an id exists already. */
@@ -60,6 +66,22 @@ export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMet
     .orderBy(...dueOrder(schedules))
     .limit(sql.placeholder('limit'))
     .prepare();
+  // The read API's list, one statement per combination of filters (a replica serves it to the public).
+  const schedulePage = preparedByKey((key) =>
+    db
+      .select()
+      .from(schedules)
+      .where(
+        and(
+          key[0] === '1' ? gt(schedules.id, bound('after')) : undefined,
+          key[1] === '1' ? eq(schedules.task, bound('task')) : undefined,
+          key[2] === '1' ? eq(schedules.paused, bound('paused')) : undefined,
+        ),
+      )
+      .orderBy(asc(schedules.id))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+  );
   const activeCounts = db
     .select({ scheduleId: jobs.scheduleId, count: count() })
     .from(jobs)
@@ -159,13 +181,15 @@ export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMet
     },
 
     async listSchedules(query) {
-      const rows = db
-        .select()
-        .from(schedules)
-        .where(schedulePageWhere(schedules, query))
-        .orderBy(asc(schedules.id))
-        .limit(query.limit + 1)
-        .all();
+      const after = query.cursor === undefined ? undefined : decodeScheduleCursor(query.cursor).id;
+      // Which filters the query has, e.g. "010" for a task only.
+      const key = [after, query.task, query.paused].map((filter) => (filter === undefined ? 0 : 1)).join('');
+      const rows = schedulePage(key).all({
+        after,
+        task: query.task,
+        paused: query.paused === undefined ? undefined : Number(query.paused),
+        limit: query.limit + 1,
+      });
       return toPage(rows.map(toSchedule), query.limit, encodeScheduleCursor);
     },
 
