@@ -31,7 +31,7 @@ input, select, textarea, button { font: inherit; }
 input, select, textarea { padding: .35rem .45rem; border: 1px solid #767676; border-radius: 3px; max-width: 100%; }
 textarea { width: 100%; min-height: 5rem; font-family: ui-monospace, monospace; }
 button, .button { background: var(--accent); color: #fff; border: 0; border-radius: 3px; padding: .4rem .8rem; cursor: pointer; text-decoration: none; display: inline-block; }
-button.secondary { background: #e4e8ee; color: var(--fg); border: 1px solid #767676; }
+button.secondary, .button.secondary { background: #e4e8ee; color: var(--fg); border: 1px solid #767676; }
 button.danger { background: var(--bad); }
 button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, [tabindex="0"]:focus-visible { outline: 3px solid #f0a000; outline-offset: 2px; }
 .field { margin-bottom: .8rem; }
@@ -75,7 +75,14 @@ export const LIVE_SCRIPT = `
         var box = document.createElement('div');
         box.innerHTML = text;
         var next = box.firstElementChild;
-        if (next) { el.replaceWith(next); schedule(next); }
+        if (!next) return;
+        // A selection in progress (rows ticked for a bulk action) survives the refresh.
+        el.querySelectorAll('input[type=checkbox]:checked').forEach(function (box) {
+          next.querySelectorAll('input[type=checkbox]').forEach(function (fresh) {
+            if (fresh.name === box.name && fresh.value === box.value) fresh.checked = true;
+          });
+        });
+        el.replaceWith(next); schedule(next);
       })
       .catch(function () {});
   }

@@ -69,7 +69,13 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
     loggedIn: needsLogin,
     now: now(),
   });
-  const render = (c: Context, title: string, section: string, body: Html, status: 200 | 400 | 404 = 200) => {
+  const render = (
+    c: Context,
+    title: string,
+    section: string,
+    body: Html,
+    status: 200 | 400 | 404 | 409 = 200,
+  ) => {
     c.header('Cache-Control', 'no-store');
     return c.html(page(contextOf(c), title, section, body), status);
   };
@@ -155,7 +161,7 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
   app.get('/ui/partials/schedules/:id/jobs', async (c) => {
     const id = c.req.param('id');
     const jobs = await reads.listJobs({ limit: 20, scheduleId: id });
-    const table = jobsTable(jobs.items, now(), 'Recent jobs of this schedule');
+    const table = jobsTable(contextOf(c), jobs.items, 'Recent jobs of this schedule');
     return fragment(c, live('schedule-jobs', `/ui/partials/schedules/${encodeURIComponent(id)}/jobs`, table));
   });
 
@@ -195,7 +201,7 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
       live(
         'history-table',
         `/ui/partials/history?${query}`,
-        jobsTable(jobs.items, now(), 'Executions, newest first'),
+        jobsTable(contextOf(c), jobs.items, 'Executions, newest first'),
       ),
     );
   });

@@ -1,5 +1,10 @@
-import { type CreateScheduleBody, createScheduleBodySchema, triggerSchema } from '@schedulezero/protocol';
-import { validateTrigger } from '@schedulezero/scheduler-core';
+import {
+  type CreateScheduleBody,
+  createScheduleBodySchema,
+  type Trigger,
+  triggerSchema,
+} from '@schedulezero/protocol';
+import { type SchedulerError, validateTrigger } from '@schedulezero/scheduler-core';
 import type { FormError, FormField, ScheduleFormValues } from './pages/forms.ts';
 
 export type ParsedForm = { ok: true; body: CreateScheduleBody } | { ok: false; errors: FormError[] };
@@ -61,4 +66,37 @@ export function parseScheduleForm(values: ScheduleFormValues): ParsedForm {
     errors.push(...validateTrigger(shape.data).map((detail) => formError(detail.path, detail.message)));
   if (parsed.success && errors.length === 0) return { ok: true, body: parsed.data };
   return { ok: false, errors };
+}
+
+/**
+ * The form has no fields for an interval's startAt, endAt and jitter: an edit or clone that keeps
+ * the interval type keeps them from the stored trigger rather than dropping them unseen.
+ */
+export function keepTriggerExtras(stored: Trigger, edited: Trigger): Trigger {
+  return stored.type === 'interval' && edited.type === 'interval' ? { ...stored, ...edited } : edited;
+}
+
+/** The schedule form's fields from a parsed form body (absent ones empty, or their default). */
+export function formValues(body: Record<string, unknown>): ScheduleFormValues {
+  const text = (key: keyof ScheduleFormValues) =>
+    typeof body[key] === 'string' ? (body[key] as string) : '';
+  return {
+    id: text('id'),
+    task: text('task'),
+    triggerType: text('triggerType') || 'cron',
+    expression: text('expression'),
+    timezone: text('timezone') || 'UTC',
+    seconds: text('seconds'),
+    at: text('at'),
+    args: text('args') || '{}',
+    paused: body.paused === '1',
+  };
+}
+
+/** A write the scheduler refused, as the form's problems: its message, and each detail at its field. */
+export function refusalErrors(error: SchedulerError): FormError[] {
+  return [
+    { field: undefined, message: error.message },
+    ...(error.details ?? []).map((detail) => formError(detail.path, detail.message)),
+  ];
 }

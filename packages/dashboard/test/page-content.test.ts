@@ -51,10 +51,10 @@ async function runOnce(current: MasterStack, ids: string[]): Promise<Map<string,
   return done;
 }
 
-/** The `<tbody>` rows' first cells: the ids a table lists, in order. */
+/** The `<tbody>` rows' first cells (after the master's selection checkbox): the ids a table lists, in order. */
 function firstCells(html: string): string[] {
   const tbody = /<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '';
-  return [...tbody.matchAll(/<tr>\s*<td><a href="[^"]+">([^<]+)<\/a><\/td>/g)].map((m) => m[1] ?? '');
+  return [...tbody.matchAll(/<tr>\s*(?:<td><input type="checkbox"[^>]*><\/td>\s*)?<td><a href="[^"]+">([^<]+)<\/a><\/td>/g)].map((m) => m[1] ?? '');
 }
 
 describe('page content', () => {

@@ -62,6 +62,30 @@ async function sendOneOperation(page: Page): Promise<void> {
   await operation.first().locator('pre:not([hidden])').waitFor();
 }
 
+/** The edit form submitted after the schedule changed elsewhere: the version-conflict notice shows. */
+function submitStaleEdit(base: string, scheduleId: string) {
+  return async (page: Page): Promise<void> => {
+    const changed = await fetch(`${base}/api/schedules/${scheduleId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ metadata: { editedElsewhere: true } }),
+    });
+    expect(changed.status).toBe(200);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('was changed by someone else');
+  };
+}
+
+/** A schedule ticked on the list and "Delete selected…" pressed: the confirmation page shows. */
+function askBulkDelete(scheduleId: string) {
+  return async (page: Page): Promise<void> => {
+    await page.getByLabel(`Select ${scheduleId}`, { exact: true }).check();
+    await page.getByRole('button', { name: 'Delete selected…' }).click();
+    await page.getByRole('heading', { name: 'Delete 1 schedule?' }).waitFor();
+  };
+}
+
 function pagesOf(topology: FullTopology, role: 'master' | 'replica'): Audited[] {
   const { scheduleId, succeededJobId, failedJobId } = topology;
   return [
@@ -70,6 +94,15 @@ function pagesOf(topology: FullTopology, role: 'master' | 'replica'): Audited[] 
       ? [
           { path: '/ui/schedules/new', label: 'create form' },
           { path: '/ui/schedules/new', label: 'create form with errors', prepare: submitInvalidForm },
+          { path: `/ui/schedules/${scheduleId}/edit`, label: 'edit form' },
+          {
+            path: `/ui/schedules/${scheduleId}/edit`,
+            label: 'edit form with a version conflict',
+            prepare: submitStaleEdit(topology.master.url, scheduleId),
+          },
+          { path: `/ui/schedules/${scheduleId}/clone`, label: 'clone form' },
+          { path: `/ui/schedules/${scheduleId}/delete`, label: 'delete confirmation' },
+          { path: '/ui/schedules', label: 'bulk delete confirmation', prepare: askBulkDelete(scheduleId) },
         ]
       : []),
     { path: `/ui/schedules/${scheduleId}`, label: 'schedule detail' },

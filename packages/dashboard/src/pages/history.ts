@@ -1,9 +1,24 @@
 import { JOB_STATUSES, type Job } from '@schedulezero/protocol';
 import { type Html, h } from '../html.ts';
-import { live, type PageContext, statusBadge, tableWrap, textBox } from '../layout.ts';
+import { csrfField, live, type PageContext, statusBadge, tableWrap, textBox } from '../layout.ts';
 import { absoluteTime, formatDuration, relativeTime } from '../time-format.ts';
 
-export function jobsTable(jobs: Job[], now: Date, caption: string): Html {
+/** Cancel while it is pending or running, re-run once it has finished; none on a replica. */
+export function jobActions(ctx: PageContext, job: Job): Html | '' {
+  if (ctx.readOnly) return '';
+  const id = encodeURIComponent(job.id);
+  const active = job.status === 'pending' || job.status === 'running';
+  const [action, label, style] = active ? ['cancel', 'Cancel', 'danger'] : ['rerun', 'Re-run', 'secondary'];
+  return h`<form class="inline" method="post" action="/ui/jobs/${id}/${action}">${csrfField(ctx)}<button type="submit" class="${style}" aria-label="${label} job ${job.id}">${label}</button></form>`;
+}
+
+/** "2 of 3": attempts started of those allowed (0 while the first one waits). */
+export function attempts(job: Job): string {
+  return `${job.attempt} of ${job.maxAttempts}`;
+}
+
+export function jobsTable(ctx: PageContext, jobs: Job[], caption: string): Html {
+  const { now } = ctx;
   const rows = jobs.map(
     (job) => h`<tr>
 <td><a href="/ui/jobs/${encodeURIComponent(job.id)}">${job.id}</a></td>
@@ -11,15 +26,13 @@ export function jobsTable(jobs: Job[], now: Date, caption: string): Html {
 <td>${statusBadge(job.status)}</td>
 <td>${absoluteTime(job.scheduledAt)} <span class="muted">(${relativeTime(job.scheduledAt, now)})</span></td>
 <td>${formatDuration(job.durationMs)}</td>
-<td>${job.attempt}</td>
+<td>${attempts(job)}</td>
+${ctx.readOnly ? '' : h`<td>${jobActions(ctx, job)}</td>`}
 </tr>`,
   );
-  return tableWrap(
-    caption,
-    ['Job', 'Schedule', 'Status', 'Scheduled', 'Duration', 'Attempt'],
-    rows,
-    'No jobs yet.',
-  );
+  const head = ['Job', 'Schedule', 'Status', 'Scheduled', 'Duration', 'Attempts'];
+  if (!ctx.readOnly) head.push('Actions');
+  return tableWrap(caption, head, rows, 'No jobs yet.');
 }
 
 export interface HistoryFilter {
@@ -44,7 +57,7 @@ ${JOB_STATUSES.map((status) => h`<option value="${status}" ${status === filter.s
 </select></div>
 <button type="submit">Filter</button>
 </form>
-${filter.cursor ? jobsTable(jobs, ctx.now, 'Executions') : live('history-table', `/ui/partials/history?${query.toString()}`, jobsTable(jobs, ctx.now, 'Executions, newest first'))}
+${filter.cursor ? jobsTable(ctx, jobs, 'Executions') : live('history-table', `/ui/partials/history?${query.toString()}`, jobsTable(ctx, jobs, 'Executions, newest first'))}
 ${nextCursor ? h`<nav class="pager" aria-label="Pages"><a href="/ui/history?${new URLSearchParams({ scheduleId: filter.scheduleId, status: filter.status, cursor: nextCursor }).toString()}">Older →</a></nav>` : ''}`;
 }
 
@@ -65,7 +78,7 @@ export function jobDetailPage(ctx: PageContext, job: Job): Html {
     ['Started at', job.startedAt ? absoluteTime(job.startedAt) : '—'],
     ['Finished at', job.finishedAt ? absoluteTime(job.finishedAt) : '—'],
     ['Duration', formatDuration(job.durationMs)],
-    ['Attempt', String(job.attempt)],
+    ['Attempts', attempts(job)],
   ];
   if (!isEmpty(job.handlerId)) fields.push(['Handler', job.handlerId]);
   if (job.error && !isEmpty(job.error.code)) fields.push(['Error code', job.error.code]);
@@ -76,7 +89,9 @@ export function jobDetailPage(ctx: PageContext, job: Job): Html {
     blocks.push(h`<h2>Result</h2>${textBox('Result', JSON.stringify(job.result, null, 2))}`);
   if (job.error && !isEmpty(job.error.message))
     blocks.push(h`<h2>Error</h2>${textBox('Error message', job.error.message)}`);
+  const actions = jobActions(ctx, job);
   return h`<h1>Job ${job.id}</h1>
+${actions ? h`<div class="actions">${actions}</div>` : ''}
 <dl>${fields.map(([name, value]) => h`<dt>${name}</dt><dd>${value}</dd>`)}</dl>
 ${blocks}
 ${ctx.readOnly ? h`<p class="muted">This replica shows what its zone receives.</p>` : ''}`;

@@ -31,5 +31,5 @@ ${hasMetadata ? h`<h2>Metadata</h2>${textBox('Metadata', JSON.stringify(schedule
 <h2>Next 10 fire times</h2>
 ${fireTimes.length === 0 ? h`<p class="muted">No further fire times.</p>` : h`<ol>${fireTimes.map((at) => h`<li><time datetime="${at.toISOString()}">${absoluteTime(at)}</time> <span class="muted">(${relativeTime(at, ctx.now)})</span></li>`)}</ol>`}
 <h2>Recent jobs</h2>
-${live('schedule-jobs', `/ui/partials/schedules/${id}/jobs`, jobsTable(jobs, ctx.now, 'Recent jobs of this schedule'))}`;
+${live('schedule-jobs', `/ui/partials/schedules/${id}/jobs`, jobsTable(ctx, jobs, 'Recent jobs of this schedule'))}`;
 }

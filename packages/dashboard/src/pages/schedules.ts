@@ -49,6 +49,7 @@ export function schedulesTable(ctx: PageContext, listing: ScheduleListing, q: st
   const rows = listing.rows.map(({ schedule, last }) => {
     const next = schedule.nextRunAt;
     return h`<tr>
+${ctx.readOnly ? '' : h`<td><input type="checkbox" name="ids" value="${schedule.id}" form="bulk" aria-label="Select ${schedule.id}"></td>`}
 <td><a href="/ui/schedules/${encodeURIComponent(schedule.id)}">${schedule.id}</a></td>
 <td>${schedule.task}</td>
 <td>${describeTrigger(schedule.trigger)}</td>
@@ -58,8 +59,9 @@ export function schedulesTable(ctx: PageContext, listing: ScheduleListing, q: st
 ${ctx.readOnly ? '' : h`<td>${scheduleActions(ctx, schedule)}</td>`}
 </tr>`;
   });
-  const head = ['ID', 'Task', 'Trigger', 'Next run', 'Last result', 'Paused'];
-  if (!ctx.readOnly) head.push('Actions');
+  const head = ctx.readOnly
+    ? ['ID', 'Task', 'Trigger', 'Next run', 'Last result', 'Paused']
+    : ['Select', 'ID', 'Task', 'Trigger', 'Next run', 'Last result', 'Paused', 'Actions'];
   const more = listing.nextCursor
     ? h`<nav class="pager" aria-label="Pages"><a href="/ui/schedules?${new URLSearchParams({ q, cursor: listing.nextCursor }).toString()}">Next page →</a></nav>`
     : '';
@@ -77,7 +79,9 @@ export function scheduleActions(ctx: PageContext, schedule: Schedule): Html {
   return h`<div class="actions">
 ${schedule.paused ? button('resume', 'Resume') : button('pause', 'Pause', 'secondary')}
 ${button('run', 'Run now', 'secondary')}
-${button('delete', 'Delete', 'danger')}
+<a class="button secondary" href="/ui/schedules/${id}/edit" aria-label="Edit ${schedule.id}">Edit</a>
+<a class="button secondary" href="/ui/schedules/${id}/clone" aria-label="Clone ${schedule.id}">Clone</a>
+${button('delete', 'Delete…', 'danger')}
 </div>`;
 }
 
@@ -89,5 +93,20 @@ export function schedulesPage(ctx: PageContext, listing: ScheduleListing, q: str
 <button type="submit">Search</button>
 ${ctx.readOnly ? '' : h`<a class="button" href="/ui/schedules/new">New schedule</a>`}
 </form>
+${ctx.readOnly ? '' : bulkForm(ctx, q)}
 ${schedulesTable(ctx, listing, q, `/ui/partials/schedules?${query}`)}`;
+}
+
+/**
+ * Acts on the rows ticked in the table below (their checkboxes belong to this form by its id, as
+ * each row also holds forms of its own). A delete asks for confirmation first.
+ */
+function bulkForm(ctx: PageContext, q: string): Html {
+  return h`<form id="bulk" class="filters" method="post" action="/ui/schedules/bulk" aria-label="Selected schedules">
+${csrfField(ctx)}<input type="hidden" name="q" value="${q}">
+<span>With the selected schedules:</span>
+<button type="submit" name="action" value="pause" class="secondary">Pause selected</button>
+<button type="submit" name="action" value="resume" class="secondary">Resume selected</button>
+<button type="submit" name="action" value="delete" class="danger">Delete selected…</button>
+</form>`;
 }
