@@ -54,7 +54,11 @@ async function runOnce(current: MasterStack, ids: string[]): Promise<Map<string,
 /** The `<tbody>` rows' first cells (after the master's selection checkbox): the ids a table lists, in order. */
 function firstCells(html: string): string[] {
   const tbody = /<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '';
-  return [...tbody.matchAll(/<tr>\s*(?:<td><input type="checkbox"[^>]*><\/td>\s*)?<td><a href="[^"]+">([^<]+)<\/a><\/td>/g)].map((m) => m[1] ?? '');
+  return [
+    ...tbody.matchAll(
+      /<tr>\s*(?:<td><input type="checkbox"[^>]*><\/td>\s*)?<td><a href="[^"]+">([^<]+)<\/a><\/td>/g,
+    ),
+  ].map((m) => m[1] ?? '');
 }
 
 describe('page content', () => {

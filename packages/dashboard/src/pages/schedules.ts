@@ -2,8 +2,8 @@ import type { Job, Schedule } from '@schedulezero/protocol';
 import type { ReadScheduler } from '@schedulezero/scheduler-core';
 import { type Html, h } from '../html.ts';
 import { csrfField, live, type PageContext, statusBadge, tableWrap } from '../layout.ts';
-import { absoluteTime, relativeTime } from '../time-format.ts';
-import { describeTrigger } from '../trigger-words.ts';
+import { nextRunText, runState } from '../schedule-state.ts';
+import { describeTrigger, triggerExpression } from '../trigger-words.ts';
 
 export const PAGE_SIZE = 25;
 
@@ -47,13 +47,12 @@ export async function loadSchedules(reads: ReadScheduler, q: string, cursor: str
 
 export function schedulesTable(ctx: PageContext, listing: ScheduleListing, q: string, src: string): Html {
   const rows = listing.rows.map(({ schedule, last }) => {
-    const next = schedule.nextRunAt;
     return h`<tr>
 ${ctx.readOnly ? '' : h`<td><input type="checkbox" name="ids" value="${schedule.id}" form="bulk" aria-label="Select ${schedule.id}"></td>`}
 <td><a href="/ui/schedules/${encodeURIComponent(schedule.id)}">${schedule.id}</a></td>
 <td>${schedule.task}</td>
-<td>${describeTrigger(schedule.trigger)}</td>
-<td>${next ? h`${relativeTime(next, ctx.now)}<br><span class="muted">${absoluteTime(next)}</span>` : h`<span class="muted">none</span>`}</td>
+<td>${describeTrigger(schedule.trigger)}<br><code>${triggerExpression(schedule.trigger)}</code></td>
+<td>${nextRunText(schedule, ctx.now)}</td>
 <td>${last ? h`<a href="/ui/jobs/${encodeURIComponent(last.id)}">${statusBadge(last.status)}</a>` : h`<span class="muted">never ran</span>`}</td>
 <td>${schedule.paused ? statusBadge('paused') : 'no'}</td>
 ${ctx.readOnly ? '' : h`<td>${scheduleActions(ctx, schedule)}</td>`}
@@ -76,8 +75,16 @@ export function scheduleActions(ctx: PageContext, schedule: Schedule): Html {
   const id = encodeURIComponent(schedule.id);
   const button = (action: string, label: string, style = '') =>
     h`<form class="inline" method="post" action="/ui/schedules/${id}/${action}">${csrfField(ctx)}<button type="submit" class="${style}" aria-label="${label} ${schedule.id}">${label}</button></form>`;
+  const state = runState(schedule).kind;
+  // A one-shot that has fired (or a trigger past its end) has nothing left to pause.
+  const pauseOrResume =
+    state === 'paused'
+      ? button('resume', 'Resume')
+      : state === 'next'
+        ? button('pause', 'Pause', 'secondary')
+        : h`<span class="muted">${state === 'finished' ? 'finished' : 'ended'}</span>`;
   return h`<div class="actions">
-${schedule.paused ? button('resume', 'Resume') : button('pause', 'Pause', 'secondary')}
+${pauseOrResume}
 ${button('run', 'Run now', 'secondary')}
 <a class="button secondary" href="/ui/schedules/${id}/edit" aria-label="Edit ${schedule.id}">Edit</a>
 <a class="button secondary" href="/ui/schedules/${id}/clone" aria-label="Clone ${schedule.id}">Clone</a>
