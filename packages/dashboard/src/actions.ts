@@ -19,6 +19,7 @@ import {
   formValues,
   keepTriggerExtras,
   parseScheduleForm,
+  parseTrigger,
   refusalErrors,
 } from './schedule-form.ts';
 import { CSRF_FIELD, isSameOrigin, SESSION_COOKIE, type SessionGuard, type SessionStore } from './session.ts';
@@ -126,13 +127,13 @@ export function registerActions(app: Hono<any, any, any>, options: ActionOptions
     return c.redirect('/ui/login', 303);
   });
 
-  const methods = async () => [...new Set((await mutations.listHandlers()).flatMap((x) => x.methods))].sort();
+  const methods = () => mutations.offeredTasks();
   const preview = (values: ScheduleFormValues) => {
-    const parsed = parseScheduleForm(values);
+    const parsed = parseTrigger(values);
     if (!parsed.ok) return previewBlock(undefined, '', parsed.errors.map(describeError).join('; '));
     try {
-      const times = mutations.previewTrigger(parsed.body.trigger, 5, new Date());
-      return previewBlock(times, describeTrigger(parsed.body.trigger), undefined);
+      const times = mutations.previewTrigger(parsed.trigger, 5, new Date());
+      return previewBlock(times, describeTrigger(parsed.trigger), undefined);
     } catch (error) {
       return previewBlock(undefined, '', error instanceof Error ? error.message : String(error));
     }

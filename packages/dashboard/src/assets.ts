@@ -61,7 +61,8 @@ a.visually-hidden:focus { position: static; display: block; width: auto; height:
 /**
  * Live updates without a framework: every element with `data-live` is re-fetched from its
  * `data-src` every `data-interval` ms (while the tab is visible) and replaced by the fragment; a
- * form with `data-preview` posts itself to its `data-preview` URL on change and swaps `#preview`.
+ * form with `data-preview` posts itself to its `data-preview` URL on change and swaps `#preview`; the
+ * schedule form shows only the fields of the chosen trigger type.
  */
 export const LIVE_SCRIPT = `
 (function () {
@@ -91,6 +92,16 @@ export const LIVE_SCRIPT = `
     setTimeout(function () { if (el.isConnected) { refresh(el); if (el.isConnected) schedule(el); } }, every);
   }
   document.querySelectorAll('[data-live]').forEach(schedule);
+  // The schedule form shows every trigger field without a script; with one, only the chosen type's.
+  document.querySelectorAll('select[name=triggerType]').forEach(function (select) {
+    function show() {
+      select.form.querySelectorAll('[data-trigger-fields]').forEach(function (box) {
+        box.hidden = box.getAttribute('data-trigger-fields') !== select.value;
+      });
+    }
+    select.addEventListener('change', show);
+    show();
+  });
   document.querySelectorAll('form[data-preview]').forEach(function (form) {
     var timer;
     form.addEventListener('input', function () {

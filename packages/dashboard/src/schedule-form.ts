@@ -46,12 +46,7 @@ export function parseScheduleForm(values: ScheduleFormValues): ParsedForm {
   } catch {
     errors.push({ field: 'args', message: 'must be JSON (an object or an array)' });
   }
-  const trigger =
-    values.triggerType === 'interval'
-      ? { type: 'interval', seconds: Number(values.seconds) }
-      : values.triggerType === 'date'
-        ? { type: 'date', at: values.at.trim() }
-        : { type: 'cron', expression: values.expression.trim(), timezone: values.timezone.trim() || 'UTC' };
+  const trigger = triggerOf(values);
   const parsed = createScheduleBodySchema.safeParse({
     ...(values.id.trim() ? { id: values.id.trim() } : {}),
     task: values.task.trim(),
@@ -66,6 +61,32 @@ export function parseScheduleForm(values: ScheduleFormValues): ParsedForm {
     errors.push(...validateTrigger(shape.data).map((detail) => formError(detail.path, detail.message)));
   if (parsed.success && errors.length === 0) return { ok: true, body: parsed.data };
   return { ok: false, errors };
+}
+
+/** The trigger the form's fields of its chosen type describe (not yet validated). */
+function triggerOf(values: ScheduleFormValues): Record<string, unknown> {
+  if (values.triggerType === 'interval') return { type: 'interval', seconds: Number(values.seconds) };
+  if (values.triggerType === 'date') return { type: 'date', at: values.at.trim() };
+  return { type: 'cron', expression: values.expression.trim(), timezone: values.timezone.trim() || 'UTC' };
+}
+
+/**
+ * Only the trigger of the form, for its preview: a task or argument not yet typed is no problem of
+ * the preview (the form is not greeted with errors before anything is typed).
+ */
+export function parseTrigger(
+  values: ScheduleFormValues,
+): { ok: true; trigger: Trigger } | { ok: false; errors: FormError[] } {
+  const shape = triggerSchema.safeParse(triggerOf(values));
+  if (!shape.success)
+    return {
+      ok: false,
+      errors: shape.error.issues.map((issue) =>
+        formError(['trigger', ...issue.path].join('.'), issue.message),
+      ),
+    };
+  const errors = validateTrigger(shape.data).map((detail) => formError(detail.path, detail.message));
+  return errors.length === 0 ? { ok: true, trigger: shape.data } : { ok: false, errors };
 }
 
 /**

@@ -399,4 +399,46 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     await context.close();
     expect(requests.foreign).toEqual([]);
   }, 90_000);
+
+  it('shows only the fields of the chosen trigger type with a script, all of them without one', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${master.url}/ui/login`);
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${master.url}/ui/schedules`);
+    await page.goto(`${master.url}/ui/schedules/new`);
+    const cron = page.getByLabel('Cron expression (5 fields, or 6 with seconds first)');
+    const seconds = page.getByLabel('Interval in seconds');
+    const at = page.getByLabel('Date (ISO-8601 with offset)');
+    await expect.poll(() => seconds.isVisible()).toBe(false);
+    expect([await cron.isVisible(), await at.isVisible()]).toEqual([true, false]);
+    expect(await page.locator('.error, .field-error, [role="alert"]').count()).toBe(0);
+    await page.getByLabel('Trigger type').selectOption('interval');
+    expect([await cron.isVisible(), await seconds.isVisible(), await at.isVisible()]).toEqual([
+      false,
+      true,
+      false,
+    ]);
+    await seconds.fill('300');
+    await expect.poll(() => page.locator('#preview').textContent()).toContain('every 5 minutes');
+    await expectFits(page, 'create form, interval');
+    await shot(page, 'create-form-interval-phone');
+
+    const plain = await browser.newContext({
+      javaScriptEnabled: false,
+      viewport: { width: 1100, height: 900 },
+    });
+    await plain.addCookies(await context.cookies());
+    const noScript = await plain.newPage();
+    await noScript.goto(`${master.url}/ui/schedules/new`);
+    for (const label of [
+      'Cron expression (5 fields, or 6 with seconds first)',
+      'Interval in seconds',
+      'Date (ISO-8601 with offset)',
+    ])
+      expect(await noScript.getByLabel(label).isVisible(), label).toBe(true);
+    await plain.close();
+    await context.close();
+  });
 });

@@ -146,10 +146,9 @@ ${edit ? h`<div class="field"><label for="id">ID</label><input id="id" name="id"
 <div class="field">${label('triggerType')}<select id="triggerType" name="triggerType" ${attributes('triggerType')}>
 ${option('cron', 'cron expression')}${option('interval', 'every N seconds')}${option('date', 'once at a date')}
 </select>${message('triggerType')}</div>
-${input('expression')}
-${input('timezone')}
-${input('seconds', h`inputmode="decimal"`)}
-${input('at', h`placeholder="2030-01-31T09:00:00Z"`)}
+<div data-trigger-fields="cron">${input('expression')}${input('timezone')}</div>
+<div data-trigger-fields="interval">${input('seconds', h`inputmode="decimal"`)}</div>
+<div data-trigger-fields="date">${input('at', h`placeholder="2030-01-31T09:00:00Z"`)}</div>
 <div class="field">${label('args')}<textarea id="args" name="args" ${attributes('args')}>${values.args}</textarea>${message('args')}</div>
 <div class="field"><label><input type="checkbox" name="paused" value="1" ${values.paused ? h`checked` : ''}> ${edit ? 'Paused' : 'Create paused'}</label></div>
 <div class="actions">
