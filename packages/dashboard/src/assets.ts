@@ -56,6 +56,14 @@ svg.chart { width: 100%; height: auto; max-width: 900px; background: #fff; borde
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 a.visually-hidden:focus { position: static; display: block; width: auto; height: auto; clip: auto; padding: .4rem 1rem; background: #fff; }
 @media (max-width: 600px) { main { padding: .6rem; } th, td { padding: .35rem .4rem; } header .node { margin-left: 0; } }
+/* A table of jobs is one card per row on a phone: each cell on its own line after its column's name. */
+@media (max-width: 600px) {
+  table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: 100%; }
+  table.cards tr { border-bottom: 2px solid var(--line); padding: .3rem 0; }
+  table.cards td { border: 0; padding: .1rem .5rem; overflow-wrap: anywhere; }
+  table.cards td::before { content: attr(data-label); display: inline-block; min-width: 6rem; font-weight: 600; }
+}
 `;
 
 /**

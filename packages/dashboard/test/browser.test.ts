@@ -395,6 +395,21 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
       await expectFits(small, path);
     }
     await shot(small, 'edit-form-phone');
+    // The history as cards: no column heads in view, and not even its own box scrolls sideways.
+    for (const path of ['/ui/history', '/ui/schedules/ops-c']) {
+      await small.goto(`${master.url}${path}`);
+      expect((await small.locator('table.cards thead').boundingBox())?.height, path).toBeLessThanOrEqual(1);
+      const wide = await small.$$eval('.table-wrap:has(table.cards)', (boxes) =>
+        boxes.map((box) => box.scrollWidth - box.clientWidth),
+      );
+      expect(wide.length, path).toBeGreaterThan(0);
+      expect(Math.max(...wide), path).toBeLessThanOrEqual(0);
+      // Each cell is labelled with its column's name.
+      const first = small.locator('table.cards tbody tr').first().locator('td').first();
+      expect(await first.evaluate((td) => getComputedStyle(td, '::before').content), path).toBe('"Job"');
+      expect(await first.textContent(), path).toMatch(/^\s*[\w-]{8}…\s*$/);
+    }
+    await shot(small, 'history-phone');
     await phone.close();
     await context.close();
     expect(requests.foreign).toEqual([]);

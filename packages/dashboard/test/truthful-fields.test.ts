@@ -118,7 +118,7 @@ describe('truthful fields', () => {
     expect(detail).toContain('Run now once');
     expect(row(await html(stack, '/ui/schedules'), 'once')).toContain('>finished<');
     const history = await html(stack, '/ui/history');
-    expect(history).toContain('<td>1 of 3</td>');
+    expect(history).toContain('<td data-label="Attempts">1 of 3</td>');
     const charts = await html(stack, '/ui/charts');
     expect(charts).toContain('1 job,');
     expect(charts).not.toContain('1 jobs');
