@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeProblems, describeProblems } from '../src/axe-audit.ts';
@@ -27,6 +28,9 @@ if (!hasChromium) {
     console.warn(`WARNING: skipping the accessibility audit: ${message}`);
   }
 }
+
+/** A full-page screenshot of every audited page at every width (test artifacts). */
+const ARTIFACTS = resolve(import.meta.dirname, '../../../test-artifacts/pages');
 
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 900 },
@@ -121,6 +125,7 @@ describe.runIf(hasChromium)('accessibility audit (axe-core)', () => {
   let browser: Browser;
 
   beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
     topology = await startFullTopology();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -185,6 +190,18 @@ describe.runIf(hasChromium)('accessibility audit (axe-core)', () => {
             await prepare?.(page);
             problems.push(...describeProblems(`${path} (${label})`, await axeProblems(page)));
             audited.push(`${path} (${label})`);
+            await page.screenshot({
+              path: join(ARTIFACTS, `${role}-${viewport.width}-${label.replaceAll(' ', '-')}.png`),
+              fullPage: true,
+            });
+            // No dashboard page scrolls sideways, at phone width included.
+            const overflow = await page.evaluate(
+              () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+            );
+            if (path.startsWith('/ui/') && overflow > 0)
+              problems.push(
+                `${path} (${label}): ${overflow} px wider than the ${viewport.width} px viewport`,
+              );
           }
           console.log(`axe audited on the ${role} at ${viewport.width} px:\n  ${audited.join('\n  ')}`);
           expect(problems, `${role} at ${viewport.width} px`).toEqual([]);
