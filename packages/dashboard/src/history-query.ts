@@ -28,7 +28,12 @@ export function historyFilterOf(query: (name: string) => string | undefined): Hi
 /** The filter as a query string, without the cursor (the live fragment's and the pager's base). */
 export function historyQuery(filter: HistoryFilter, cursor?: string | null): string {
   const { scheduleId, status, task, handlerId } = filter;
-  const entries = Object.entries({ scheduleId, status, task, handlerId }).filter(([, value]) => value !== '');
+  // Schedule and status always (the form's two original fields); task and handler when set.
+  const entries: Array<[string, string]> = [
+    ['scheduleId', scheduleId],
+    ['status', status],
+    ...Object.entries({ task, handlerId }).filter(([, value]) => value !== ''),
+  ];
   if (cursor) entries.push(['cursor', cursor]);
   return new URLSearchParams(entries).toString();
 }

@@ -63,7 +63,7 @@ describe('history', () => {
     );
     expect(jobIds(await html(stack, '/ui/history?handlerId=nobody'))).toEqual([]);
     const filtered = await html(stack, '/ui/history?task=fail');
-    expect(filtered).toContain('data-src="/ui/partials/history?task=fail"');
+    expect(filtered).toContain('data-src="/ui/partials/history?scheduleId=&amp;status=&amp;task=fail"');
     expect(jobIds(await html(stack, '/ui/partials/history?task=fail'))).toEqual([badJob.id]);
   });
 });
