@@ -1,17 +1,27 @@
+import type { CreateScheduleBody } from '@schedulezero/protocol';
 import { type Scheduler, SchedulerError } from '@schedulezero/scheduler-core';
 import type { Context, Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { type Html, h } from './html.ts';
 import type { PageContext } from './layout.ts';
 import { page } from './layout.ts';
+import { registerOperatorActions } from './operator-actions.ts';
 import {
   createSchedulePage,
   EMPTY_FORM,
+  type FormMode,
   loginPage,
   previewBlock,
   type ScheduleFormValues,
 } from './pages/forms.ts';
-import { describeError, formError, parseScheduleForm } from './schedule-form.ts';
+import {
+  describeError,
+  formValues,
+  keepTriggerExtras,
+  parseScheduleForm,
+  parseTrigger,
+  refusalErrors,
+} from './schedule-form.ts';
 import { CSRF_FIELD, isSameOrigin, SESSION_COOKIE, type SessionGuard, type SessionStore } from './session.ts';
 import { describeTrigger } from './trigger-words.ts';
 
@@ -25,7 +35,13 @@ interface ActionOptions {
   needsLogin: boolean;
   session: (c: Context) => string;
   contextOf: (c: Context) => PageContext;
-  render: (c: Context, title: string, section: string, body: Html, status?: 200 | 400 | 404) => Response;
+  render: (
+    c: Context,
+    title: string,
+    section: string,
+    body: Html,
+    status?: 200 | 400 | 404 | 409,
+  ) => Response;
 }
 
 /**
@@ -111,13 +127,13 @@ export function registerActions(app: Hono<any, any, any>, options: ActionOptions
     return c.redirect('/ui/login', 303);
   });
 
-  const methods = async () => [...new Set((await mutations.listHandlers()).flatMap((x) => x.methods))].sort();
+  const methods = () => mutations.offeredTasks();
   const preview = (values: ScheduleFormValues) => {
-    const parsed = parseScheduleForm(values);
+    const parsed = parseTrigger(values);
     if (!parsed.ok) return previewBlock(undefined, '', parsed.errors.map(describeError).join('; '));
     try {
-      const times = mutations.previewTrigger(parsed.body.trigger, 5, new Date());
-      return previewBlock(times, describeTrigger(parsed.body.trigger), undefined);
+      const times = mutations.previewTrigger(parsed.trigger, 5, new Date());
+      return previewBlock(times, describeTrigger(parsed.trigger), undefined);
     } catch (error) {
       return previewBlock(undefined, '', error instanceof Error ? error.message : String(error));
     }
@@ -142,39 +158,37 @@ export function registerActions(app: Hono<any, any, any>, options: ActionOptions
     );
   });
   app.post('/ui/schedules', async (c) => {
-    const values = formValues(await c.req.parseBody());
+    const body = await c.req.parseBody();
+    const values = formValues(body);
+    const cloneOf = typeof body.cloneOf === 'string' && body.cloneOf !== '' ? body.cloneOf : undefined;
+    const mode: FormMode = cloneOf === undefined ? { kind: 'create' } : { kind: 'clone', from: cloneOf };
     const parsed = parseScheduleForm(values);
     let errors = parsed.ok ? [] : parsed.errors;
     if (parsed.ok) {
       try {
-        const schedule = await mutations.createSchedule(parsed.body);
+        const schedule = await mutations.createSchedule(
+          cloneOf === undefined ? parsed.body : await cloneBody(mutations, cloneOf, parsed.body),
+        );
         // Created, but no handler offers its task: the schedule's page says so (a typo?).
         const [warning] = await mutations.taskWarnings(schedule.task);
         const query = warning ? `?warning=${warning.code}` : '';
         return c.redirect(`/ui/schedules/${encodeURIComponent(schedule.id)}${query}`, 303);
       } catch (error) {
         if (!(error instanceof SchedulerError)) throw error;
-        errors = [
-          { field: undefined, message: error.message },
-          ...(error.details ?? []).map((detail) => formError(detail.path, detail.message)),
-        ];
+        errors = refusalErrors(error);
       }
     }
-    const body = createSchedulePage(contextOf(c), values, await methods(), errors, preview(values));
-    return render(c, 'New schedule', 'schedules', body, 400);
+    const page = createSchedulePage(contextOf(c), values, await methods(), errors, preview(values), mode);
+    return render(c, 'New schedule', 'schedules', page, 400);
   });
 
-  const act = (action: 'pause' | 'resume' | 'run' | 'delete') =>
+  const act = (action: 'pause' | 'resume' | 'run') =>
     app.post(`/ui/schedules/:id/${action}`, async (c) => {
       const id = c.req.param('id') as string;
       try {
         if (action === 'pause') await mutations.pauseSchedule(id);
         else if (action === 'resume') await mutations.resumeSchedule(id);
-        else if (action === 'run') await mutations.runNow(id);
-        else {
-          await mutations.deleteSchedule(id);
-          return c.redirect('/ui/schedules', 303);
-        }
+        else await mutations.runNow(id);
       } catch (error) {
         if (!(error instanceof SchedulerError)) throw error;
         return render(
@@ -192,26 +206,35 @@ export function registerActions(app: Hono<any, any, any>, options: ActionOptions
           : `/ui/schedules/${encodeURIComponent(id)}`;
       return c.redirect(target, 303);
     });
-  for (const action of ['pause', 'resume', 'run', 'delete'] as const) act(action);
+  for (const action of ['pause', 'resume', 'run'] as const) act(action);
+  registerOperatorActions(app, { mutations, contextOf, render, methods, preview });
+}
+
+/**
+ * A copy of `from` with the form's fields: what the form does not show (retry, timeout, target,
+ * coalescing, misfire grace, instances, metadata) is taken from the original.
+ */
+async function cloneBody(
+  mutations: Scheduler,
+  from: string,
+  form: CreateScheduleBody,
+): Promise<CreateScheduleBody> {
+  const source = await mutations.getSchedule(from);
+  const { metadata, misfireGraceSeconds, coalesce, maxInstances, retry, timeoutSeconds, target } = source;
+  return {
+    ...form,
+    trigger: keepTriggerExtras(source.trigger, form.trigger),
+    metadata,
+    misfireGraceSeconds,
+    coalesce,
+    maxInstances,
+    retry,
+    timeoutSeconds,
+    target,
+  };
 }
 
 /** Only a path under /ui may follow a login (no open redirect). */
 function safeNext(next: string | undefined): string {
   return next?.startsWith('/ui/') && !next.startsWith('//') ? next : '/ui/schedules';
-}
-
-function formValues(body: Record<string, unknown>): ScheduleFormValues {
-  const text = (key: keyof ScheduleFormValues) =>
-    typeof body[key] === 'string' ? (body[key] as string) : '';
-  return {
-    id: text('id'),
-    task: text('task'),
-    triggerType: text('triggerType') || 'cron',
-    expression: text('expression'),
-    timezone: text('timezone') || 'UTC',
-    seconds: text('seconds'),
-    at: text('at'),
-    args: text('args') || '{}',
-    paused: body.paused === '1',
-  };
 }

@@ -31,7 +31,7 @@ input, select, textarea, button { font: inherit; }
 input, select, textarea { padding: .35rem .45rem; border: 1px solid #767676; border-radius: 3px; max-width: 100%; }
 textarea { width: 100%; min-height: 5rem; font-family: ui-monospace, monospace; }
 button, .button { background: var(--accent); color: #fff; border: 0; border-radius: 3px; padding: .4rem .8rem; cursor: pointer; text-decoration: none; display: inline-block; }
-button.secondary { background: #e4e8ee; color: var(--fg); border: 1px solid #767676; }
+button.secondary, .button.secondary { background: #e4e8ee; color: var(--fg); border: 1px solid #767676; }
 button.danger { background: var(--bad); }
 button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, [tabindex="0"]:focus-visible { outline: 3px solid #f0a000; outline-offset: 2px; }
 .field { margin-bottom: .8rem; }
@@ -56,12 +56,21 @@ svg.chart { width: 100%; height: auto; max-width: 900px; background: #fff; borde
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 a.visually-hidden:focus { position: static; display: block; width: auto; height: auto; clip: auto; padding: .4rem 1rem; background: #fff; }
 @media (max-width: 600px) { main { padding: .6rem; } th, td { padding: .35rem .4rem; } header .node { margin-left: 0; } }
+/* A table of jobs is one card per row on a phone: each cell on its own line after its column's name. */
+@media (max-width: 600px) {
+  table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: 100%; }
+  table.cards tr { border-bottom: 2px solid var(--line); padding: .3rem 0; }
+  table.cards td { border: 0; padding: .1rem .5rem; overflow-wrap: anywhere; }
+  table.cards td::before { content: attr(data-label); display: inline-block; min-width: 6rem; font-weight: 600; }
+}
 `;
 
 /**
  * Live updates without a framework: every element with `data-live` is re-fetched from its
  * `data-src` every `data-interval` ms (while the tab is visible) and replaced by the fragment; a
- * form with `data-preview` posts itself to its `data-preview` URL on change and swaps `#preview`.
+ * form with `data-preview` posts itself to its `data-preview` URL on change and swaps `#preview`; the
+ * schedule form shows only the fields of the chosen trigger type.
  */
 export const LIVE_SCRIPT = `
 (function () {
@@ -75,7 +84,14 @@ export const LIVE_SCRIPT = `
         var box = document.createElement('div');
         box.innerHTML = text;
         var next = box.firstElementChild;
-        if (next) { el.replaceWith(next); schedule(next); }
+        if (!next) return;
+        // A selection in progress (rows ticked for a bulk action) survives the refresh.
+        el.querySelectorAll('input[type=checkbox]:checked').forEach(function (box) {
+          next.querySelectorAll('input[type=checkbox]').forEach(function (fresh) {
+            if (fresh.name === box.name && fresh.value === box.value) fresh.checked = true;
+          });
+        });
+        el.replaceWith(next); schedule(next);
       })
       .catch(function () {});
   }
@@ -84,6 +100,16 @@ export const LIVE_SCRIPT = `
     setTimeout(function () { if (el.isConnected) { refresh(el); if (el.isConnected) schedule(el); } }, every);
   }
   document.querySelectorAll('[data-live]').forEach(schedule);
+  // The schedule form shows every trigger field without a script; with one, only the chosen type's.
+  document.querySelectorAll('select[name=triggerType]').forEach(function (select) {
+    function show() {
+      select.form.querySelectorAll('[data-trigger-fields]').forEach(function (box) {
+        box.hidden = box.getAttribute('data-trigger-fields') !== select.value;
+      });
+    }
+    select.addEventListener('change', show);
+    show();
+  });
   document.querySelectorAll('form[data-preview]').forEach(function (form) {
     var timer;
     form.addEventListener('input', function () {

@@ -75,9 +75,16 @@ export function textBox(label: string, text: string): Html {
   return h`<pre ${scrollable(label)}>${text}</pre>`;
 }
 
-export function tableWrap(caption: string, head: string[], rows: Html[], empty: string): Html {
+/** A table in its scrolling box; `className` styles the table (`cards`: one card per row on a phone). */
+export function tableWrap(
+  caption: string,
+  head: string[],
+  rows: Html[],
+  empty: string,
+  className = '',
+): Html {
   if (rows.length === 0) return h`<p class="muted">${empty}</p>`;
-  return h`<div class="table-wrap" ${scrollable(caption)}><table><caption class="visually-hidden">${caption}</caption>
+  return h`<div class="table-wrap" ${scrollable(caption)}><table class="${className}"><caption class="visually-hidden">${caption}</caption>
 <thead><tr>${head.map((cell) => h`<th scope="col">${cell}</th>`)}</tr></thead>
 <tbody>${rows}</tbody></table></div>`;
 }

@@ -1,10 +1,10 @@
-import { JOB_STATUSES, type JobStatus } from '@schedulezero/protocol';
 import { type ReadScheduler, type Scheduler, SchedulerError } from '@schedulezero/scheduler-core';
 import type { Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { type LoginThrottle, registerActions } from './actions.ts';
 import { LIVE_SCRIPT, STYLESHEET } from './assets.ts';
 import { loadChartData } from './chart-data.ts';
+import { historyFilterOf, historyQuery, loadHistory } from './history-query.ts';
 import { type Html, h } from './html.ts';
 import { live, type PageContext, page } from './layout.ts';
 import { chartsBody } from './pages/charts.ts';
@@ -69,7 +69,13 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
     loggedIn: needsLogin,
     now: now(),
   });
-  const render = (c: Context, title: string, section: string, body: Html, status: 200 | 400 | 404 = 200) => {
+  const render = (
+    c: Context,
+    title: string,
+    section: string,
+    body: Html,
+    status: 200 | 400 | 404 | 409 = 200,
+  ) => {
     c.header('Cache-Control', 'no-store');
     return c.html(page(contextOf(c), title, section, body), status);
   };
@@ -155,7 +161,7 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
   app.get('/ui/partials/schedules/:id/jobs', async (c) => {
     const id = c.req.param('id');
     const jobs = await reads.listJobs({ limit: 20, scheduleId: id });
-    const table = jobsTable(jobs.items, now(), 'Recent jobs of this schedule');
+    const table = jobsTable(contextOf(c), jobs.items, 'Recent jobs of this schedule');
     return fragment(c, live('schedule-jobs', `/ui/partials/schedules/${encodeURIComponent(id)}/jobs`, table));
   });
 
@@ -166,36 +172,21 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
   );
   app.get('/ui/partials/handlers', async (c) => fragment(c, await handlersBody()));
 
-  const historyFilter = (c: Context) => {
-    const status = c.req.query('status') ?? '';
-    return {
-      scheduleId: c.req.query('scheduleId') ?? '',
-      status: (JOB_STATUSES as readonly string[]).includes(status) ? status : '',
-      cursor: c.req.query('cursor') ?? '',
-    };
-  };
-  const loadHistory = (filter: ReturnType<typeof historyFilter>) =>
-    reads.listJobs({
-      limit: 50,
-      scheduleId: filter.scheduleId || undefined,
-      status: (filter.status || undefined) as JobStatus | undefined,
-      cursor: filter.cursor || undefined,
-    });
+  const historyFilter = (c: Context) => historyFilterOf((name) => c.req.query(name));
   app.get('/ui/history', async (c) => {
     const filter = historyFilter(c);
-    const jobs = await loadHistory(filter);
-    return render(c, 'History', 'history', historyPage(contextOf(c), filter, jobs.items, jobs.nextCursor));
+    const history = await loadHistory(reads, filter);
+    return render(c, 'History', 'history', historyPage(contextOf(c), filter, history));
   });
   app.get('/ui/partials/history', async (c) => {
     const filter = { ...historyFilter(c), cursor: '' };
-    const jobs = await loadHistory(filter);
-    const query = new URLSearchParams({ scheduleId: filter.scheduleId, status: filter.status }).toString();
+    const history = await loadHistory(reads, filter);
     return fragment(
       c,
       live(
         'history-table',
-        `/ui/partials/history?${query}`,
-        jobsTable(jobs.items, now(), 'Executions, newest first'),
+        `/ui/partials/history?${historyQuery(filter)}`,
+        jobsTable(contextOf(c), history.jobs, 'Executions, newest first'),
       ),
     );
   });

@@ -22,3 +22,24 @@ export function formatDuration(ms: number | null | undefined): string {
   if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
   return `${(ms / 60_000).toFixed(1)} min`;
 }
+
+/** The same instant as wall-clock time in an IANA zone, in the same shape: "2026-01-31 10:00:00 Europe/Berlin". */
+export function zonedTime(at: Date, zone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(at);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')} ${zone}`;
+}
+
+/** UTC, and before it the schedule's own zone's wall-clock time when that is not UTC. */
+export function timeInZone(at: Date, zone: string | undefined): string {
+  return zone && zone !== 'UTC' ? `${zonedTime(at, zone)} = ${absoluteTime(at)}` : absoluteTime(at);
+}

@@ -40,7 +40,7 @@ describe('describeTrigger', () => {
     expect(describeTrigger({ type: 'interval', seconds: 90 })).toBe('every 90 seconds');
     expect(describeTrigger({ type: 'interval', seconds: 1.5 })).toBe('every 1.5 seconds');
     expect(describeTrigger({ type: 'date', at: '2030-01-01T00:00:00Z' })).toBe(
-      'once at 2030-01-01T00:00:00Z',
+      'once at 2030-01-01 00:00:00Z',
     );
   });
 });

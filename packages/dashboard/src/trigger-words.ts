@@ -1,4 +1,5 @@
 import type { Trigger } from '@schedulezero/protocol';
+import { absoluteTime } from './time-format.ts';
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const DAY_NAMES: Record<string, number> = { SUN: 0, MON: 1, TUE: 2, WED: 3, THU: 4, FRI: 5, SAT: 6 };
@@ -10,10 +11,25 @@ const INTEGER = /^\d{1,2}$/;
  */
 export function describeTrigger(trigger: Trigger): string {
   if (trigger.type === 'interval') return describeInterval(trigger.seconds);
-  if (trigger.type === 'date') return `once at ${trigger.at}`;
+  if (trigger.type === 'date') return `once at ${absoluteTime(new Date(trigger.at))}`;
   const words = describeCron(trigger.expression);
   const zone = trigger.timezone ?? 'UTC';
   return words === undefined ? `cron ${trigger.expression} ${zone}` : `${words} ${zone}`;
+}
+
+/**
+ * The trigger as it is written, beside its words: the cron expression, or an interval's seconds
+ * with its start, end and jitter, or a date's ISO text.
+ */
+export function triggerExpression(trigger: Trigger): string {
+  if (trigger.type === 'cron') return `cron "${trigger.expression}" in ${trigger.timezone ?? 'UTC'}`;
+  if (trigger.type === 'date') return `date ${trigger.at}`;
+  const extras = [
+    trigger.startAt ? `from ${trigger.startAt}` : '',
+    trigger.endAt ? `until ${trigger.endAt}` : '',
+    trigger.jitterSeconds ? `jitter up to ${trigger.jitterSeconds} s` : '',
+  ].filter(Boolean);
+  return [`interval ${trigger.seconds} s`, ...extras].join(', ');
 }
 
 export function describeInterval(seconds: number): string {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
+import { createScheduleBodySchema } from '@schedulezero/protocol';
 import type { Store } from '@schedulezero/scheduler-core';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,7 +151,8 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
 
     await page.goto(`${master.url}/ui/schedules`);
     const row = page.locator('tr', { has: page.getByRole('link', { name: 'heartbeat', exact: true }) });
-    const cell = (n: number) => row.locator('td').nth(n);
+    // The first column is the bulk selection's checkbox.
+    const cell = (n: number) => row.locator('td').nth(n + 1);
     expect(await cell(4).textContent()).toBe('never ran');
     expect(await cell(5).textContent()).toBe('paused');
     expect(await row.textContent()).not.toContain('succeeded');
@@ -270,6 +272,188 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     expect([...requests.foreign, ...phoneRequests.foreign]).toEqual([]);
     const post = await fetch(`${replica.url}/ui/schedules/heartbeat/pause`, { method: 'POST' });
     expect(post.status).toBe(403);
+    await context.close();
+  });
+
+  it('edits with a version conflict, clones, cancels, re-runs, deletes after confirming, pauses in bulk', async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const requests = recordForeignRequests(context, master.url);
+    const page = await context.newPage();
+    await page.goto(`${master.url}/ui/login`);
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${master.url}/ui/schedules`);
+    for (const id of ['ops-a', 'ops-b', 'ops-c'])
+      await stack.scheduler.createSchedule(
+        createScheduleBodySchema.parse({
+          id,
+          task: id === 'ops-c' ? 'block' : 'echo',
+          trigger: { type: 'cron', expression: '0 9 * * *', timezone: 'Europe/Berlin' },
+        }),
+      );
+    const visited: string[] = [];
+    const check = async (name: string) => {
+      visited.push(new URL(page.url()).pathname);
+      await shot(page, name);
+      await expectAccessible(page, name);
+    };
+
+    // Edit, while someone else changes the schedule: refused with a way to reload, nothing lost.
+    await page.goto(`${master.url}/ui/schedules/ops-a`);
+    await page.getByRole('link', { name: 'Edit ops-a' }).click();
+    await page.waitForURL(`${master.url}/ui/schedules/ops-a/edit`);
+    await check('edit-form');
+    await stack.scheduler.patchSchedule('ops-a', { args: { by: 'someone else' } });
+    await page.getByLabel('Cron expression (5 fields, or 6 with seconds first)').fill('15 8 * * *');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('was changed by someone else');
+    await check('edit-conflict');
+    expect((await stack.scheduler.getSchedule('ops-a')).trigger).toMatchObject({ expression: '0 9 * * *' });
+    await page.getByRole('link', { name: 'Reload the current version' }).click();
+    await page.waitForURL(`${master.url}/ui/schedules/ops-a/edit`);
+    expect(await page.getByLabel('Arguments (JSON object or array)').inputValue()).toContain('someone else');
+    await page.getByLabel('Cron expression (5 fields, or 6 with seconds first)').fill('15 8 * * *');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(`${master.url}/ui/schedules/ops-a`);
+    expect((await stack.scheduler.getSchedule('ops-a')).trigger).toMatchObject({ expression: '15 8 * * *' });
+
+    // Clone: the form comes prefilled with a new id.
+    await page.getByRole('link', { name: 'Clone ops-a' }).click();
+    expect(await page.getByLabel('ID (optional)').inputValue()).toBe('ops-a-copy');
+    expect(await page.getByLabel('Task (handler method)').inputValue()).toBe('echo');
+    await check('clone-form');
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+    await page.waitForURL(`${master.url}/ui/schedules/ops-a-copy`);
+    expect((await stack.scheduler.getSchedule('ops-a-copy')).trigger).toMatchObject({
+      expression: '15 8 * * *',
+    });
+
+    // Cancel a running job from its page, then re-run it.
+    const running = await stack.scheduler.runNow('ops-c');
+    await expect.poll(async () => (await stack.scheduler.getJob(running.id)).status).toBe('running');
+    await page.goto(`${master.url}/ui/jobs/${running.id}`);
+    await check('job-running');
+    await page.getByRole('button', { name: `Cancel job ${running.id}` }).click();
+    await expect.poll(async () => (await stack.scheduler.getJob(running.id)).status).toBe('cancelled');
+    await page.goto(`${master.url}/ui/jobs/${running.id}`);
+    await page.getByRole('button', { name: `Re-run job ${running.id}` }).click();
+    await page.waitForURL(
+      (url) => url.pathname.startsWith('/ui/jobs/') && !url.pathname.endsWith(running.id),
+    );
+    const rerunId = new URL(page.url()).pathname.slice('/ui/jobs/'.length);
+    expect((await stack.scheduler.getJob(rerunId)).scheduleId).toBe('ops-c');
+    // …and the re-run from a history row.
+    await page.goto(`${master.url}/ui/history?scheduleId=ops-c`);
+    await expect.poll(async () => (await stack.scheduler.getJob(rerunId)).status).toBe('running');
+    await page.reload();
+    await page.getByRole('button', { name: `Cancel job ${rerunId}` }).click();
+    await expect.poll(async () => (await stack.scheduler.getJob(rerunId)).status).toBe('cancelled');
+
+    // Delete asks first; only the confirmation deletes.
+    await page.goto(`${master.url}/ui/schedules/ops-a-copy`);
+    await page.getByRole('button', { name: 'Delete… ops-a-copy' }).click();
+    await page.getByRole('heading', { name: 'Delete schedule ops-a-copy?' }).waitFor();
+    expect((await stack.scheduler.getSchedule('ops-a-copy')).id).toBe('ops-a-copy');
+    await check('confirm-delete');
+    await page.getByRole('button', { name: 'Delete ops-a-copy' }).click();
+    await page.waitForURL(`${master.url}/ui/schedules`);
+    await expect(stack.scheduler.getSchedule('ops-a-copy')).rejects.toThrow('does not exist');
+
+    // Bulk pause of a filtered selection: the ticks survive the live refresh.
+    await page.goto(`${master.url}/ui/schedules?q=ops-`);
+    await page.getByLabel('Select ops-a', { exact: true }).check();
+    await page.getByLabel('Select ops-b', { exact: true }).check();
+    // Marked, so that its replacement by the next refresh can be seen.
+    await page.evaluate(() => document.querySelector('#schedules-table')?.setAttribute('data-seen', ''));
+    await page.waitForFunction(() => document.querySelector('#schedules-table:not([data-seen])'));
+    expect(await page.getByLabel('Select ops-b', { exact: true }).isChecked()).toBe(true);
+    await check('schedules-selection');
+    await page.getByRole('button', { name: 'Pause selected' }).click();
+    await page.waitForURL(`${master.url}/ui/schedules?q=ops-`);
+    const pausedOf = async (id: string) => (await stack.scheduler.getSchedule(id)).paused;
+    expect([await pausedOf('ops-a'), await pausedOf('ops-b'), await pausedOf('ops-c')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    await page.getByLabel('Select ops-a', { exact: true }).check();
+    await page.getByRole('button', { name: 'Delete selected…' }).click();
+    await page.getByRole('heading', { name: 'Delete 1 schedule?' }).waitFor();
+    await check('confirm-bulk-delete');
+
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    await phone.addCookies(await context.cookies());
+    const small = await phone.newPage();
+    for (const path of [
+      '/ui/schedules/ops-b/edit',
+      '/ui/schedules/ops-b/clone',
+      '/ui/schedules/ops-b/delete',
+      ...visited,
+    ]) {
+      await small.goto(`${master.url}${path}`);
+      await expectFits(small, path);
+    }
+    await shot(small, 'edit-form-phone');
+    // The history as cards: no column heads in view, and not even its own box scrolls sideways.
+    for (const path of ['/ui/history', '/ui/schedules/ops-c']) {
+      await small.goto(`${master.url}${path}`);
+      expect((await small.locator('table.cards thead').boundingBox())?.height, path).toBeLessThanOrEqual(1);
+      const wide = await small.$$eval('.table-wrap:has(table.cards)', (boxes) =>
+        boxes.map((box) => box.scrollWidth - box.clientWidth),
+      );
+      expect(wide.length, path).toBeGreaterThan(0);
+      expect(Math.max(...wide), path).toBeLessThanOrEqual(0);
+      // Each cell is labelled with its column's name.
+      const first = small.locator('table.cards tbody tr').first().locator('td').first();
+      expect(await first.evaluate((td) => getComputedStyle(td, '::before').content), path).toBe('"Job"');
+      expect(await first.textContent(), path).toMatch(/^\s*[\w-]{8}…\s*$/);
+    }
+    await shot(small, 'history-phone');
+    await phone.close();
+    await context.close();
+    expect(requests.foreign).toEqual([]);
+  }, 90_000);
+
+  it('shows only the fields of the chosen trigger type with a script, all of them without one', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${master.url}/ui/login`);
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${master.url}/ui/schedules`);
+    await page.goto(`${master.url}/ui/schedules/new`);
+    const cron = page.getByLabel('Cron expression (5 fields, or 6 with seconds first)');
+    const seconds = page.getByLabel('Interval in seconds');
+    const at = page.getByLabel('Date (ISO-8601 with offset)');
+    await expect.poll(() => seconds.isVisible()).toBe(false);
+    expect([await cron.isVisible(), await at.isVisible()]).toEqual([true, false]);
+    expect(await page.locator('.error, .field-error, [role="alert"]').count()).toBe(0);
+    await page.getByLabel('Trigger type').selectOption('interval');
+    expect([await cron.isVisible(), await seconds.isVisible(), await at.isVisible()]).toEqual([
+      false,
+      true,
+      false,
+    ]);
+    await seconds.fill('300');
+    await expect.poll(() => page.locator('#preview').textContent()).toContain('every 5 minutes');
+    await expectFits(page, 'create form, interval');
+    await shot(page, 'create-form-interval-phone');
+
+    const plain = await browser.newContext({
+      javaScriptEnabled: false,
+      viewport: { width: 1100, height: 900 },
+    });
+    await plain.addCookies(await context.cookies());
+    const noScript = await plain.newPage();
+    await noScript.goto(`${master.url}/ui/schedules/new`);
+    for (const label of [
+      'Cron expression (5 fields, or 6 with seconds first)',
+      'Interval in seconds',
+      'Date (ISO-8601 with offset)',
+    ])
+      expect(await noScript.getByLabel(label).isVisible(), label).toBe(true);
+    await plain.close();
     await context.close();
   });
 });

@@ -51,10 +51,14 @@ async function runOnce(current: MasterStack, ids: string[]): Promise<Map<string,
   return done;
 }
 
-/** The `<tbody>` rows' first cells: the ids a table lists, in order. */
+/** The ids the `<tbody>` rows' first cells link to (after the master's selection checkbox), in order. */
 function firstCells(html: string): string[] {
   const tbody = /<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '';
-  return [...tbody.matchAll(/<tr>\s*<td><a href="[^"]+">([^<]+)<\/a><\/td>/g)].map((m) => m[1] ?? '');
+  return [
+    ...tbody.matchAll(
+      /<tr>\s*(?:<td><input type="checkbox"[^>]*><\/td>\s*)?<td[^>]*><a href="\/ui\/(?:jobs|schedules)\/([^"]+)"/g,
+    ),
+  ].map((m) => m[1] ?? '');
 }
 
 describe('page content', () => {

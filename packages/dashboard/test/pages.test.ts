@@ -41,7 +41,7 @@ describe('master pages', () => {
     expect(setCookie).toMatch(/SameSite=Strict/);
   });
 
-  it('renders every page and creates, pauses and deletes through the forms with CSRF', async () => {
+  it('renders every page and creates, pauses and deletes (after a confirmation) through the forms with CSRF', async () => {
     stack = await createMasterStack();
     cookie = stack.cookie;
     const list = await stack.app.request('/ui/schedules', { headers: { cookie } });
@@ -122,10 +122,19 @@ describe('master pages', () => {
       const response = await stack.app.request(path, { headers: { cookie } });
       expect(response.status, path).toBe(200);
     }
-    const deleted = await stack.app.request('/ui/schedules/daily-report/delete', {
+    // The Delete button only asks; the confirmation's own form deletes.
+    const asked = await stack.app.request('/ui/schedules/daily-report/delete', {
       method: 'POST',
       headers: { cookie },
       body: new URLSearchParams({ _csrf: csrf }),
+    });
+    expect(asked.status).toBe(200);
+    expect(await asked.text()).toContain('<input type="hidden" name="confirm" value="yes">');
+    expect((await stack.scheduler.getSchedule('daily-report')).id).toBe('daily-report');
+    const deleted = await stack.app.request('/ui/schedules/daily-report/delete', {
+      method: 'POST',
+      headers: { cookie },
+      body: new URLSearchParams({ _csrf: csrf, confirm: 'yes' }),
     });
     expect(deleted.status).toBe(303);
     expect((await stack.app.request('/ui/schedules/daily-report', { headers: { cookie } })).status).toBe(404);

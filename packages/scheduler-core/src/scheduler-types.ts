@@ -44,6 +44,8 @@ export interface Scheduler {
    * it (no local one, no registered worker that is not offline) — a typo in the name, most likely.
    */
   taskWarnings(task: string): Promise<ScheduleWarning[]>;
+  /** The tasks some handler offers (local handlers, workers on the link, registered handlers not offline), sorted. */
+  offeredTasks(): Promise<string[]>;
   /** A manual job, run as soon as an executor takes it. */
   runNow(id: string): Promise<Job>;
   /** The schedule's next fire times after `from` (default now). */

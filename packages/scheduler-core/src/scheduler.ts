@@ -206,6 +206,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const current = await getSchedule(id);
       return current.paused ? write(current, { ...current, paused: false }) : current;
     },
+    async offeredTasks() {
+      return [...(await servedTasks(executor, store))].sort();
+    },
     async taskWarnings(task): Promise<ScheduleWarning[]> {
       if ((await servedTasks(executor, store)).has(task)) return [];
       const message = `no handler offers task "${task}" (no local handler, no registered worker): check its name; its jobs fail no_handler unless a handler that offers it registers`;

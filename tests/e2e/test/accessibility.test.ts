@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeProblems, describeProblems } from '../src/axe-audit.ts';
@@ -27,6 +28,9 @@ if (!hasChromium) {
     console.warn(`WARNING: skipping the accessibility audit: ${message}`);
   }
 }
+
+/** A full-page screenshot of every audited page at every width (test artifacts). */
+const ARTIFACTS = resolve(import.meta.dirname, '../../../test-artifacts/pages');
 
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 900 },
@@ -62,6 +66,30 @@ async function sendOneOperation(page: Page): Promise<void> {
   await operation.first().locator('pre:not([hidden])').waitFor();
 }
 
+/** The edit form submitted after the schedule changed elsewhere: the version-conflict notice shows. */
+function submitStaleEdit(base: string, scheduleId: string) {
+  return async (page: Page): Promise<void> => {
+    const changed = await fetch(`${base}/api/schedules/${scheduleId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ metadata: { editedElsewhere: true } }),
+    });
+    expect(changed.status).toBe(200);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('was changed by someone else');
+  };
+}
+
+/** A schedule ticked on the list and "Delete selected…" pressed: the confirmation page shows. */
+function askBulkDelete(scheduleId: string) {
+  return async (page: Page): Promise<void> => {
+    await page.getByLabel(`Select ${scheduleId}`, { exact: true }).check();
+    await page.getByRole('button', { name: 'Delete selected…' }).click();
+    await page.getByRole('heading', { name: 'Delete 1 schedule?' }).waitFor();
+  };
+}
+
 function pagesOf(topology: FullTopology, role: 'master' | 'replica'): Audited[] {
   const { scheduleId, succeededJobId, failedJobId } = topology;
   return [
@@ -70,6 +98,15 @@ function pagesOf(topology: FullTopology, role: 'master' | 'replica'): Audited[] 
       ? [
           { path: '/ui/schedules/new', label: 'create form' },
           { path: '/ui/schedules/new', label: 'create form with errors', prepare: submitInvalidForm },
+          { path: `/ui/schedules/${scheduleId}/edit`, label: 'edit form' },
+          {
+            path: `/ui/schedules/${scheduleId}/edit`,
+            label: 'edit form with a version conflict',
+            prepare: submitStaleEdit(topology.master.url, scheduleId),
+          },
+          { path: `/ui/schedules/${scheduleId}/clone`, label: 'clone form' },
+          { path: `/ui/schedules/${scheduleId}/delete`, label: 'delete confirmation' },
+          { path: '/ui/schedules', label: 'bulk delete confirmation', prepare: askBulkDelete(scheduleId) },
         ]
       : []),
     { path: `/ui/schedules/${scheduleId}`, label: 'schedule detail' },
@@ -88,6 +125,7 @@ describe.runIf(hasChromium)('accessibility audit (axe-core)', () => {
   let browser: Browser;
 
   beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
     topology = await startFullTopology();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -152,6 +190,18 @@ describe.runIf(hasChromium)('accessibility audit (axe-core)', () => {
             await prepare?.(page);
             problems.push(...describeProblems(`${path} (${label})`, await axeProblems(page)));
             audited.push(`${path} (${label})`);
+            await page.screenshot({
+              path: join(ARTIFACTS, `${role}-${viewport.width}-${label.replaceAll(' ', '-')}.png`),
+              fullPage: true,
+            });
+            // No dashboard page scrolls sideways, at phone width included.
+            const overflow = await page.evaluate(
+              () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+            );
+            if (path.startsWith('/ui/') && overflow > 0)
+              problems.push(
+                `${path} (${label}): ${overflow} px wider than the ${viewport.width} px viewport`,
+              );
           }
           console.log(`axe audited on the ${role} at ${viewport.width} px:\n  ${audited.join('\n  ')}`);
           expect(problems, `${role} at ${viewport.width} px`).toEqual([]);

@@ -1,6 +1,7 @@
 import { JOB_STATUSES } from '@schedulezero/protocol';
 import type { ChartData } from '../chart-data.ts';
 import { type Html, h } from '../html.ts';
+import { plural } from '../plural.ts';
 import { formatDuration } from '../time-format.ts';
 
 const COLORS: Record<string, string> = {
@@ -42,7 +43,7 @@ export function jobsPerMinuteChart(data: ChartData): Html {
   });
   const total = totals.reduce((s, n) => s + n, 0);
   return h`<figure>
-<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="Jobs per minute by status over the last hour: ${total} jobs, at most ${max === 1 && total === 0 ? 0 : max} in a minute">
+<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="Jobs per minute by status over the last hour: ${plural(total, 'job')}, at most ${max === 1 && total === 0 ? 0 : max} in a minute">
 <line x1="${PAD}" y1="${H - PAD}" x2="${W - PAD}" y2="${H - PAD}" stroke="#666"/>
 <text x="4" y="${PAD}" font-size="11" fill="#333">${max}</text>
 ${bars}${axisLabels(data)}
@@ -85,7 +86,7 @@ ${data.perHandler.map((entry, i) => {
   const y = 5 + i * rowH;
   return h`<text x="4" y="${y + 16}" font-size="12" fill="#1a1a1a">${entry.handlerId}</text>
 <rect x="180" y="${y + 3}" width="${width.toFixed(1)}" height="${rowH - 8}" fill="#0b4f9c"/>
-<text x="${(186 + width).toFixed(1)}" y="${y + 16}" font-size="12" fill="#1a1a1a">${entry.jobs} jobs, ${formatDuration(entry.busyMs)} busy</text>`;
+<text x="${(186 + width).toFixed(1)}" y="${y + 16}" font-size="12" fill="#1a1a1a">${plural(entry.jobs, 'job')}, ${formatDuration(entry.busyMs)} busy</text>`;
 })}
 </svg>`;
 }

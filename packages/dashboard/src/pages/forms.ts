@@ -1,3 +1,4 @@
+import type { Schedule } from '@schedulezero/protocol';
 import { type Html, h } from '../html.ts';
 import { csrfField, type PageContext } from '../layout.ts';
 import { absoluteTime } from '../time-format.ts';
@@ -49,7 +50,7 @@ const LABELS: Record<FormField, string> = {
  * The summary at the top (announced, one link per problem to its field) and, per field, the
  * attributes that tie the control to its error text and the text itself.
  */
-function errorMarkup(unordered: FormError[]) {
+function errorMarkup(unordered: FormError[], verb: string) {
   // In the order of the form, problems of the whole form first.
   const order = (error: FormError) => (error.field ? Object.keys(LABELS).indexOf(error.field) : -1);
   const errors = [...unordered].sort((a, b) => order(a) - order(b));
@@ -57,7 +58,7 @@ function errorMarkup(unordered: FormError[]) {
   const summary =
     errors.length === 0
       ? ''
-      : h`<div class="error-summary" role="alert"><p>The schedule was not created: ${errors.length === 1 ? 'one problem' : `${errors.length} problems`}.</p><ul>${errors.map(
+      : h`<div class="error-summary" role="alert"><p>The schedule was not ${verb}: ${errors.length === 1 ? 'one problem' : `${errors.length} problems`}.</p><ul>${errors.map(
           (error) =>
             h`<li>${error.field ? h`<a href="#${error.field}">${LABELS[error.field]}: ${error.message}</a>` : error.message}</li>`,
         )}</ul></div>`;
@@ -96,40 +97,83 @@ export function noHandlerNotice(task: string): Html {
   return h`<p class="error" role="status">Created, but no handler offers the task “${task}”: no local handler and no registered worker has it. Check its name; its jobs fail with <code>no_handler</code> unless a handler that offers it registers.</p>`;
 }
 
+/**
+ * What the schedule form is for: a new schedule, a copy of one (the fields the form does not show
+ * — retry, timeout, target… — are taken from the original), or an edit of one at the version it
+ * was loaded at (a write over a newer version is refused, never applied).
+ */
+export type FormMode =
+  | { kind: 'create' }
+  | { kind: 'clone'; from: string }
+  | { kind: 'edit'; id: string; version: number };
+
+const CREATE: FormMode = { kind: 'create' };
+
 export function createSchedulePage(
   ctx: PageContext,
   values: ScheduleFormValues,
   methods: string[],
   errors: FormError[],
   preview: Html,
+  mode: FormMode = CREATE,
+  notice: Html | '' = '',
 ): Html {
   const option = (value: string, label: string) =>
     h`<option value="${value}" ${values.triggerType === value ? h`selected` : ''}>${label}</option>`;
-  const { summary, attributes, message } = errorMarkup(errors);
+  const { summary, attributes, message } = errorMarkup(errors, mode.kind === 'edit' ? 'saved' : 'created');
   const label = (field: FormField) => h`<label for="${field}">${LABELS[field]}</label>`;
   const input = (field: Exclude<FormField, 'triggerType' | 'args'>, extra: Html | string = '') =>
     h`<div class="field">${label(field)}<input id="${field}" name="${field}" value="${values[field]}" ${extra} ${attributes(field)}>${message(field)}</div>`;
-  return h`<h1>New schedule</h1>
+  const edit = mode.kind === 'edit';
+  const heading =
+    mode.kind === 'edit'
+      ? `Edit schedule ${mode.id}`
+      : mode.kind === 'clone'
+        ? `Clone schedule ${mode.from}`
+        : 'New schedule';
+  const action = edit ? `/ui/schedules/${encodeURIComponent(mode.id)}/edit` : '/ui/schedules';
+  return h`<h1>${heading}</h1>
+${notice}
 ${summary}
-<form method="post" action="/ui/schedules" data-preview="/ui/schedules/preview">
+${mode.kind === 'clone' ? h`<p class="muted">Retry, timeout, target, coalescing, misfire grace, instances and metadata are copied from ${mode.from}.</p>` : ''}
+<form method="post" action="${action}" data-preview="/ui/schedules/preview">
 ${csrfField(ctx)}
-${input('id')}
+${mode.kind === 'edit' ? h`<input type="hidden" name="version" value="${mode.version}">` : ''}
+${mode.kind === 'clone' ? h`<input type="hidden" name="cloneOf" value="${mode.from}">` : ''}
+${edit ? h`<div class="field"><label for="id">ID</label><input id="id" name="id" value="${values.id}" readonly></div>` : input('id')}
 <div class="field">${label('task')}<input id="task" name="task" list="methods" value="${values.task}" required ${attributes('task')}>${message('task')}
 <datalist id="methods">${methods.map((m) => h`<option value="${m}"></option>`)}</datalist></div>
 <div class="field">${label('triggerType')}<select id="triggerType" name="triggerType" ${attributes('triggerType')}>
 ${option('cron', 'cron expression')}${option('interval', 'every N seconds')}${option('date', 'once at a date')}
 </select>${message('triggerType')}</div>
-${input('expression')}
-${input('timezone')}
-${input('seconds', h`inputmode="decimal"`)}
-${input('at', h`placeholder="2030-01-31T09:00:00Z"`)}
+<div data-trigger-fields="cron">${input('expression')}${input('timezone')}</div>
+<div data-trigger-fields="interval">${input('seconds', h`inputmode="decimal"`)}</div>
+<div data-trigger-fields="date">${input('at', h`placeholder="2030-01-31T09:00:00Z"`)}</div>
 <div class="field">${label('args')}<textarea id="args" name="args" ${attributes('args')}>${values.args}</textarea>${message('args')}</div>
-<div class="field"><label><input type="checkbox" name="paused" value="1" ${values.paused ? h`checked` : ''}> Create paused</label></div>
+<div class="field"><label><input type="checkbox" name="paused" value="1" ${values.paused ? h`checked` : ''}> ${edit ? 'Paused' : 'Create paused'}</label></div>
 <div class="actions">
-<button type="submit">Create schedule</button>
+<button type="submit">${edit ? 'Save changes' : 'Create schedule'}</button>
 <button type="submit" class="secondary" formaction="/ui/schedules/preview">Preview fire times</button>
 </div>
 </form>
 <h2>Trigger preview</h2>
 ${preview}`;
+}
+
+/** A stored schedule as the form's fields (edit and clone start from these). */
+export function formValuesOf(schedule: Schedule): ScheduleFormValues {
+  const { trigger } = schedule;
+  return {
+    ...EMPTY_FORM,
+    id: schedule.id,
+    task: schedule.task,
+    triggerType: trigger.type,
+    ...(trigger.type === 'cron'
+      ? { expression: trigger.expression, timezone: trigger.timezone ?? 'UTC' }
+      : {}),
+    ...(trigger.type === 'interval' ? { seconds: String(trigger.seconds) } : {}),
+    ...(trigger.type === 'date' ? { at: trigger.at } : {}),
+    args: JSON.stringify(schedule.args, null, 2),
+    paused: schedule.paused,
+  };
 }

@@ -2,8 +2,8 @@ import type { Job, Schedule } from '@schedulezero/protocol';
 import type { ReadScheduler } from '@schedulezero/scheduler-core';
 import { type Html, h } from '../html.ts';
 import { csrfField, live, type PageContext, statusBadge, tableWrap } from '../layout.ts';
-import { absoluteTime, relativeTime } from '../time-format.ts';
-import { describeTrigger } from '../trigger-words.ts';
+import { nextRunText, runState } from '../schedule-state.ts';
+import { describeTrigger, triggerExpression } from '../trigger-words.ts';
 
 export const PAGE_SIZE = 25;
 
@@ -47,19 +47,20 @@ export async function loadSchedules(reads: ReadScheduler, q: string, cursor: str
 
 export function schedulesTable(ctx: PageContext, listing: ScheduleListing, q: string, src: string): Html {
   const rows = listing.rows.map(({ schedule, last }) => {
-    const next = schedule.nextRunAt;
     return h`<tr>
+${ctx.readOnly ? '' : h`<td><input type="checkbox" name="ids" value="${schedule.id}" form="bulk" aria-label="Select ${schedule.id}"></td>`}
 <td><a href="/ui/schedules/${encodeURIComponent(schedule.id)}">${schedule.id}</a></td>
 <td>${schedule.task}</td>
-<td>${describeTrigger(schedule.trigger)}</td>
-<td>${next ? h`${relativeTime(next, ctx.now)}<br><span class="muted">${absoluteTime(next)}</span>` : h`<span class="muted">none</span>`}</td>
+<td>${describeTrigger(schedule.trigger)}<br><code>${triggerExpression(schedule.trigger)}</code></td>
+<td>${nextRunText(schedule, ctx.now)}</td>
 <td>${last ? h`<a href="/ui/jobs/${encodeURIComponent(last.id)}">${statusBadge(last.status)}</a>` : h`<span class="muted">never ran</span>`}</td>
 <td>${schedule.paused ? statusBadge('paused') : 'no'}</td>
 ${ctx.readOnly ? '' : h`<td>${scheduleActions(ctx, schedule)}</td>`}
 </tr>`;
   });
-  const head = ['ID', 'Task', 'Trigger', 'Next run', 'Last result', 'Paused'];
-  if (!ctx.readOnly) head.push('Actions');
+  const head = ctx.readOnly
+    ? ['ID', 'Task', 'Trigger', 'Next run', 'Last result', 'Paused']
+    : ['Select', 'ID', 'Task', 'Trigger', 'Next run', 'Last result', 'Paused', 'Actions'];
   const more = listing.nextCursor
     ? h`<nav class="pager" aria-label="Pages"><a href="/ui/schedules?${new URLSearchParams({ q, cursor: listing.nextCursor }).toString()}">Next page →</a></nav>`
     : '';
@@ -74,10 +75,20 @@ export function scheduleActions(ctx: PageContext, schedule: Schedule): Html {
   const id = encodeURIComponent(schedule.id);
   const button = (action: string, label: string, style = '') =>
     h`<form class="inline" method="post" action="/ui/schedules/${id}/${action}">${csrfField(ctx)}<button type="submit" class="${style}" aria-label="${label} ${schedule.id}">${label}</button></form>`;
+  const state = runState(schedule).kind;
+  // A one-shot that has fired (or a trigger past its end) has nothing left to pause.
+  const pauseOrResume =
+    state === 'paused'
+      ? button('resume', 'Resume')
+      : state === 'next'
+        ? button('pause', 'Pause', 'secondary')
+        : h`<span class="muted">${state === 'finished' ? 'finished' : 'ended'}</span>`;
   return h`<div class="actions">
-${schedule.paused ? button('resume', 'Resume') : button('pause', 'Pause', 'secondary')}
+${pauseOrResume}
 ${button('run', 'Run now', 'secondary')}
-${button('delete', 'Delete', 'danger')}
+<a class="button secondary" href="/ui/schedules/${id}/edit" aria-label="Edit ${schedule.id}">Edit</a>
+<a class="button secondary" href="/ui/schedules/${id}/clone" aria-label="Clone ${schedule.id}">Clone</a>
+${button('delete', 'Delete…', 'danger')}
 </div>`;
 }
 
@@ -89,5 +100,20 @@ export function schedulesPage(ctx: PageContext, listing: ScheduleListing, q: str
 <button type="submit">Search</button>
 ${ctx.readOnly ? '' : h`<a class="button" href="/ui/schedules/new">New schedule</a>`}
 </form>
+${ctx.readOnly ? '' : bulkForm(ctx, q)}
 ${schedulesTable(ctx, listing, q, `/ui/partials/schedules?${query}`)}`;
+}
+
+/**
+ * Acts on the rows ticked in the table below (their checkboxes belong to this form by its id, as
+ * each row also holds forms of its own). A delete asks for confirmation first.
+ */
+function bulkForm(ctx: PageContext, q: string): Html {
+  return h`<form id="bulk" class="filters" method="post" action="/ui/schedules/bulk" aria-label="Selected schedules">
+${csrfField(ctx)}<input type="hidden" name="q" value="${q}">
+<span>With the selected schedules:</span>
+<button type="submit" name="action" value="pause" class="secondary">Pause selected</button>
+<button type="submit" name="action" value="resume" class="secondary">Resume selected</button>
+<button type="submit" name="action" value="delete" class="danger">Delete selected…</button>
+</form>`;
 }

@@ -37,6 +37,15 @@ export async function createMasterStack(
     fail: () => {
       throw new Error('failed on purpose');
     },
+    // Runs until cancelled (or 30 s): a job to cancel while it runs.
+    block: (_args, { signal }) =>
+      new Promise((done, fail) => {
+        const timer = setTimeout(done, 30_000);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          fail(new Error('cancelled'));
+        });
+      }),
   };
   const store = await openStore(databaseUrl, projector ? { projector } : {});
   const scheduler = createScheduler({
