@@ -46,7 +46,7 @@ try {
   let finishMs = 0;
   for (;;) {
     let t = performance.now();
-    const jobs = await store.claimJobs({ now: new Date(), limit: batch, handlerId: 'store-path' });
+    const jobs = await store.claimJobs({ now: new Date(), limit: batch, claimedBy: 'store-path' });
     claimMs += performance.now() - t;
     if (jobs.length === 0) break;
     t = performance.now();

@@ -235,7 +235,7 @@ async function runJob(store: Store, scheduleId: string, at: Date, cycle: number)
     manualJobDraft(current, at, `${scheduleId}-job`),
   );
   if (!job.ok) throw new Error(`run-now ${scheduleId}: ${job.reason}`);
-  await store.claimJobs({ now: at, limit: 1, handlerId: 'worker-1' });
+  await store.claimJobs({ now: at, limit: 1, claimedBy: 'worker-1' });
   await store.finishJob({
     jobId: job.value.id,
     attempt: 1,

@@ -2,6 +2,7 @@ import type { Job } from '@schedulezero/protocol';
 import type { Clock, TimerHandle } from './clock.ts';
 import { toError } from './errors.ts';
 import type { ExecutionResult, Executor } from './executor.ts';
+import { createHandoffRecorder } from './handoff-recorder.ts';
 import type { Logger } from './logger.ts';
 import { planFires, retryDelayMs } from './planner.ts';
 import { servedTasks } from './served-tasks.ts';
@@ -18,7 +19,7 @@ export interface RunLoopOptions {
   executor: Executor;
   clock: Clock;
   logger: Logger;
-  /** Recorded on the jobs this loop claims; used to recover them after a crash. */
+  /** Recorded as the claimer of the attempts this loop claims; its restart recovers them. */
   nodeId: string;
   /** Schedules acquired per transaction. */
   batchSize?: number;
@@ -116,6 +117,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
   let nextRetryMs: number | null = null;
   let capacityWake: NodeJS.Immediate | undefined;
   const finishQueue: QueuedFinish[] = [];
+  const handoffs = createHandoffRecorder(store, clock, logger);
   let flushScheduled = false;
   let flushing: Promise<void> | undefined;
 
@@ -223,7 +225,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
         const jobs = await store.claimJobs({
           now: clock.now(),
           limit: group.slots,
-          handlerId: nodeId,
+          claimedBy: nodeId,
           tasks: group.tasks,
           owner,
         });
@@ -337,8 +339,12 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     const timeout = clock.setTimer(() => controller.abort(TIMEOUT), timeoutMs);
     const done = execute(job, controller.signal, (handlerId) => {
       handedTo = handlerId;
+      handoffs.record({ jobId: job.id, attempt: job.attempt, handlerId });
     })
-      .then((outcome) => record(job, outcome, outcome.handlerId ?? handedTo))
+      // An executor that answered without naming a handler ran the job in this process.
+      .then(({ outcome, answered }) =>
+        record(job, outcome, outcome.handlerId ?? handedTo ?? (answered ? nodeId : undefined)),
+      )
       .catch((error: unknown) =>
         logger.error({ err: toError(error), jobId: job.id }, 'could not record job outcome'),
       )
@@ -350,35 +356,46 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     running.set(job.id, { controller, done });
   }
 
-  /** Runs one attempt; the job's own signal ends the wait even if the executor ignores it. */
+  /**
+   * Runs one attempt; the job's own signal ends the wait even if the executor ignores it.
+   * `answered`: the outcome is the executor's, not the loop's own (timeout, cancel, shutdown).
+   */
   async function execute(
     job: Job,
     signal: AbortSignal,
     onStarted: (handlerId: string) => void,
-  ): Promise<ExecutionResult> {
+  ): Promise<{ outcome: ExecutionResult; answered: boolean }> {
     const aborted = new Promise<never>((_, reject) => {
       signal.addEventListener('abort', () => reject(signal.reason), { once: true });
     });
     try {
-      return await Promise.race([executor.run(job, signal, onStarted), aborted]);
+      return { outcome: await Promise.race([executor.run(job, signal, onStarted), aborted]), answered: true };
     } catch (error) {
-      if (signal.aborted && signal.reason === TIMEOUT) {
-        return {
-          status: 'timed_out',
-          error: { code: 'timeout', message: `no result within ${job.timeoutSeconds}s` },
-        };
-      }
-      if (signal.aborted && signal.reason === CANCEL) {
-        return { status: 'cancelled', error: { code: 'cancelled', message: 'cancelled on request' } };
-      }
-      if (signal.aborted && signal.reason === SHUTDOWN) {
-        return {
-          status: 'failed',
-          error: { code: 'interrupted', message: 'the node shut down during the run' },
-        };
-      }
-      return { status: 'failed', error: { code: 'handler_error', message: toError(error).message } };
+      const outcome = abortOutcome(job, signal);
+      if (outcome) return { outcome, answered: false };
+      return {
+        outcome: { status: 'failed', error: { code: 'handler_error', message: toError(error).message } },
+        answered: true,
+      };
     }
+  }
+
+  /** The outcome of an attempt the loop itself ended (timeout, cancel, shutdown); undefined otherwise. */
+  function abortOutcome(job: Job, signal: AbortSignal): ExecutionResult | undefined {
+    if (!signal.aborted) return undefined;
+    if (signal.reason === TIMEOUT)
+      return {
+        status: 'timed_out',
+        error: { code: 'timeout', message: `no result within ${job.timeoutSeconds}s` },
+      };
+    if (signal.reason === CANCEL)
+      return { status: 'cancelled', error: { code: 'cancelled', message: 'cancelled on request' } };
+    if (signal.reason === SHUTDOWN)
+      return {
+        status: 'failed',
+        error: { code: 'interrupted', message: 'the node shut down during the run' },
+      };
+    return undefined;
   }
 
   /**
@@ -425,7 +442,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
       });
   }
 
-  /** `handlerId`: who ran the attempt; undefined keeps the claimer, null names none (nobody took it). */
+  /** `handlerId`: who ran the attempt; undefined keeps the one recorded at hand-off (none if nobody took it). */
   async function record(
     job: Job,
     outcome: ExecutionResult,
@@ -487,6 +504,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
       if (graceTimer) clock.clearTimer(graceTimer);
       for (const job of running.values()) job.controller.abort(SHUTDOWN);
       await all;
+      await handoffs.drain();
     },
     runningCount: () => running.size,
   };

@@ -524,7 +524,7 @@ describe('restart after downtime', () => {
     });
     const manual = await s.runNow('c');
     // What a crash leaves behind: the job claimed by this node and never finished.
-    await store.claimJobs({ now: clock.now(), limit: 1, handlerId: 'test-node' });
+    await store.claimJobs({ now: clock.now(), limit: 1, claimedBy: 'test-node' });
     expect((await store.getJob(manual.id))?.status).toBe('running');
     await s.start();
     await eventually(async () =>

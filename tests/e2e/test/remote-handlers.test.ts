@@ -241,7 +241,9 @@ describe('remote handlers over the CURVE handler link', () => {
     });
     const { body } = await api.call('POST', '/api/schedules/cancel/run');
     const jobId = String(body.job.id);
-    await waitForJob(jobId, (job) => job.status === 'running');
+    // While it runs, the job names the worker that has it, not the master that dispatched it.
+    const running = await waitForJob(jobId, (job) => job.status === 'running' && job.handlerId !== null);
+    expect(running).toMatchObject({ status: 'running', attempt: 1, handlerId: 'worker-a' });
     const cancelled = await api.call('POST', `/api/jobs/${jobId}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.job).toMatchObject({

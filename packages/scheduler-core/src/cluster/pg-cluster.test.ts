@@ -48,7 +48,7 @@ describe.skipIf(gate.skip)('cluster on PostgreSQL', () => {
     const schedule = await oneSchedule(harness.store);
     const retried = await manualJob(harness.store, schedule, at(1), { maxAttempts: 2 });
     const exhausted = await manualJob(harness.store, schedule, at(2), { maxAttempts: 1 });
-    const claimed = await harness.store.claimJobs({ now: at(10), limit: 10, handlerId: 'node', owner });
+    const claimed = await harness.store.claimJobs({ now: at(10), limit: 10, claimedBy: 'node', owner });
     expect(claimed.map((job) => job.id).sort()).toEqual([retried.id, exhausted.id].sort());
     return { retried, exhausted };
   }
@@ -77,16 +77,16 @@ describe.skipIf(gate.skip)('cluster on PostgreSQL', () => {
     const refused = await harness.store.claimJobs({
       now: at(10),
       limit: 5,
-      handlerId: 'b',
+      claimedBy: 'b',
       owner: leaving.id,
     });
     expect(refused).toEqual([]);
-    const unknown = await harness.store.claimJobs({ now: at(10), limit: 5, handlerId: 'x', owner: 'nobody' });
+    const unknown = await harness.store.claimJobs({ now: at(10), limit: 5, claimedBy: 'x', owner: 'nobody' });
     expect(unknown).toEqual([]);
     const [claimed] = await harness.store.claimJobs({
       now: at(10),
       limit: 5,
-      handlerId: 'a',
+      claimedBy: 'a',
       owner: live.id,
     });
     expect(claimed?.status).toBe('running');
@@ -140,9 +140,9 @@ describe.skipIf(gate.skip)('cluster on PostgreSQL', () => {
     expect(await cluster().heartbeat(dead.id, dead.addresses)).toBe('fenced');
     // Recovered jobs are due at once (real time).
     const now = new Date();
-    const refused = await harness.store.claimJobs({ now, limit: 5, handlerId: 'a', owner: dead.id });
+    const refused = await harness.store.claimJobs({ now, limit: 5, claimedBy: 'a', owner: dead.id });
     expect(refused).toEqual([]);
-    const [again] = await harness.store.claimJobs({ now, limit: 5, handlerId: 'b', owner: survivors[0]?.id });
+    const [again] = await harness.store.claimJobs({ now, limit: 5, claimedBy: 'b', owner: survivors[0]?.id });
     expect(again).toMatchObject({ id: retried.id, attempt: 2, status: 'running' });
     const late = await harness.store.finishJob({
       jobId: retried.id,

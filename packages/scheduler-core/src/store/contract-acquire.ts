@@ -100,7 +100,7 @@ export function acquireContract(h: StoreHarness): void {
       });
       // A missed fire is not a run: lastRunAt stays.
       expect(await h.store.getSchedule('s')).toMatchObject({ nextRunAt: at(60), lastRunAt: null });
-      expect(await h.store.claimJobs({ now: at(600), limit: 10, handlerId: 'n1' })).toEqual([]);
+      expect(await h.store.claimJobs({ now: at(600), limit: 10, claimedBy: 'n1' })).toEqual([]);
     });
 
     it('keeps the missed records of one cause as one row across fires', async () => {

@@ -98,7 +98,7 @@ export function changeLogContract(h: StoreHarness): void {
       if (schedule === undefined) throw new Error('fixture');
       const [fired] = await h.store.acquireDueSchedules(at(0), 10, recordingPlanner([]));
       const manual = await h.store.createManualJob('s', (s) => jobDraft(s, at(1), { source: 'manual' }));
-      await h.store.claimJobs({ now: at(1), limit: 5, handlerId: 'n1' });
+      await h.store.claimJobs({ now: at(1), limit: 5, claimedBy: 'n1' });
       await h.store.finishJob({
         jobId: fired?.id ?? '',
         attempt: 1,
@@ -107,7 +107,7 @@ export function changeLogContract(h: StoreHarness): void {
         retryAt: at(3),
       });
       await h.store.recoverRunningJobs(['n1'], at(4));
-      const [again] = await h.store.claimJobs({ now: at(4), limit: 1, handlerId: 'n1' });
+      const [again] = await h.store.claimJobs({ now: at(4), limit: 1, claimedBy: 'n1' });
       await h.store.finishJob({
         jobId: again?.id ?? '',
         attempt: 2,

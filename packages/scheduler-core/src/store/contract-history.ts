@@ -23,7 +23,7 @@ export function historyContract(h: StoreHarness): void {
       // Same fire time on two schedules: the id breaks the tie.
       created.push(await manualJob(h.store, s2, at(3), { id: 'zz-tie' }));
       created.push(await manualJob(h.store, s2, at(10)));
-      await h.store.claimJobs({ now: at(1), limit: 2, handlerId: 'n1' });
+      await h.store.claimJobs({ now: at(1), limit: 2, claimedBy: 'n1' });
 
       const expected = [...created].sort(
         (a, b) => b.scheduledAt.getTime() - a.scheduledAt.getTime() || (a.id < b.id ? 1 : -1),
@@ -64,7 +64,7 @@ export function historyContract(h: StoreHarness): void {
       });
       for (let second = 0; second < 4; second += 1) await manualJob(h.store, schedule, at(second));
       await manualJob(h.store, schedule, at(9), { status: 'missed' });
-      const [first] = await h.store.claimJobs({ now: at(1), limit: 2, handlerId: 'n1' });
+      const [first] = await h.store.claimJobs({ now: at(1), limit: 2, claimedBy: 'n1' });
       await h.store.finishJob({
         jobId: first?.id ?? '',
         attempt: 1,

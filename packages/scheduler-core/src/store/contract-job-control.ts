@@ -7,8 +7,8 @@ export function jobControlContract(h: StoreHarness): void {
     it('hands a claimed job back as it was before the claim, fenced on its attempt', async () => {
       const schedule = await oneSchedule(h.store, 5);
       const job = await manualJob(h.store, schedule, at(1));
-      const [claimed] = await h.store.claimJobs({ now: at(2), limit: 1, handlerId: 'n1' });
-      expect(claimed).toMatchObject({ id: job.id, status: 'running', attempt: 1, handlerId: 'n1' });
+      const [claimed] = await h.store.claimJobs({ now: at(2), limit: 1, claimedBy: 'n1' });
+      expect(claimed).toMatchObject({ id: job.id, status: 'running', attempt: 1, handlerId: null });
       // A stale attempt number changes nothing.
       await h.store.releaseJobs([{ jobId: job.id, attempt: 2 }], at(3));
       expect(await h.store.getJob(job.id)).toMatchObject({ status: 'running', attempt: 1 });
@@ -21,7 +21,7 @@ export function jobControlContract(h: StoreHarness): void {
         notBefore: at(1),
         updatedAt: at(3),
       });
-      const [again] = await h.store.claimJobs({ now: at(4), limit: 1, handlerId: 'n1' });
+      const [again] = await h.store.claimJobs({ now: at(4), limit: 1, claimedBy: 'n1' });
       expect(again).toMatchObject({ id: job.id, attempt: 1, startedAt: at(4) });
     });
 
@@ -29,7 +29,7 @@ export function jobControlContract(h: StoreHarness): void {
       const schedule = await oneSchedule(h.store, 5);
       const pending = await manualJob(h.store, schedule, at(1));
       const running = await manualJob(h.store, schedule, at(0));
-      await h.store.claimJobs({ now: at(0), limit: 1, handlerId: 'n1' });
+      await h.store.claimJobs({ now: at(0), limit: 1, claimedBy: 'n1' });
       expect(await h.store.cancelPendingJob(pending.id, at(5))).toEqual({
         ok: true,
         value: expect.objectContaining({
@@ -44,7 +44,7 @@ export function jobControlContract(h: StoreHarness): void {
       expect(await h.store.cancelPendingJob(pending.id, at(6))).toEqual({ ok: false, reason: 'not_pending' });
       expect(await h.store.cancelPendingJob(running.id, at(6))).toEqual({ ok: false, reason: 'not_pending' });
       expect(await h.store.cancelPendingJob('missing', at(6))).toEqual({ ok: false, reason: 'not_found' });
-      expect(await h.store.claimJobs({ now: at(10), limit: 5, handlerId: 'n1' })).toEqual([]);
+      expect(await h.store.claimJobs({ now: at(10), limit: 5, claimedBy: 'n1' })).toEqual([]);
     });
 
     it('creates a job from a draft without its schedule', async () => {

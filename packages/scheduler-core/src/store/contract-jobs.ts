@@ -30,7 +30,7 @@ export function jobContract(h: StoreHarness): void {
       });
 
       // A running job still counts; a finished one no longer does.
-      const [claimed] = await h.store.claimJobs({ now: at(1), limit: 1, handlerId: 'n1' });
+      const [claimed] = await h.store.claimJobs({ now: at(1), limit: 1, claimedBy: 'n1' });
       expect(await h.store.createManualJob('s', (s) => jobDraft(s, at(3)))).toEqual({
         ok: false,
         reason: 'max_instances',
@@ -55,30 +55,31 @@ export function jobContract(h: StoreHarness): void {
       const middle = await manualJob(h.store, schedule, at(2));
       await manualJob(h.store, schedule, at(60));
 
-      expect(await h.store.claimJobs({ now: at(10), limit: 5, handlerId: 'n1', tasks: [] })).toEqual([]);
-      const claimed = await h.store.claimJobs({ now: at(10), limit: 2, handlerId: 'n1' });
+      expect(await h.store.claimJobs({ now: at(10), limit: 5, claimedBy: 'n1', tasks: [] })).toEqual([]);
+      const claimed = await h.store.claimJobs({ now: at(10), limit: 2, claimedBy: 'n1' });
       expect(claimed.map((job) => job.id)).toEqual([early.id, middle.id]);
       expect(claimed[0]).toEqual({
         ...early,
         status: 'running',
         attempt: 1,
         startedAt: at(10),
-        handlerId: 'n1',
+        // Claimed, not yet handed to a handler: the claimer is the store's bookkeeping, not `handlerId`.
+        handlerId: null,
         updatedAt: at(10),
       });
       expect(await h.store.getJob(early.id)).toEqual(claimed[0]);
 
-      const byTask = await h.store.claimJobs({ now: at(10), limit: 5, handlerId: 'n2', tasks: ['other'] });
+      const byTask = await h.store.claimJobs({ now: at(10), limit: 5, claimedBy: 'n2', tasks: ['other'] });
       expect(byTask).toEqual([]);
       const rest = await h.store.claimJobs({
         now: at(10),
         limit: 5,
-        handlerId: 'n2',
+        claimedBy: 'n2',
         tasks: ['send_email', 'other'],
       });
       expect(rest.map((job) => job.id)).toEqual([late.id]);
       // The job at +60s is not due yet.
-      expect(await h.store.claimJobs({ now: at(10), limit: 5, handlerId: 'n2' })).toEqual([]);
+      expect(await h.store.claimJobs({ now: at(10), limit: 5, claimedBy: 'n2' })).toEqual([]);
       expect(await h.store.earliestPendingAt(at(10))).toEqual(at(60));
       // Strictly later: a due job waiting for capacity is not a reason to wake.
       expect(await h.store.earliestPendingAt(at(60))).toBeNull();
@@ -94,7 +95,16 @@ export function jobContract(h: StoreHarness): void {
         outcome: { status: 'succeeded', result: null },
       } as const;
       expect(await h.store.finishJob(notRunning)).toEqual({ ok: false, reason: 'stale' });
-      await h.store.claimJobs({ now: at(0), limit: 1, handlerId: 'n1' });
+      await h.store.claimJobs({ now: at(0), limit: 1, claimedBy: 'n1' });
+      // Who runs the attempt is known while it runs; a hand-off of another attempt is ignored.
+      await h.store.recordHandoffs(
+        [
+          { jobId: job.id, attempt: 1, handlerId: 'worker-1' },
+          { jobId: job.id, attempt: 2, handlerId: 'worker-2' },
+        ],
+        at(1),
+      );
+      expect(await h.store.getJob(job.id)).toMatchObject({ status: 'running', handlerId: 'worker-1' });
 
       const success = {
         jobId: job.id,
@@ -114,7 +124,7 @@ export function jobContract(h: StoreHarness): void {
           ...job,
           status: 'succeeded',
           attempt: 1,
-          handlerId: 'n1',
+          handlerId: 'worker-1',
           startedAt: at(0),
           finishedAt: at(2.5),
           durationMs: 2500,
@@ -134,7 +144,7 @@ export function jobContract(h: StoreHarness): void {
       const second = await manualJob(h.store, schedule, at(0.5));
       const notClaimed = await manualJob(h.store, schedule, at(0.7));
       expect(await h.store.finishJobs([])).toEqual([]);
-      await h.store.claimJobs({ now: at(1), limit: 2, handlerId: 'n1' });
+      await h.store.claimJobs({ now: at(1), limit: 2, claimedBy: 'n1' });
       const done = (jobId: string, attempt = 1) =>
         ({ jobId, attempt, finishedAt: at(3), outcome: { status: 'succeeded', result: jobId } }) as const;
       const outcomes = await h.store.finishJobs([
@@ -171,7 +181,7 @@ export function jobContract(h: StoreHarness): void {
     it('sends a failed attempt back to pending until retryAt, then fails it for good', async () => {
       const schedule = await oneSchedule(h.store);
       const job = await manualJob(h.store, schedule, at(0));
-      await h.store.claimJobs({ now: at(0), limit: 1, handlerId: 'n1' });
+      await h.store.claimJobs({ now: at(0), limit: 1, claimedBy: 'n1' });
       const error = { code: 'handler_error', message: 'smtp down' };
       const retried = await h.store.finishJob({
         jobId: job.id,
@@ -189,16 +199,17 @@ export function jobContract(h: StoreHarness): void {
         finishedAt: null,
       });
       expect(await h.store.earliestPendingAt(at(1))).toEqual(at(5));
-      expect(await h.store.claimJobs({ now: at(4), limit: 1, handlerId: 'n1' })).toEqual([]);
-      const [again] = await h.store.claimJobs({ now: at(5), limit: 1, handlerId: 'n2' });
+      expect(await h.store.claimJobs({ now: at(4), limit: 1, claimedBy: 'n1' })).toEqual([]);
+      const [again] = await h.store.claimJobs({ now: at(5), limit: 1, claimedBy: 'n2' });
       expect(again).toMatchObject({
         id: job.id,
         status: 'running',
         attempt: 2,
-        handlerId: 'n2',
+        handlerId: null,
         startedAt: at(5),
         error,
       });
+      await h.store.recordHandoffs([{ jobId: job.id, attempt: 2, handlerId: 'w2' }], at(5));
       expect(
         (
           await h.store.finishJob({
@@ -219,7 +230,7 @@ export function jobContract(h: StoreHarness): void {
       expect(timedOut.ok && timedOut.value).toMatchObject({
         status: 'timed_out',
         attempt: 2,
-        handlerId: 'n2',
+        handlerId: 'w2',
         finishedAt: at(7),
         durationMs: 2000,
         result: 'partial',
@@ -228,14 +239,16 @@ export function jobContract(h: StoreHarness): void {
       expect(await h.store.earliestPendingAt(at(0))).toBeNull();
     });
 
-    it('recovers jobs left running by the given handlers', async () => {
+    it('recovers jobs left running by attempts the given nodes claimed, whoever they were handed to', async () => {
       const schedule = await oneSchedule(h.store);
       const retryable = await manualJob(h.store, schedule, at(0), { maxAttempts: 2 });
       const lastTry = await manualJob(h.store, schedule, at(1), { maxAttempts: 1 });
       const elsewhere = await manualJob(h.store, schedule, at(2));
       const waiting = await manualJob(h.store, schedule, at(3));
-      await h.store.claimJobs({ now: at(1), limit: 2, handlerId: 'node-a' });
-      await h.store.claimJobs({ now: at(2), limit: 1, handlerId: 'node-b' });
+      await h.store.claimJobs({ now: at(1), limit: 2, claimedBy: 'node-a' });
+      await h.store.claimJobs({ now: at(2), limit: 1, claimedBy: 'node-b' });
+      // Handed to a worker: still recovered with its claimer, whoever runs it.
+      await h.store.recordHandoffs([{ jobId: retryable.id, attempt: 1, handlerId: 'worker-x' }], at(2));
 
       expect(await h.store.recoverRunningJobs([], at(9))).toEqual([]);
       const recovered = await h.store.recoverRunningJobs(['node-a', 'node-c'], at(9));
@@ -256,14 +269,16 @@ export function jobContract(h: StoreHarness): void {
         error: { code: 'interrupted' },
       });
       expect(await h.store.getJob(retryable.id)).toEqual(byId.get(retryable.id));
-      expect(await h.store.getJob(elsewhere.id)).toMatchObject({ status: 'running', handlerId: 'node-b' });
+      expect(await h.store.getJob(elsewhere.id)).toMatchObject({ status: 'running', handlerId: null });
+      // The same node claiming again (after its restart) recovers nothing twice.
+      expect(await h.store.recoverRunningJobs(['node-a'], at(10))).toEqual([]);
       expect(await h.store.getJob(waiting.id)).toMatchObject({ status: 'pending', attempt: 0 });
     });
 
     it('fails pending jobs that waited too long for a task no handler offers', async () => {
       const schedule = await oneSchedule(h.store);
       const running = await manualJob(h.store, schedule, at(-2), { task: 'unknown' });
-      await h.store.claimJobs({ now: at(-1), limit: 1, handlerId: 'n', tasks: ['unknown'] });
+      await h.store.claimJobs({ now: at(-1), limit: 1, claimedBy: 'n', tasks: ['unknown'] });
       const old = await manualJob(h.store, schedule, at(0), { task: 'unknown' });
       const recent = await manualJob(h.store, schedule, at(8), { task: 'unknown' });
       const servedJob = await manualJob(h.store, schedule, at(0.5), { task: 'known' });

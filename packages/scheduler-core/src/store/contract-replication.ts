@@ -132,7 +132,7 @@ export function retentionContract(h: StoreHarness): void {
       });
       await createSchedules(store, [scheduleDraft('a')]);
       expect((await store.createSchedule(scheduleDraft('a'), at(0))).ok).toBe(false);
-      await store.claimJobs({ now: at(0), limit: 1, handlerId: 'n' });
+      await store.claimJobs({ now: at(0), limit: 1, claimedBy: 'n' });
       expect(await store.updateSchedule(scheduleDraft('a', { paused: true }), at(1))).toMatchObject({
         ok: true,
       });

@@ -17,16 +17,18 @@ export function isFinal(status: JobStatus): boolean {
 
 /**
  * Columns set on a claimed job, besides `attempt + 1`, which the dialect writes as SQL. A
- * prepared query passes placeholders for `now` and `handlerId`.
+ * prepared query passes placeholders for `now` and `claimedBy`.
  */
-export function claimFields<Now = ClaimJobs['now'], Id = ClaimJobs['handlerId']>(claim: {
+export function claimFields<Now = ClaimJobs['now'], Id = ClaimJobs['claimedBy']>(claim: {
   now: Now;
-  handlerId: Id;
+  claimedBy: Id;
 }) {
   return {
     status: 'running' as const,
     startedAt: claim.now,
-    handlerId: claim.handlerId,
+    // No handler has the attempt yet: `recordHandoffs` names it once one takes it.
+    handlerId: null,
+    claimedBy: claim.claimedBy,
     updatedAt: claim.now,
   };
 }
@@ -142,7 +144,7 @@ export function extendMissed(
 export function planRecovery(job: Job, now: Date): JobPatch {
   const error = {
     code: 'interrupted',
-    message: `attempt ${job.attempt} was interrupted: handler ${job.handlerId ?? '(none)'} stopped before it finished`,
+    message: `attempt ${job.attempt} was interrupted: the node that claimed it stopped before it finished${job.handlerId ? ` (handed to ${job.handlerId})` : ''}`,
   };
   if (job.attempt < job.maxAttempts) {
     return { status: 'pending', notBefore: now, handlerId: null, error, updatedAt: now };

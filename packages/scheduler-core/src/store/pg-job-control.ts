@@ -10,7 +10,7 @@ import { jobs } from './schema-pg.ts';
 import type { Outcome, Store } from './types.ts';
 
 /** Operations on one job outside the run loop's claim and finish: hand back, cancel, re-run. */
-type JobControlMethods = Pick<Store, 'releaseJobs' | 'cancelPendingJob' | 'createJob'>;
+type JobControlMethods = Pick<Store, 'releaseJobs' | 'recordHandoffs' | 'cancelPendingJob' | 'createJob'>;
 
 export function pgJobControlMethods({ write }: PgContext): JobControlMethods {
   return {
@@ -21,6 +21,19 @@ export function pgJobControlMethods({ write }: PgContext): JobControlMethods {
           await tx
             .update(jobs)
             .set({ ...planRelease(now), attempt: sql`${jobs.attempt} - 1` })
+            .where(fencedWhere(jobs, jobId, attempt));
+        }
+        return unlogged(undefined);
+      });
+    },
+
+    async recordHandoffs(handoffs, now) {
+      if (handoffs.length === 0) return;
+      await write(async (tx) => {
+        for (const { jobId, attempt, handlerId } of handoffs) {
+          await tx
+            .update(jobs)
+            .set({ handlerId, updatedAt: now })
             .where(fencedWhere(jobs, jobId, attempt));
         }
         return unlogged(undefined);

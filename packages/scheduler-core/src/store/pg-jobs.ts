@@ -196,12 +196,12 @@ export function pgJobMethods({ db, write }: PgContext): JobMethods {
       return row?.at ?? null;
     },
 
-    async recoverRunningJobs(handlerIds, now) {
-      if (handlerIds.length === 0) return [];
+    async recoverRunningJobs(nodes, now) {
+      if (nodes.length === 0) return [];
       return write(async (tx) => {
-        const running = (
-          await tx.select().from(jobs).where(runningOnWhere(jobs, handlerIds)).for('update')
-        ).map(toJob);
+        const running = (await tx.select().from(jobs).where(runningOnWhere(jobs, nodes)).for('update')).map(
+          toJob,
+        );
         const recovered: Job[] = [];
         for (const job of running) {
           const [row] = await tx

@@ -137,7 +137,7 @@ function concurrencyCases(h: StoreHarness): void {
         claimers.map(async (store, index) => {
           const mine: Job[] = [];
           for (;;) {
-            const batch = await store.claimJobs({ now: at(60), limit: 4, handlerId: `n${index}` });
+            const batch = await store.claimJobs({ now: at(60), limit: 4, claimedBy: `n${index}` });
             if (batch.length === 0 && (await store.countJobsByStatus()).pending === 0) return mine;
             mine.push(...batch);
           }

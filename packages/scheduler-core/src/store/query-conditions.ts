@@ -8,6 +8,7 @@ import {
   gt,
   inArray,
   isNotNull,
+  isNull,
   lt,
   lte,
   notInArray,
@@ -144,6 +145,16 @@ export function unservedWhere(t: JobColumns, query: UnservedJobs): SQL | undefin
   );
 }
 
-export function runningOnWhere(t: JobColumns, handlerIds: readonly string[]): SQL | undefined {
-  return and(eq(t.status, 'running'), inArray(t.handlerId, handlerIds));
+/**
+ * Running attempts claimed by one of `nodes`. Rows claimed before `claimedBy` existed named
+ * their claimer in `handlerId`.
+ */
+export function runningOnWhere(
+  t: JobColumns & { claimedBy: Column },
+  nodes: readonly string[],
+): SQL | undefined {
+  return and(
+    eq(t.status, 'running'),
+    or(inArray(t.claimedBy, nodes), and(isNull(t.claimedBy), inArray(t.handlerId, nodes))),
+  );
 }

@@ -85,6 +85,9 @@ export const ADVANCED_SCHEDULE_COLUMNS = [
   'updatedAt',
 ] as const satisfies ReadonlyArray<keyof ReturnType<typeof advancedScheduleFields>>;
 
+/** Job columns that are not part of the job's shape (`Job`): the store's own bookkeeping. */
+export const INTERNAL_JOB_COLUMNS: readonly string[] = ['claimedBy'];
+
 export function toJob(row: Job): Job {
   return {
     id: row.id,

@@ -81,6 +81,12 @@ export const jobs = pgTable(
     target: json<Target>('target').notNull(),
     notBefore: time('not_before').notNull(),
     handlerId: text('handler_id'),
+    /**
+     * The node whose loop claimed the running attempt: its restart recovers the attempt. Apart from
+     * `handlerId`, which names the handler the attempt was handed to (null until it is). Internal:
+     * not part of the job's API shape, so neither replicated nor served.
+     */
+    claimedBy: text('claimed_by'),
     /** The master instance whose claim started the running attempt (clusters on PostgreSQL). */
     ownerInstanceId: text('owner_instance_id'),
     startedAt: time('started_at'),

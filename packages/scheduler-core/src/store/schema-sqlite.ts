@@ -65,6 +65,12 @@ export const jobs = sqliteTable(
     target: json<Target>('target').notNull(),
     notBefore: time('not_before').notNull(),
     handlerId: text('handler_id'),
+    /**
+     * The node whose loop claimed the running attempt: its restart recovers the attempt. Apart from
+     * `handlerId`, which names the handler the attempt was handed to (null until it is). Internal:
+     * not part of the job's API shape, so neither replicated nor served.
+     */
+    claimedBy: text('claimed_by'),
     startedAt: time('started_at'),
     finishedAt: time('finished_at'),
     durationMs: integer('duration_ms'),

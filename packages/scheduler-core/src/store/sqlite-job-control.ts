@@ -10,7 +10,7 @@ import type { SqliteContext } from './sqlite-context.ts';
 import type { Outcome, Store } from './types.ts';
 
 /** Operations on one job outside the run loop's claim and finish: hand back, cancel, re-run. */
-type JobControlMethods = Pick<Store, 'releaseJobs' | 'cancelPendingJob' | 'createJob'>;
+type JobControlMethods = Pick<Store, 'releaseJobs' | 'recordHandoffs' | 'cancelPendingJob' | 'createJob'>;
 
 export function sqliteJobControlMethods({ write }: SqliteContext): JobControlMethods {
   return {
@@ -20,6 +20,19 @@ export function sqliteJobControlMethods({ write }: SqliteContext): JobControlMet
         for (const { jobId, attempt } of releases) {
           tx.update(jobs)
             .set({ ...planRelease(now), attempt: sql`${jobs.attempt} - 1` })
+            .where(fencedWhere(jobs, jobId, attempt))
+            .run();
+        }
+        return unlogged(undefined);
+      });
+    },
+
+    async recordHandoffs(handoffs, now) {
+      if (handoffs.length === 0) return;
+      write((tx) => {
+        for (const { jobId, attempt, handlerId } of handoffs) {
+          tx.update(jobs)
+            .set({ handlerId, updatedAt: now })
             .where(fencedWhere(jobs, jobId, attempt))
             .run();
         }

@@ -75,7 +75,7 @@ export function sqliteJobMethods({ db, write }: SqliteContext): JobMethods {
     db
       .update(jobs)
       .set({
-        ...claimFields({ now: bound('now'), handlerId: bound('handlerId') }),
+        ...claimFields({ now: bound('now'), claimedBy: bound('claimedBy') }),
         attempt: sql`${jobs.attempt} + 1`,
       })
       .where(
@@ -152,7 +152,7 @@ export function sqliteJobMethods({ db, write }: SqliteContext): JobMethods {
     async claimJobs(claim) {
       if (claim.limit <= 0 || claim.tasks?.length === 0) return [];
       return write(() => {
-        const values = { now: claim.now.getTime(), handlerId: claim.handlerId, limit: claim.limit };
+        const values = { now: claim.now.getTime(), claimedBy: claim.claimedBy, limit: claim.limit };
         const rows =
           claim.tasks === undefined
             ? claimAny.all(values)
@@ -194,10 +194,10 @@ export function sqliteJobMethods({ db, write }: SqliteContext): JobMethods {
       );
     },
 
-    async recoverRunningJobs(handlerIds, now) {
-      if (handlerIds.length === 0) return [];
+    async recoverRunningJobs(nodes, now) {
+      if (nodes.length === 0) return [];
       return write((tx) => {
-        const running = tx.select().from(jobs).where(runningOnWhere(jobs, handlerIds)).all().map(toJob);
+        const running = tx.select().from(jobs).where(runningOnWhere(jobs, nodes)).all().map(toJob);
         const recovered = running.map((job) => {
           const row = tx
             .update(jobs)

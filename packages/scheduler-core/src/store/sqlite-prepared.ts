@@ -1,4 +1,5 @@
 import { type Column, getTableColumns, type SQL, sql, type Table } from 'drizzle-orm';
+import { INTERNAL_JOB_COLUMNS } from './row-mapping.ts';
 
 /**
  * Helpers for the SQLite store's prepared queries. Drizzle builds a query's SQL anew each time
@@ -22,9 +23,14 @@ export function placeholders<K extends string>(keys: readonly K[]): Record<K, SQ
   return Object.fromEntries(keys.map((key) => [key, bound(key)])) as Record<K, SQL>;
 }
 
-/** A placeholder for every column of `table`: the values of a prepared INSERT of whole rows. */
+/**
+ * A placeholder for every column of `table`: the values of a prepared INSERT of whole rows. A
+ * column that the rows do not carry (internal to the store, see `INTERNAL_JOB_COLUMNS`) is left to
+ * its default.
+ */
 export function rowPlaceholders<T extends Table>(table: T): { [K in keyof T['$inferInsert']]-?: SQL } {
-  return placeholders(Object.keys(getTableColumns(table))) as { [K in keyof T['$inferInsert']]-?: SQL };
+  const columns = Object.keys(getTableColumns(table)).filter((key) => !INTERNAL_JOB_COLUMNS.includes(key));
+  return placeholders(columns) as { [K in keyof T['$inferInsert']]-?: SQL };
 }
 
 /** Values of `table`'s columns in the driver's form, through each column's own encoder. */

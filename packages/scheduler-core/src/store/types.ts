@@ -108,6 +108,13 @@ export interface FinishJob {
   handlerId?: string | null | undefined;
 }
 
+/** A running attempt handed to a handler (see `Store.recordHandoffs`). */
+export interface Handoff {
+  jobId: string;
+  attempt: number;
+  handlerId: string;
+}
+
 /** A claimed attempt to hand back (see `Store.releaseJobs`). */
 export interface ReleaseJob {
   jobId: string;
@@ -123,8 +130,11 @@ export interface UnservedJobs {
 export interface ClaimJobs {
   now: Date;
   limit: number;
-  /** Recorded as the job's `handlerId`. */
-  handlerId: string;
+  /**
+   * The claiming node, recorded so that its restart recovers the attempt (`recoverRunningJobs`).
+   * The job's `handlerId` stays null until a handler takes the attempt (`recordHandoffs`).
+   */
+  claimedBy: string;
   /**
    * The cluster instance claiming (PostgreSQL): recorded as the job's owner, and nothing is claimed
    * unless that instance is `active` in the registry (a master declared dead claims nothing).
@@ -219,6 +229,12 @@ export interface Store {
    */
   releaseJobs(releases: readonly ReleaseJob[], now: Date): Promise<void>;
   /**
+   * Names the handler each running attempt was handed to (its `handlerId`), so that who runs a
+   * job is known while it runs, not only once it ends. Fenced like `finishJob`; unlogged like a
+   * claim (a replica sees the attempt when it ends).
+   */
+  recordHandoffs(handoffs: readonly Handoff[], now: Date): Promise<void>;
+  /**
    * A pending job becomes `cancelled` (final: it never runs). `not_pending` when it is running
    * or finished by then.
    */
@@ -234,10 +250,10 @@ export interface Store {
   /** The earliest `notBefore` later than `after` of a pending job (retries waiting for their backoff). */
   earliestPendingAt(after: Date): Promise<Date | null>;
   /**
-   * Jobs left `running` by `handlerIds` (e.g. this node's local executor before a crash) go back
-   * to `pending` when attempts remain, else `failed` with code `interrupted`. Returns them.
+   * Jobs left `running` by attempts that `nodes` claimed (this node before a crash) go back to
+   * `pending` when attempts remain, else `failed` with code `interrupted`. Returns them.
    */
-  recoverRunningJobs(handlerIds: readonly string[], now: Date): Promise<Job[]>;
+  recoverRunningJobs(nodes: readonly string[], now: Date): Promise<Job[]>;
   /**
    * Pending jobs due since `waitingSince` or earlier whose task is not in `servedTasks` (no
    * handler offers it) become `failed` with code `no_handler`, so a job never waits unbounded
