@@ -1,3 +1,4 @@
+import { LAST_INSTANT_MS } from '@schedulezero/protocol';
 import { type ReadScheduler, type Scheduler, SchedulerError } from '@schedulezero/scheduler-core';
 import type { Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
@@ -138,10 +139,12 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
     const id = c.req.param('id');
     try {
       const schedule = await reads.getSchedule(id);
-      const [fireTimes, jobs] = await Promise.all([
+      const [upcoming, jobs] = await Promise.all([
         reads.nextFireTimes(id, 10, now()),
         reads.listJobs({ limit: 20, scheduleId: id }),
       ]);
+      // Past year 9999 an ISO date is no RFC 3339 date-time any more: the API refuses such fire times.
+      const fireTimes = upcoming.filter((at) => at.getTime() <= LAST_INSTANT_MS);
       return render(
         c,
         `Schedule ${id}`,

@@ -123,4 +123,24 @@ describe('truthful fields', () => {
     expect(charts).toContain('1 job,');
     expect(charts).not.toContain('1 jobs');
   });
+
+  it('lists no fire time past year 9999: the page writes only RFC 3339 dates', async () => {
+    stack = await createMasterStack();
+    await stack.scheduler.createSchedule(
+      createScheduleBodySchema.parse({
+        id: 'year-end',
+        task: 'echo',
+        trigger: { type: 'interval', seconds: 30, startAt: '9999-12-31T23:58:00Z' },
+      }),
+    );
+    const page = await html(stack, '/ui/schedules/year-end');
+    const listed = [...page.matchAll(/<li><time datetime="([^"]+)"/g)].map((m) => m[1]);
+    expect(listed).toEqual([
+      '9999-12-31T23:58:00.000Z',
+      '9999-12-31T23:58:30.000Z',
+      '9999-12-31T23:59:00.000Z',
+      '9999-12-31T23:59:30.000Z',
+    ]);
+    expect(page).not.toContain('+010000');
+  });
 });
