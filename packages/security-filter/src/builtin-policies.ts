@@ -101,6 +101,12 @@ const HANDLER_FULL: Complete<HandlerRecord> = {
   registeredAt: 'value',
 };
 
+/**
+ * A schedule's public name on a status page (`metadata.public.title`): it always reaches a public
+ * zone, and nothing else of `metadata.public` does, so listing a schedule there needs no allow-list.
+ */
+const PUBLIC_METADATA: Projection = { public: { fields: { title: 'value' } } };
+
 /** What a public zone may know about a schedule: when it runs, not what it runs with. */
 const SCHEDULE_PUBLIC: Projection = {
   id: 'value',
@@ -112,7 +118,7 @@ const SCHEDULE_PUBLIC: Projection = {
   createdAt: 'value',
   updatedAt: 'value',
   version: 'value',
-  metadata: { allowList: 'metadata' },
+  metadata: { allowList: 'metadata', always: PUBLIC_METADATA },
   args: { allowList: 'args' },
 };
 

@@ -10,8 +10,11 @@ export type FieldRule =
   | 'value'
   /** A typed nested object: only its listed fields pass. */
   | { readonly fields: Projection }
-  /** A free-form object: only the top-level keys named in the zone's allow-list of that name pass. */
-  | { readonly allowList: AllowListName };
+  /**
+   * A free-form object: only the top-level keys named in the zone's allow-list of that name pass,
+   * and the keys of `always`, cut down by their own rule whatever the allow-list says.
+   */
+  | { readonly allowList: AllowListName; readonly always?: Projection };
 
 export type Projection = Readonly<Record<string, FieldRule>>;
 
@@ -44,10 +47,12 @@ function projectField(value: unknown, rule: FieldRule, context: ProjectionContex
     return isPlainRecord(value) ? project(value, rule.fields, context) : undefined;
   }
   const allowed = context.allowLists[rule.allowList];
-  if (allowed.size === 0 || !isPlainRecord(value)) return undefined;
-  const out: Record<string, unknown> = {};
+  if (!isPlainRecord(value)) return undefined;
+  const out = project(value, rule.always ?? {}, context);
+  // Nothing allow-listed and nothing of `always` present: the field is absent, as it always was.
+  if (allowed.size === 0 && Object.keys(out).length === 0) return undefined;
   for (const key of allowed) {
-    if (!Object.hasOwn(value, key)) continue;
+    if (!Object.hasOwn(value, key) || Object.hasOwn(rule.always ?? {}, key)) continue;
     // An allow-listed key that looks sensitive still does not pass: the patterns win.
     if (context.isSensitive?.(key)) continue;
     const copied = copyJson(value[key], context.isSensitive);

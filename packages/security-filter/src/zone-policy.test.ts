@@ -135,6 +135,27 @@ describe('configured zone policies', () => {
     expect(JSON.stringify(out)).not.toMatch(/hooks\.example|ana|p4ss/);
   });
 
+  it('dmz passes metadata.public.title (a status page name) and nothing else of metadata.public', () => {
+    const listed = {
+      ...schedule,
+      metadata: {
+        ...schedule.metadata,
+        public: { title: 'Nightly backup', owner: 'ana', token: 'p4ss', nested: { x: 1 } },
+      },
+    };
+    for (const policy of [
+      createZonePolicy('dmz'),
+      createZonePolicy({ extends: 'dmz', metadataAllow: ['public'] }),
+    ]) {
+      const out = policy.project({ kind: 'schedule', op: 'created', schedule: listed });
+      expect(out?.kind === 'schedule' && out.schedule.metadata).toEqual({
+        public: { title: 'Nightly backup' },
+      });
+    }
+    const unlisted = createZonePolicy('dmz').project({ kind: 'schedule', op: 'created', schedule });
+    expect(unlisted?.kind === 'schedule' && 'metadata' in unlisted.schedule).toBe(false);
+  });
+
   it('kinds narrow what a zone receives', () => {
     const policy = createZonePolicy({ extends: 'regional', kinds: ['schedule'] });
     expect(policy.kinds).toEqual(['schedule']);
