@@ -77,7 +77,8 @@ export async function startReplica({
   const app = createNodeApp({
     reads: createReadOnlyScheduler({ store }),
     readOnly: true,
-    api: config.api,
+    // A DMZ replica is the public face of the scheduler: its status page is on unless turned off.
+    api: { ...config.api, statusPage: config.api.statusPage ?? zone === 'dmz' },
     logger,
     node: config.node.name,
     version,

@@ -75,6 +75,8 @@ export function apiSection(defaults: { requireAuth: boolean }) {
       .default(1024 * 1024),
     /** Serves the interactive API page at /docs. */
     docs: z.boolean().default(true),
+    /** Serves the public status page at /status and /status.json (default: on a replica of zone dmz). */
+    statusPage: z.boolean().optional(),
     /**
      * The URL clients reach this node at (behind a TLS terminator or proxy), e.g.
      * https://scheduler.example.com: the OpenAPI document's `servers`, and https turns on secureCookies.

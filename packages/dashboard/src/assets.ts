@@ -55,6 +55,13 @@ svg.chart { width: 100%; height: auto; max-width: 900px; background: #fff; borde
 .legend span { display: inline-block; width: .9rem; height: .9rem; margin-right: .3rem; vertical-align: middle; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 a.visually-hidden:focus { position: static; display: block; width: auto; height: auto; clip: auto; padding: .4rem 1rem; background: #fff; }
+/* The public status page: one bar per run; a run that did not succeed is shorter as well as another colour. */
+.status-row { border-bottom: 1px solid var(--line); padding-bottom: .6rem; }
+ol.run-bars { display: flex; gap: 2px; align-items: flex-end; list-style: none; padding: 0; margin: .4rem 0; height: 2rem; max-width: 600px; }
+.run { flex: 1 1 0; min-width: 0; height: 100%; background: var(--ok); border-radius: 1px; }
+.run-failed, .run-timed_out { background: var(--bad); height: 40%; }
+.run-missed { background: var(--warn); height: 40%; }
+.run-cancelled { background: #767676; height: 70%; }
 @media (max-width: 600px) { main { padding: .6rem; } th, td { padding: .35rem .4rem; } header .node { margin-left: 0; } }
 /* A table of jobs is one card per row on a phone: each cell on its own line after its column's name. */
 @media (max-width: 600px) {

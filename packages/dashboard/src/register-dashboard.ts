@@ -16,6 +16,7 @@ import { replicationBody } from './pages/replication.ts';
 import { scheduleDetailPage } from './pages/schedule-detail.ts';
 import { loadSchedules, schedulesPage, schedulesTable } from './pages/schedules.ts';
 import { createSessionGuard, createSessionStore, SESSION_COOKIE } from './session.ts';
+import { registerStatusPage } from './status-routes.ts';
 
 export interface DashboardOptions {
   reads: ReadScheduler;
@@ -35,6 +36,8 @@ export interface DashboardOptions {
   secureCookies?: boolean | undefined;
   /** Limits failed logins per client address (the API's auth throttle). */
   loginThrottle?: LoginThrottle | undefined;
+  /** Serves the public status page at /status and /status.json (no login). */
+  statusPage?: boolean | undefined;
   /** A fixed CSRF key (tests); random per process otherwise. */
   csrfKey?: Buffer;
   now?: () => Date;
@@ -118,6 +121,8 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
       render,
     });
   }
+
+  if (options.statusPage) registerStatusPage(app, reads, now);
 
   app.get('/ui', (c) => c.redirect('/ui/schedules'));
   app.get('/ui/', (c) => c.redirect('/ui/schedules'));

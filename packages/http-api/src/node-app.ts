@@ -180,6 +180,7 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
       tokens: api.tokens,
       nodeName,
       replication,
+      statusPage: api.statusPage ?? false,
       sessions: api.sessions,
       secureCookies: api.secureCookies ?? api.publicUrl?.startsWith('https:') ?? false,
       loginThrottle: {

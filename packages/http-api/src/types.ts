@@ -16,6 +16,8 @@ export interface ApiOptions {
   allowedOrigins: readonly string[];
   maxBodyBytes: number;
   docs: boolean;
+  /** The public status page at /status (dashboard); default off, on for a replica of zone dmz. */
+  statusPage?: boolean | undefined;
   /** Where clients reach the node (OpenAPI `servers`); https turns `secureCookies` on by default. */
   publicUrl?: string | undefined;
   /** `Secure` on the dashboard's session cookie; default: publicUrl is https. */
