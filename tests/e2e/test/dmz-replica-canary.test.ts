@@ -20,8 +20,9 @@ import {
  * Issue 6's promise, checked on a real DMZ replica process beside a real master on 127.0.0.1 (no
  * network namespaces needed): a canary under every sensitive key — in schedule metadata, in args,
  * in a job's result and in an error text — is in no byte of the replica's database files and in
- * no response of any GET route it serves, API, dashboard and documents alike; and it is in the
- * master's, so the checks can fail.
+ * no response of any GET route it serves, API, dashboard, public status page and documents alike;
+ * and it is in the master's, so the checks can fail. Its status page lists exactly the schedules
+ * named by `metadata.public.title`, by that name only.
  */
 
 /** The default sensitive keys, each in three spellings (the patterns are case-insensitive). */
@@ -54,10 +55,10 @@ const planted = (where: string) =>
 
 /** What each schedule's job does with the planted args: echo them as a result, or fail with them. */
 const SCHEDULES = [
-  { id: 'canary-result', task: 'leak_args', status: 'succeeded' },
-  { id: 'canary-error', task: 'leak_args_error', status: 'failed' },
-  { id: 'canary-fixed-result', task: 'leak_result', status: 'succeeded' },
-  { id: 'canary-fixed-error', task: 'leak_error', status: 'failed' },
+  { id: 'canary-result', task: 'leak_args', status: 'succeeded', title: 'Public result' },
+  { id: 'canary-error', task: 'leak_args_error', status: 'failed', title: 'Public error' },
+  { id: 'canary-fixed-result', task: 'leak_result', status: 'succeeded', title: undefined },
+  { id: 'canary-fixed-error', task: 'leak_error', status: 'failed', title: undefined },
 ] as const;
 
 let dir: string;
@@ -148,7 +149,13 @@ describe('a DMZ replica holds and serves no canary', () => {
         task: schedule.task,
         trigger: { type: 'interval', seconds: 3600 },
         args: { ...planted('args'), nested: { list: [planted('args-nested')] }, plain: `see ${CANARY}` },
-        metadata: { ...planted('metadata'), deep: { more: planted('metadata-deep') }, owner: 'ops' },
+        metadata: {
+          ...planted('metadata'),
+          deep: { more: planted('metadata-deep') },
+          owner: 'ops',
+          // A status page name, beside which nothing else of `public` may pass.
+          ...(schedule.title ? { public: { title: schedule.title, note: `${CANARY}:public-note` } } : {}),
+        },
       });
       expect(created.status).toBe(201);
       const run = await master.api.call('POST', `/api/schedules/${schedule.id}/run`);
@@ -168,6 +175,7 @@ describe('a DMZ replica holds and serves no canary', () => {
       const schedule = (await get(master.api, '/api/schedules/canary-result')).text;
       expect(schedule).toContain(`${CANARY}:metadata:${key}"`);
       expect(schedule).toContain(`${CANARY}:args:${key}"`);
+      expect(schedule).toContain(`${CANARY}:public-note"`);
       expect(JSON.stringify(resultJob.result)).toContain(`${CANARY}:args:${key}"`);
       expect(errorJob.error.message).toContain(`${CANARY}:args:${key}"`);
     }
@@ -194,6 +202,24 @@ describe('a DMZ replica holds and serves no canary', () => {
       ...jobIds.map((id) => `/ui/jobs/${id}`),
     ]);
     for (const [path, response] of pages) served.set(path, response);
+    for (const path of ['/status', '/status.json']) served.set(path, await get(replicaUrl, path));
+    // The status page lists the two schedules with a public title, by that title, and nothing of
+    // any schedule beyond it: no id, no task name.
+    const feed = JSON.parse(served.get('/status.json')?.text ?? '{}') as {
+      schedules?: Array<{ title: string; runs: Array<{ status: string }> }>;
+    };
+    expect(feed.schedules?.map((row) => [row.title, row.runs.map((run) => run.status)])).toEqual([
+      ['Public error', ['failed']],
+      ['Public result', ['succeeded']],
+    ]);
+    for (const path of ['/status', '/status.json']) {
+      const text = served.get(path)?.text ?? '';
+      for (const title of ['Public error', 'Public result']) expect(text, path).toContain(title);
+      for (const schedule of SCHEDULES) {
+        expect(text, path).not.toContain(schedule.id);
+        expect(text, path).not.toContain(schedule.task);
+      }
+    }
     // What was asked is all there: every route of the document, every schedule and job, every page.
     for (const path of [
       '/api/schedules',
@@ -206,6 +232,8 @@ describe('a DMZ replica holds and serves no canary', () => {
       '/metrics',
       '/openapi.json',
       '/docs',
+      '/status',
+      '/status.json',
       ...scheduleIds.flatMap((id) => [
         `/api/schedules/${id}`,
         `/api/schedules/${id}/next`,
