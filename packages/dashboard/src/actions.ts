@@ -2,6 +2,7 @@ import type { CreateScheduleBody } from '@schedulezero/protocol';
 import { type Scheduler, SchedulerError } from '@schedulezero/scheduler-core';
 import type { Context, Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
+import { FAVICON_PATH } from './assets.ts';
 import { type Html, h } from './html.ts';
 import type { PageContext } from './layout.ts';
 import { page } from './layout.ts';
@@ -53,7 +54,7 @@ export interface LoginThrottle {
   failed(c: Context): void;
 }
 
-const PUBLIC = new Set(['/ui/login', '/ui/assets/app.css', '/ui/assets/live.js']);
+const PUBLIC = new Set(['/ui/login', '/ui/assets/app.css', '/ui/assets/live.js', FAVICON_PATH]);
 
 // biome-ignore lint/suspicious/noExplicitAny: any hono app (OpenAPIHono included) whatever its env
 export function registerActions(app: Hono<any, any, any>, options: ActionOptions): void {

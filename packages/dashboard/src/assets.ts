@@ -1,5 +1,10 @@
 /** The dashboard's only assets, served by the node itself (no CDN, no build step). */
 
+/** The icon of every page (a browser asks for one; without it the console shows a 404). */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#10233f"/><path d="M9 9h14L9 23h14" fill="none" stroke="#fff" stroke-width="3.5" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
+export const FAVICON_PATH = '/ui/assets/favicon.svg';
+export const FAVICON_LINK = `<link rel="icon" type="image/svg+xml" href="${FAVICON_PATH}">`;
+
 export const STYLESHEET = `
 :root { color-scheme: light; --fg: #1a1a1a; --muted: #4a4a4a; --bg: #ffffff; --line: #c8c8c8;
   --accent: #0b4f9c; --ok: #1b6e20; --bad: #b00020; --warn: #8a5a00; --panel: #f3f5f8; }

@@ -1,5 +1,6 @@
 // The dashboard every node serves under /ui: admin pages with actions on the master, read-only status pages on replicas.
 export type { LoginThrottle } from './actions.ts';
+export { FAVICON_SVG } from './assets.ts';
 export { bucketJobs, type ChartData, loadChartData } from './chart-data.ts';
 export { type DashboardOptions, registerDashboard } from './register-dashboard.ts';
 export { parseScheduleForm } from './schedule-form.ts';

@@ -1,4 +1,5 @@
-import { type Html, h } from './html.ts';
+import { FAVICON_LINK } from './assets.ts';
+import { type Html, h, raw } from './html.ts';
 
 export interface PageContext {
   /** The node's name, shown in the header. */
@@ -31,6 +32,7 @@ export function page(ctx: PageContext, title: string, section: string, body: Htm
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ScheduleZero</title>
 <link rel="stylesheet" href="/ui/assets/app.css">
+${raw(FAVICON_LINK)}
 </head>
 <body>
 <a class="visually-hidden" href="#main">Skip to content</a>

@@ -3,7 +3,7 @@ import { type ReadScheduler, type Scheduler, SchedulerError } from '@schedulezer
 import type { Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { type LoginThrottle, registerActions } from './actions.ts';
-import { LIVE_SCRIPT, STYLESHEET } from './assets.ts';
+import { FAVICON_PATH, FAVICON_SVG, LIVE_SCRIPT, STYLESHEET } from './assets.ts';
 import { loadChartData } from './chart-data.ts';
 import { historyFilterOf, historyQuery, loadHistory } from './history-query.ts';
 import { type Html, h } from './html.ts';
@@ -90,6 +90,9 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
 
   app.get('/ui/assets/app.css', (c) =>
     c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' }),
+  );
+  app.get(FAVICON_PATH, (c) =>
+    c.body(FAVICON_SVG, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'max-age=86400' }),
   );
   app.get('/ui/assets/live.js', (c) =>
     c.body(LIVE_SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }),

@@ -9,6 +9,7 @@ export const DOCS_PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ScheduleZero API</title>
+<link rel="icon" type="image/svg+xml" href="/favicon.ico">
 <style>
   body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1000px; padding: 1rem; color: #1d1d1f; }
   h1 { margin-bottom: 0.2rem; } h2 { margin-top: 2rem; text-transform: capitalize; }

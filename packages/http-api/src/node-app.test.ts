@@ -63,6 +63,17 @@ describe('createNodeApp, read-only', () => {
     expect(await ready.json()).toEqual({ status: 'unavailable', reason: 'replication is catching up' });
   });
 
+  it('serves an icon at /favicon.ico, which the API page links, so a browser logs no 404', async () => {
+    const app = await replicaApp({ requireAuth: true });
+    expect(await (await app.request('/docs')).text()).toContain(
+      '<link rel="icon" type="image/svg+xml" href="/favicon.ico">',
+    );
+    const icon = await app.request('/favicon.ico');
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await icon.text()).toMatch(/^<svg /);
+  });
+
   it('advertises no mutation in its OpenAPI document', async () => {
     const app = await replicaApp();
     const document = (await (await app.request('/openapi.json')).json()) as {

@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { registerDashboard } from '@schedulezero/dashboard';
+import { FAVICON_SVG, registerDashboard } from '@schedulezero/dashboard';
 import type { ReadScheduler, Scheduler } from '@schedulezero/scheduler-core';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -169,6 +169,10 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
 
   registerOpenApiDocument(app, { readOnly: options.readOnly, api, version: options.version });
   if (api.docs) app.get('/docs', (c) => c.html(DOCS_PAGE_HTML));
+  // Browsers ask every host for /favicon.ico (the API page links it too): an icon, not a 404.
+  app.get('/favicon.ico', (c) =>
+    c.body(FAVICON_SVG, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'max-age=86400' }),
+  );
   if (options.dashboard !== false) {
     const { readOnly, replication, now } = options;
     const nodeName = options.node ?? (readOnly ? 'replica' : 'master');

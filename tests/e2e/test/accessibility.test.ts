@@ -10,7 +10,8 @@ import { TOKEN } from '../src/replica-topology.ts';
  * axe-core in Chromium on every page a real master and a real replica serve to people — the
  * dashboard under /ui (a schedule, a succeeded and a failed job, the create form with its
  * validation errors shown) and /docs — at desktop and at phone width. A serious or critical
- * violation, or a page without a main landmark, fails with its rule and the elements.
+ * violation, a page without a main landmark, or anything a page loads answering 404 fails with
+ * its rule and the elements.
  */
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -175,6 +176,10 @@ describe.runIf(hasChromium)('accessibility audit (axe-core)', () => {
           const page = await context.newPage();
           const audited: string[] = [];
           const problems: string[] = [];
+          // Nothing a page loads is missing (its favicon included): no 404 in the console.
+          page.on('response', (response) => {
+            if (response.status() === 404) problems.push(`${response.url()}: 404 (loaded by ${page.url()})`);
+          });
           if (role === 'master') {
             // The login page is a page too, and the way in.
             await page.goto(`${base}/ui/login`);

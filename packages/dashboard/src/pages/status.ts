@@ -1,4 +1,5 @@
-import { type Html, h } from '../html.ts';
+import { FAVICON_LINK } from '../assets.ts';
+import { type Html, h, raw } from '../html.ts';
 import type { PublicRun, PublicSchedule } from '../status-data.ts';
 import { absoluteTime, relativeTime } from '../time-format.ts';
 
@@ -23,6 +24,7 @@ export function statusPage(rows: readonly PublicSchedule[], now: Date): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Status</title>
 <link rel="stylesheet" href="/ui/assets/app.css">
+${raw(FAVICON_LINK)}
 </head>
 <body>
 <header><span class="brand">Status</span></header>
