@@ -1,5 +1,6 @@
 import type { Job, JobStatus } from '@schedulezero/protocol';
 import type { ReadScheduler } from '@schedulezero/scheduler-core';
+import { readJobsSince } from './recent-jobs.ts';
 
 export const WINDOW_MINUTES = 60;
 const MAX_JOBS = 5_000;
@@ -21,23 +22,7 @@ export interface ChartData {
 export async function loadChartData(reads: ReadScheduler, now: Date): Promise<ChartData> {
   const end = Math.floor(now.getTime() / 60_000) * 60_000 + 60_000;
   const start = end - WINDOW_MINUTES * 60_000;
-  const jobs: Job[] = [];
-  let cursor: string | undefined;
-  let truncated = false;
-  for (;;) {
-    const page = await reads.listJobs({ limit: 500, cursor });
-    let older = false;
-    for (const job of page.items) {
-      if (job.scheduledAt.getTime() < start - 10 * 60_000) older = true;
-      else jobs.push(job);
-    }
-    if (older || page.nextCursor === null) break;
-    if (jobs.length >= MAX_JOBS) {
-      truncated = true;
-      break;
-    }
-    cursor = page.nextCursor;
-  }
+  const { jobs, truncated } = await readJobsSince(reads, start - 10 * 60_000, MAX_JOBS);
   return bucketJobs(jobs, start, end, truncated);
 }
 

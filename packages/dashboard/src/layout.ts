@@ -13,6 +13,7 @@ export interface PageContext {
 }
 
 const SECTIONS = [
+  ['overview', 'Overview'],
   ['schedules', 'Schedules'],
   ['handlers', 'Handlers'],
   ['history', 'History'],

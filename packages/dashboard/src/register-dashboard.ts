@@ -8,10 +8,12 @@ import { loadChartData } from './chart-data.ts';
 import { historyFilterOf, historyQuery, loadHistory } from './history-query.ts';
 import { type Html, h } from './html.ts';
 import { live, type PageContext, page } from './layout.ts';
+import { loadOverview } from './overview-data.ts';
 import { chartsBody } from './pages/charts.ts';
 import { noHandlerNotice } from './pages/forms.ts';
 import { handlersGrid } from './pages/handlers.ts';
 import { historyPage, jobDetailPage, jobsTable } from './pages/history.ts';
+import { overviewBody } from './pages/overview.ts';
 import { replicationBody } from './pages/replication.ts';
 import { scheduleDetailPage } from './pages/schedule-detail.ts';
 import { loadSchedules, schedulesPage, schedulesTable } from './pages/schedules.ts';
@@ -127,8 +129,20 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
 
   if (options.statusPage) registerStatusPage(app, reads, now);
 
-  app.get('/ui', (c) => c.redirect('/ui/schedules'));
-  app.get('/ui/', (c) => c.redirect('/ui/schedules'));
+  app.get('/ui', (c) => c.redirect('/ui/overview'));
+  app.get('/ui/', (c) => c.redirect('/ui/overview'));
+
+  const overviewLive = async () => {
+    const status = options.replication
+      ? ((await options.replication()) as Record<string, unknown>)
+      : undefined;
+    const body = overviewBody(await loadOverview(reads, now()), status, mutations === undefined, now());
+    return live('overview', '/ui/partials/overview', body, 5000);
+  };
+  app.get('/ui/overview', async (c) =>
+    render(c, 'Overview', 'overview', h`<h1>Overview</h1>${await overviewLive()}`),
+  );
+  app.get('/ui/partials/overview', async (c) => fragment(c, await overviewLive()));
 
   app.get('/ui/schedules', async (c) => {
     const q = c.req.query('q') ?? '';
