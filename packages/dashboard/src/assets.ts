@@ -63,7 +63,7 @@ a.visually-hidden:focus { position: static; display: block; width: auto; height:
 /* The public status page: one bar per run; a run that did not succeed is shorter as well as another colour. */
 .status-row { border-bottom: 1px solid var(--line); padding-bottom: .6rem; }
 ol.run-bars { display: flex; gap: 2px; align-items: flex-end; list-style: none; padding: 0; margin: .4rem 0; height: 2rem; max-width: 600px; }
-.run { flex: 1 1 0; min-width: 0; height: 100%; background: var(--ok); border-radius: 1px; }
+.run { flex: 0 1 .9rem; min-width: 0; height: 100%; background: var(--ok); border-radius: 1px; }
 .run-failed, .run-timed_out { background: var(--bad); height: 40%; }
 .run-missed { background: var(--warn); height: 40%; }
 .run-cancelled { background: #767676; height: 70%; }

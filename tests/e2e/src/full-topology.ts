@@ -85,6 +85,8 @@ export async function startFullTopology(): Promise<FullTopology> {
     const replicaConfig = writeYaml(dir, 'replica', {
       node: { type: 'replica', name: 'full-replica', zone: 'admin', shutdownGraceSeconds: 2 },
       network: { port: 0 },
+      // The public status page too (on by default only on a dmz replica), to audit it.
+      api: { statusPage: true },
       database: { url: `sqlite:${join(dir, 'replica.db')}` },
       replication: { master: { ...zoneEndpoints, serverKey: zone.publicKey } },
       security: replicaKeys,
@@ -98,16 +100,16 @@ export async function startFullTopology(): Promise<FullTopology> {
     // One schedule whose runs succeed, one whose runs fail: a result box and an error box to show.
     const scheduleId = 'report-daily';
     const failingId = 'leaky-report';
-    for (const [id, task] of [
-      [scheduleId, 'whoami'],
-      [failingId, 'leak_error'],
+    for (const [id, task, title] of [
+      [scheduleId, 'whoami', 'Daily sales report'],
+      [failingId, 'leak_error', 'Partner report'],
     ] as const) {
       const created = await masterApi.call('POST', '/api/schedules', {
         id,
         task,
         trigger: { type: 'cron', expression: '0 9 * * 1-5', timezone: 'Europe/Berlin' },
         args: { report: 'sales', recipients: ['ops@example.com', 'finance@example.com'] },
-        metadata: { owner: 'reporting', ticket: 'OPS-1234' },
+        metadata: { owner: 'reporting', ticket: 'OPS-1234', public: { title } },
       });
       if (created.status !== 201)
         throw new Error(`create ${id}: ${created.status} ${JSON.stringify(created.body)}`);

@@ -8,8 +8,8 @@ import { TOKEN } from '../src/replica-topology.ts';
 
 /**
  * axe-core in Chromium on every page a real master and a real replica serve to people — the
- * dashboard under /ui (a schedule, a succeeded and a failed job, the create form with its
- * validation errors shown) and /docs — at desktop and at phone width. A serious or critical
+ * dashboard under /ui (the overview, a schedule, a succeeded and a failed job, the create form with
+ * its validation errors shown), the public status page and /docs — at desktop and at phone width. A serious or critical
  * violation, a page without a main landmark, or anything a page loads answering 404 fails with
  * its rule and the elements.
  */
@@ -94,6 +94,7 @@ function askBulkDelete(scheduleId: string) {
 function pagesOf(topology: FullTopology, role: 'master' | 'replica'): Audited[] {
   const { scheduleId, succeededJobId, failedJobId } = topology;
   return [
+    { path: '/ui/overview', label: 'overview' },
     { path: '/ui/schedules', label: 'schedules' },
     ...(role === 'master'
       ? [
@@ -118,6 +119,7 @@ function pagesOf(topology: FullTopology, role: 'master' | 'replica'): Audited[] 
     { path: '/ui/charts', label: 'charts' },
     { path: '/ui/replication', label: 'replication' },
     { path: '/docs', label: 'API docs', prepare: sendOneOperation },
+    ...(role === 'replica' ? [{ path: '/status', label: 'public status page' }] : []),
   ];
 }
 
@@ -203,7 +205,7 @@ describe.runIf(hasChromium)('accessibility audit (axe-core)', () => {
             const overflow = await page.evaluate(
               () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
             );
-            if (path.startsWith('/ui/') && overflow > 0)
+            if ((path.startsWith('/ui/') || path === '/status') && overflow > 0)
               problems.push(
                 `${path} (${label}): ${overflow} px wider than the ${viewport.width} px viewport`,
               );
