@@ -101,6 +101,7 @@ write(
     ...urls.flatMap(([name, url]) => [
       `  ${name.padEnd(17)} dashboard ${url}/ui`,
       `  ${''.padEnd(17)} API       ${url}/api/schedules   (OpenAPI: ${url}/docs)`,
+      ...(name === 'dmz-replica' ? [`  ${''.padEnd(17)} status    ${url}/status   (public, no login)`] : []),
     ]),
     `  API token (master)  ${state.secrets.token}   (also the master dashboard's login)`,
     `  try: curl -H "Authorization: Bearer ${state.secrets.token}" ${master}/api/history`,

@@ -1,7 +1,8 @@
 /**
  * The example schedules of a fresh development topology: something that runs every few seconds
  * on the handler worker, a daily cron in a time zone, and one whose metadata and args hold
- * secrets, to see what the DMZ replica leaves out.
+ * secrets, to see what the DMZ replica leaves out. Two carry a public title, so the DMZ replica's
+ * status page (/status) lists them.
  */
 export const EXAMPLE_SCHEDULES = [
   {
@@ -9,7 +10,7 @@ export const EXAMPLE_SCHEDULES = [
     task: 'echo',
     trigger: { type: 'cron', expression: '*/10 * * * * *', timezone: 'UTC' },
     args: { hello: 'world' },
-    metadata: { team: 'platform' },
+    metadata: { team: 'platform', public: { title: 'Heartbeat' } },
   },
   {
     id: 'daily-report',
@@ -23,7 +24,7 @@ export const EXAMPLE_SCHEDULES = [
     task: 'sleep',
     trigger: { type: 'interval', seconds: 30 },
     args: { ms: 200, api_key: 'sk_live_example_not_for_the_dmz' },
-    metadata: { team: 'sales' },
+    metadata: { team: 'sales', public: { title: 'CRM sync' } },
     retry: { maxAttempts: 3, backoffMs: 1000, backoffFactor: 2 },
   },
 ] as const;
