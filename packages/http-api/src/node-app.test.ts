@@ -12,12 +12,17 @@ afterEach(async () => {
   store = undefined;
 });
 
-async function replicaApp(options: { requireAuth?: boolean } = {}) {
+async function replicaApp(options: { requireAuth?: boolean; statusPage?: boolean } = {}) {
   store = await openStore('sqlite::memory:');
   return createNodeApp({
     reads: createReadOnlyScheduler({ store }),
     readOnly: true,
-    api: { ...api, requireAuth: options.requireAuth ?? false, tokens: ['a-token-of-16-chars'] },
+    api: {
+      ...api,
+      requireAuth: options.requireAuth ?? false,
+      tokens: ['a-token-of-16-chars'],
+      statusPage: options.statusPage,
+    },
     logger,
     replication: async () => ({ role: 'replica', zone: 'dmz', appliedSeq: 7 }),
     notReady: () => 'replication is catching up',
@@ -72,6 +77,17 @@ describe('createNodeApp, read-only', () => {
     expect(icon.status).toBe(200);
     expect(icon.headers.get('content-type')).toBe('image/svg+xml');
     expect(await icon.text()).toMatch(/^<svg /);
+  });
+
+  it('serves the public status page, without a token, only when api.statusPage is on', async () => {
+    const off = await replicaApp({ requireAuth: true });
+    expect((await off.request('/status')).status).toBe(404);
+    await store?.close();
+    const on = await replicaApp({ requireAuth: true, statusPage: true });
+    const page = await on.request('/status');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('No schedule is published here.');
+    expect(await (await on.request('/status.json')).json()).toMatchObject({ schedules: [] });
   });
 
   it('advertises no mutation in its OpenAPI document', async () => {
