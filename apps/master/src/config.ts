@@ -101,7 +101,12 @@ export const masterConfigSchema = z.strictObject({
   database: databaseSection(DEFAULT_DATABASE_URL).prefault({}),
   api: apiSection({ requireAuth: true }).superRefine(requireTokenWithAuth).prefault({}),
   handlers: handlersSectionSchema.prefault({}),
-  logging: loggingSection.prefault({}),
+  logging: loggingSection
+    .extend({
+      /** PostgreSQL: one JSON line per cluster event appended here, rotated daily (docs/ha.md). */
+      eventLog: z.string().min(1).optional(),
+    })
+    .prefault({}),
   security: securitySection.prefault({}),
   governors: governorsSection.prefault({}),
   replication: replicationSectionSchema.prefault({}),
@@ -139,9 +144,14 @@ function resolveMasterPaths(
   const modulePath = (value: string) =>
     // Bare names (`@acme/handlers`) are packages, resolved by the module loader as usual.
     value.startsWith('.') || isAbsolute(value) ? file(value, ['handlers', 'modules']) : value;
+  const { eventLog } = config.logging;
   return {
     ...config,
     database: { url: resolveDatabaseUrl(config.database.url, (path) => file(path, ['database', 'url'])) },
+    logging: {
+      ...config.logging,
+      ...(eventLog === undefined ? {} : { eventLog: file(eventLog, ['logging', 'eventLog']) }),
+    },
     replication: {
       ...config.replication,
       zones: Object.fromEntries(
