@@ -180,6 +180,7 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
       tokens: api.tokens,
       nodeName,
       replication,
+      cluster: options.cluster,
       sessions: api.sessions,
       secureCookies: api.secureCookies ?? api.publicUrl?.startsWith('https:') ?? false,
       loginThrottle: {
