@@ -101,12 +101,7 @@ export const masterConfigSchema = z.strictObject({
   database: databaseSection(DEFAULT_DATABASE_URL).prefault({}),
   api: apiSection({ requireAuth: true }).superRefine(requireTokenWithAuth).prefault({}),
   handlers: handlersSectionSchema.prefault({}),
-  logging: loggingSection
-    .extend({
-      /** PostgreSQL: one JSON line per cluster event appended here, rotated daily (docs/ha.md). */
-      eventLog: z.string().min(1).optional(),
-    })
-    .prefault({}),
+  logging: loggingSection.prefault({}),
   security: securitySection.prefault({}),
   governors: governorsSection.prefault({}),
   replication: replicationSectionSchema.prefault({}),
