@@ -198,6 +198,38 @@ describe.skipIf(gate.skip)('a cluster of masters on PostgreSQL', () => {
       expect(await instanceOf(id)).toMatchObject({ status: 'dead', ended_by: id });
   }, 90_000);
 
+  it('a schedule created on one master is fired on time by another while the first is paused', async () => {
+    const creator = await cluster.start('m1');
+    const other = await cluster.start('m2');
+    // Far inside the 30 s safety-net sleep: only a wake-up from m1 makes m2 plan it in time.
+    const at = new Date(Date.now() + 1_500);
+    const created = await cluster.api(creator, 'POST', '/api/schedules', {
+      id: 'once',
+      task: 'sleep',
+      trigger: { type: 'date', at: at.toISOString() },
+      args: { ms: 10 },
+    });
+    expect(created.status).toBe(201);
+    creator.process.child.kill('SIGSTOP');
+    try {
+      const [job] = await waitFor(
+        async () => {
+          const rows = await cluster.sql`
+            select status, handler_id as handler from jobs where schedule_id = 'once' and status = 'succeeded'`;
+          return rows.length > 0 ? rows : undefined;
+        },
+        'the other master to fire it',
+        10_000,
+      );
+      expect(job?.handler).toBe(other.name);
+    } finally {
+      creator.process.child.kill('SIGCONT');
+    }
+    const all = await cluster.sql`select id from jobs where schedule_id = 'once'`;
+    expect(all).toHaveLength(1);
+    for (const master of [creator, other]) expect(await master.process.stop('SIGTERM')).toBe(0);
+  }, 60_000);
+
   it('a killed leader is replaced, and the leadership log shows the expiry and the election', async () => {
     const masters = [await cluster.start('m1'), await cluster.start('m2')];
     const [lease] = await waitFor(async () => {
