@@ -1,3 +1,4 @@
+import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLocalExecutor } from './local-executor.ts';
 import { createScheduler } from './scheduler.ts';
@@ -80,6 +81,52 @@ describe.skipIf(gate.skip)('wake-ups between masters on one PostgreSQL database'
       for (const listener of listeners) await listener?.close();
       await Promise.all([a.scheduler.stop(), b.scheduler.stop()]);
       await Promise.all([a.store.close(), b.store.close()]);
+      await database.destroy();
+    }
+  });
+
+  it('listens again after its connection was lost', { timeout: 30_000 }, async () => {
+    gate.assertReachable();
+    const database = await databases.create();
+    const a = await database.open();
+    const b = await database.open();
+    const creator = createScheduler({ store: a, executor: createLocalExecutor({}), nodeId: 'master-a' });
+    let woken = 0;
+    const listener = await b.cluster?.listenWakes(() => {
+      woken += 1;
+    });
+    const admin = postgres(PG_TEST_URL, { max: 1, onnotice: () => {} });
+    // The sessions of this file's databases whose last statement was the LISTEN.
+    const listening = async () =>
+      (
+        await admin`select pid from pg_stat_activity
+          where datname like ${`sz_test_${process.pid}_%`} and query ilike 'listen%'`
+      ).map((row) => Number(row.pid));
+    try {
+      let first: number[] = [];
+      await eventually(async () => {
+        first = await listening();
+        expect(first).toHaveLength(1);
+      });
+      await admin`select pg_terminate_backend(${first[0] ?? 0})`;
+      await eventually(
+        async () => {
+          const now = await listening();
+          expect(now).toHaveLength(1);
+          expect(now).not.toEqual(first);
+        },
+        { timeoutMs: 15_000 },
+      );
+      await creator.createSchedule({
+        ...spec,
+        id: 'after-loss',
+        trigger: { type: 'date', at: new Date(Date.now() + 60_000).toISOString() },
+      });
+      await eventually(() => expect(woken).toBeGreaterThanOrEqual(1), { timeoutMs: 5_000 });
+    } finally {
+      await listener?.close();
+      await admin.end({ timeout: 5 });
+      await Promise.all([a.close(), b.close()]);
       await database.destroy();
     }
   });
