@@ -23,6 +23,8 @@ describe('handler config', () => {
         'worker: { master: "tcp://10.0.0.1:5555", modules: [./handlers.ts, "@acme/jobs"], tags: [gpu] }',
         'security: { allowPlaintext: true }',
         'database: { url: "sqlite:./ignored.db" }',
+        // The master's event log: a file shared by every node may carry it.
+        'logging: { eventLog: ./events.jsonl }',
       ].join('\n'),
       { SCHEDULEZERO_WORKER__CAPACITY: '20', SCHEDULEZERO_LOGGING__LEVEL: 'debug' },
     );

@@ -7,6 +7,7 @@ import {
   type InstanceAddresses,
   type Store,
 } from '@schedulezero/scheduler-core';
+import { clusterEventLog } from './cluster-event-log.ts';
 import type { MasterConfig } from './config.ts';
 
 /**
@@ -21,6 +22,7 @@ export function createMasterMembership(
   onJobsReleased: () => void,
 ): ClusterMember | undefined {
   if (store.cluster === undefined) return undefined;
+  const { eventLog } = config.logging;
   return createClusterMember({
     cluster: store.cluster,
     registration: {
@@ -35,6 +37,7 @@ export function createMasterMembership(
     logger,
     newId: randomUUID,
     onJobsReleased,
+    ...(eventLog === undefined ? {} : { onEvent: clusterEventLog(eventLog, config.node.name, logger) }),
   });
 }
 

@@ -99,8 +99,10 @@ database: { url: "sqlite:../db/master.db" }
 api: { tokens: ["${TOKEN}"], allowedOrigins: ["https://ops.example.com"] }
 handlers: { modules: [./handlers.ts, /opt/h.ts, "@acme/handlers"] }
 replication: { zones: { dmz: { publish: "tcp://0.0.0.0:5562", sync: "tcp://0.0.0.0:5563", secretKeyFile: keys/dmz.key } } }
+logging: { eventLog: ../log/events.jsonl }
 `);
     const config = load({}, file);
+    expect(config.logging.eventLog).toBe(join(dir, 'log', 'events.jsonl'));
     expect(config.node.name).toBe('sz-master-01');
     expect(config.network).toEqual({ bindAddress: '0.0.0.0', port: 9000 });
     expect(config.database.url).toBe(`sqlite:${join(dir, 'db', 'master.db')}`);
@@ -127,6 +129,7 @@ replication: { zones: { dmz: { publish: "tcp://0.0.0.0:5562", sync: "tcp://0.0.0
         SCHEDULEZERO_API__ALLOWEDORIGINS: 'https://a.example.com, https://b.example.com',
         SCHEDULEZERO_API__MAXBODYBYTES: '4096',
         SCHEDULEZERO_LOGGING__PRETTY: 'yes',
+        SCHEDULEZERO_LOGGING__EVENTLOG: 'events.jsonl',
         SCHEDULEZERO_NODE__SHUTDOWNGRACESECONDS: '2.5',
         SCHEDULEZERO_HANDLERS__MODULES: '["./a.ts","./b.ts"]',
         SCHEDULEZERO_REPLICATION__HEARTBEATMS: '250',
@@ -145,6 +148,7 @@ replication: { zones: { dmz: { publish: "tcp://0.0.0.0:5562", sync: "tcp://0.0.0
     expect(config.node.shutdownGraceSeconds).toBe(2.5);
     // Paths from the environment are relative to the cwd, not to the file.
     expect(config.handlers.modules).toEqual([join(cwd, 'a.ts'), join(cwd, 'b.ts')]);
+    expect(config.logging.eventLog).toBe(join(cwd, 'events.jsonl'));
     expect(config.replication.heartbeatMs).toBe(250);
     expect(config.security).toEqual({ allowPlaintext: true });
   });

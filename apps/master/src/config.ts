@@ -139,9 +139,14 @@ function resolveMasterPaths(
   const modulePath = (value: string) =>
     // Bare names (`@acme/handlers`) are packages, resolved by the module loader as usual.
     value.startsWith('.') || isAbsolute(value) ? file(value, ['handlers', 'modules']) : value;
+  const { eventLog } = config.logging;
   return {
     ...config,
     database: { url: resolveDatabaseUrl(config.database.url, (path) => file(path, ['database', 'url'])) },
+    logging: {
+      ...config.logging,
+      ...(eventLog === undefined ? {} : { eventLog: file(eventLog, ['logging', 'eventLog']) }),
+    },
     replication: {
       ...config.replication,
       zones: Object.fromEntries(

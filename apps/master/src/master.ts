@@ -250,6 +250,9 @@ async function startOnStore({
   });
   await member?.start();
   await scheduler.start();
+  // Another master's change that makes work due (a schedule created or resumed, a run now, jobs
+  // of a dead master) wakes this loop at once, instead of after its safety-net sleep (docs/ha.md).
+  const wakeups = await store.cluster?.listenWakes(() => scheduler.wake());
   await record?.register();
 
   let accepting = true;
@@ -287,6 +290,7 @@ async function startOnStore({
     },
   });
   const http = await listenHttp(app.fetch, config.network).catch(async (error: unknown) => {
+    await wakeups?.close();
     await scheduler.stop({ graceMs: 0 });
     await member?.leave();
     await link?.close();
@@ -314,6 +318,7 @@ async function startOnStore({
     await http.close(async () => {
       // Leaving first: no more claims here, while the running jobs get their grace.
       await member?.beginLeave();
+      await wakeups?.close();
       await scheduler.stop({ graceMs: config.node.shutdownGraceSeconds * 1000 });
       await member?.leave();
       await link?.close();

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { postgresGate } from '@schedulezero/scheduler-core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from './support/http.ts';
@@ -78,6 +79,17 @@ describe.skipIf(gate.skip)('a cluster of masters on PostgreSQL', () => {
       select id from instances where pid = ${master.process.child.pid ?? -1} and status = 'active'`;
     return row?.id as string;
   };
+  /** The lines of a master's cluster event log (`logging.eventLog`), without `at` and `node`. */
+  const events = (master: ClusterMaster) =>
+    readFileSync(cluster.eventLog(master.name), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => {
+        const { at, node, ...event } = JSON.parse(line);
+        expect(Number.isNaN(Date.parse(at))).toBe(false);
+        expect(node).toBe(master.name);
+        return event;
+      });
   const declaredDeadLines = (masters: readonly ClusterMaster[]) =>
     masters.flatMap((master) =>
       master.process.logs.filter(
@@ -186,6 +198,38 @@ describe.skipIf(gate.skip)('a cluster of masters on PostgreSQL', () => {
       expect(await instanceOf(id)).toMatchObject({ status: 'dead', ended_by: id });
   }, 90_000);
 
+  it('a schedule created on one master is fired on time by another while the first is paused', async () => {
+    const creator = await cluster.start('m1');
+    const other = await cluster.start('m2');
+    // Far inside the 30 s safety-net sleep: only a wake-up from m1 makes m2 plan it in time.
+    const at = new Date(Date.now() + 1_500);
+    const created = await cluster.api(creator, 'POST', '/api/schedules', {
+      id: 'once',
+      task: 'sleep',
+      trigger: { type: 'date', at: at.toISOString() },
+      args: { ms: 10 },
+    });
+    expect(created.status).toBe(201);
+    creator.process.child.kill('SIGSTOP');
+    try {
+      const [job] = await waitFor(
+        async () => {
+          const rows = await cluster.sql`
+            select status, handler_id as handler from jobs where schedule_id = 'once' and status = 'succeeded'`;
+          return rows.length > 0 ? rows : undefined;
+        },
+        'the other master to fire it',
+        10_000,
+      );
+      expect(job?.handler).toBe(other.name);
+    } finally {
+      creator.process.child.kill('SIGCONT');
+    }
+    const all = await cluster.sql`select id from jobs where schedule_id = 'once'`;
+    expect(all).toHaveLength(1);
+    for (const master of [creator, other]) expect(await master.process.stop('SIGTERM')).toBe(0);
+  }, 60_000);
+
   it('a killed leader is replaced, and the leadership log shows the expiry and the election', async () => {
     const masters = [await cluster.start('m1'), await cluster.start('m2')];
     const [lease] = await waitFor(async () => {
@@ -227,6 +271,18 @@ describe.skipIf(gate.skip)('a cluster of masters on PostgreSQL', () => {
     expect(await other.process.stop('SIGTERM')).toBe(0);
     const resigned = await cluster.sql`select event from leadership_log order by id desc limit 1`;
     expect(resigned[0]?.event).toBe('resigned');
+
+    // The event logs tell the same story, one JSON line per event.
+    expect(events(leader)).toEqual([
+      { event: 'instance_registered', instanceId: leaderId, name: leader.name, incarnation: 1 },
+      { event: 'leader_elected', instanceId: leaderId, term },
+    ]);
+    expect(events(other)).toEqual([
+      { event: 'instance_registered', instanceId: otherId, name: other.name, incarnation: 1 },
+      { event: 'leader_elected', instanceId: otherId, term: term + 1 },
+      expect.objectContaining({ event: 'instance_dead', instanceId: leaderId, by: otherId, jobs: 0 }),
+      { event: 'leader_resigned', instanceId: otherId, term: term + 1 },
+    ]);
   }, 90_000);
 
   it('a master paused longer than deadAfterMs is fenced: its late result is refused and it comes back as a new incarnation', async () => {
@@ -268,6 +324,15 @@ describe.skipIf(gate.skip)('a cluster of masters on PostgreSQL', () => {
     expect(
       paused.process.logs.some((line) => String(line.msg).includes('declared dead by the cluster')),
     ).toBe(true);
+    expect(events(paused)).toEqual(
+      expect.arrayContaining([
+        { event: 'fenced', instanceId: ownerId, name: paused.name },
+        { event: 'instance_registered', instanceId: reborn.id, name: paused.name, incarnation: 2 },
+      ]),
+    );
+    expect(events(survivor)).toContainEqual(
+      expect.objectContaining({ event: 'instance_dead', instanceId: ownerId, jobs: 1, retried: 1 }),
+    );
 
     // The job ends once, by the survivor's attempt; the paused master's late result was refused.
     const [done] = await waitFor(

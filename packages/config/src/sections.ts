@@ -162,6 +162,11 @@ export const loggingSection = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Human-readable lines instead of JSON (development). */
   pretty: z.boolean().default(false),
+  /**
+   * A master on PostgreSQL appends one JSON line per cluster event here, rotated daily
+   * (docs/ha.md). Handlers and replicas accept and ignore it, so one file can serve every node.
+   */
+  eventLog: z.string().min(1).optional(),
 });
 
 const keyText = z.string().min(1);
@@ -247,7 +252,7 @@ export const SECTION_KEYS = {
   ],
   security: ['secretKeyFile', 'secretKey', 'publicKeyFile', 'publicKey', 'allowPlaintext'],
   governors: ['rate', 'concurrency', 'perTask', 'handler', 'perHandler', 'queueLimit'],
-  logging: ['level', 'pretty'],
+  logging: ['level', 'pretty', 'eventLog'],
   cluster: ['heartbeatMs', 'deadAfterMs'],
 } as const;
 

@@ -10,6 +10,8 @@ export interface PageContext {
   /** Whether a logout button makes sense (the master with auth on). */
   loggedIn: boolean;
   now: Date;
+  /** Whether the node has a Cluster page (a master). */
+  clusterPage?: boolean;
 }
 
 const SECTIONS = [
@@ -22,7 +24,8 @@ const SECTIONS = [
 ] as const;
 
 export function page(ctx: PageContext, title: string, section: string, body: Html): Html {
-  const nav = SECTIONS.map(
+  const sections = ctx.clusterPage ? [...SECTIONS, ['cluster', 'Cluster'] as const] : SECTIONS;
+  const nav = sections.map(
     ([key, label]) => h`<a href="/ui/${key}" ${key === section ? h`aria-current="page"` : ''}>${label}</a>`,
   );
   const role = ctx.readOnly ? 'read-only replica' : 'master';

@@ -1,4 +1,4 @@
-import { LAST_INSTANT_MS } from '@schedulezero/protocol';
+import { type ClusterJson, LAST_INSTANT_MS } from '@schedulezero/protocol';
 import { type ReadScheduler, type Scheduler, SchedulerError } from '@schedulezero/scheduler-core';
 import type { Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
@@ -10,6 +10,7 @@ import { type Html, h } from './html.ts';
 import { live, type PageContext, page } from './layout.ts';
 import { loadOverview } from './overview-data.ts';
 import { chartsBody } from './pages/charts.ts';
+import { clusterBody } from './pages/cluster.ts';
 import { noHandlerNotice } from './pages/forms.ts';
 import { handlersGrid } from './pages/handlers.ts';
 import { historyPage, jobDetailPage, jobsTable } from './pages/history.ts';
@@ -30,6 +31,8 @@ export interface DashboardOptions {
   /** The API tokens a login accepts. */
   tokens: readonly string[];
   nodeName: string;
+  /** The master's view of its cluster (GET /api/cluster's provider); absent on a replica. */
+  cluster?: (() => Promise<ClusterJson>) | undefined;
   /** The node's replication status (GET /api/replication's provider). */
   replication?: (() => Promise<object>) | undefined;
   /** Login sessions: lifetime and how many are kept (default 12 h, 1000; the oldest is evicted). */
@@ -68,12 +71,16 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
   });
 
   const session = (c: Context) => getCookie(c, SESSION_COOKIE) ?? '';
+  // The cluster of masters is seen from a master; a replica follows one master and has no such page.
+  const { cluster } = options;
+  const clusterPage = cluster !== undefined && mutations !== undefined;
   const contextOf = (c: Context): PageContext => ({
     nodeName: options.nodeName,
     readOnly: mutations === undefined,
     csrf: mutations === undefined ? '' : guard.csrfToken(session(c)),
     loggedIn: needsLogin,
     now: now(),
+    clusterPage,
   });
   const render = (
     c: Context,
@@ -249,6 +256,15 @@ export function registerDashboard(app: AnyHono, options: DashboardOptions): void
     render(c, 'Replication', 'replication', h`<h1>Replication</h1>${await replicationLive()}`),
   );
   app.get('/ui/partials/replication', async (c) => fragment(c, await replicationLive()));
+
+  if (clusterPage) {
+    const clusterLive = async () =>
+      live('cluster', '/ui/partials/cluster', clusterBody(await cluster(), now()), 3000);
+    app.get('/ui/cluster', async (c) =>
+      render(c, 'Cluster', 'cluster', h`<h1>Cluster</h1>${await clusterLive()}`),
+    );
+    app.get('/ui/partials/cluster', async (c) => fragment(c, await clusterLive()));
+  }
 }
 
 function notFound(

@@ -185,6 +185,7 @@ export function createNodeApp(options: NodeAppOptions): OpenAPIHono {
       nodeName,
       replication,
       statusPage: api.statusPage ?? false,
+      cluster: options.cluster,
       sessions: api.sessions,
       secureCookies: api.secureCookies ?? api.publicUrl?.startsWith('https:') ?? false,
       loginThrottle: {

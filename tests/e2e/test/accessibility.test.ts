@@ -109,6 +109,8 @@ function pagesOf(topology: FullTopology, role: 'master' | 'replica'): Audited[] 
           { path: `/ui/schedules/${scheduleId}/clone`, label: 'clone form' },
           { path: `/ui/schedules/${scheduleId}/delete`, label: 'delete confirmation' },
           { path: '/ui/schedules', label: 'bulk delete confirmation', prepare: askBulkDelete(scheduleId) },
+          // The master runs alone here (SQLite): its page shows its one instance.
+          { path: '/ui/cluster', label: 'cluster' },
         ]
       : []),
     { path: `/ui/schedules/${scheduleId}`, label: 'schedule detail' },

@@ -26,6 +26,8 @@ export interface ClusterMaster {
 export interface TestCluster {
   sql: postgres.Sql;
   start(name: string): Promise<ClusterMaster>;
+  /** Where the master of this name writes its cluster event log (`logging.eventLog`). */
+  eventLog(name: string): string;
   api(
     master: ClusterMaster,
     method: string,
@@ -55,11 +57,13 @@ export async function createTestCluster(): Promise<TestCluster> {
           `api: { tokens: ["${TOKEN}"] }`,
           `handlers: { bind: none, modules: ["${EXAMPLES}"] }`,
           `cluster: { heartbeatMs: ${HEARTBEAT_MS}, deadAfterMs: ${DEAD_AFTER_MS} }`,
+          `logging: { eventLog: logs/${name}-events.jsonl }`,
         ].join('\n'),
       );
       const process = startMasterProcess({ args: ['--config', `${name}.yaml`], cwd: dir });
       return { name, process, url: await process.listening(30_000) };
     },
+    eventLog: (name) => join(dir, 'logs', `${name}-events.jsonl`),
     async api(master, method, path, body) {
       const response = await fetch(`${master.url}${path}`, {
         method,

@@ -1,3 +1,4 @@
+import type { ClusterJson } from '@schedulezero/protocol';
 import {
   type ChangeProjector,
   createLocalExecutor,
@@ -31,6 +32,7 @@ export async function createMasterStack(
     role: 'master',
     zones: [{ zone: 'dmz', publishedSeq: 12, subscribers: 1 }],
   }),
+  cluster?: () => Promise<ClusterJson>,
 ): Promise<MasterStack> {
   const handlers: Record<string, HandlerFunction> = {
     echo: (args) => ({ echoed: args }),
@@ -64,6 +66,7 @@ export async function createMasterStack(
     tokens: [TOKEN],
     nodeName: 'dash-master',
     replication,
+    cluster,
   });
   return {
     app,

@@ -1,3 +1,4 @@
+export type { ClusterEvent } from './events.ts';
 export {
   type ClusterMember,
   type ClusterMemberOptions,

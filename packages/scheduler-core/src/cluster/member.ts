@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { toError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { ClusterEvent } from './events.ts';
 import type {
   ClusterStore,
   Instance,
@@ -28,6 +29,8 @@ export interface ClusterMemberOptions {
   newId: () => string;
   /** Jobs were sent back to pending (a dead master's): the loop should look for them now. */
   onJobsReleased?: () => void;
+  /** Each cluster event of this member, for the event log. Must not throw. */
+  onEvent?: (event: ClusterEvent) => void;
 }
 
 export interface ClusterMemberStats {
@@ -75,6 +78,7 @@ export function createClusterMember(options: ClusterMemberOptions): ClusterMembe
   let ticking: Promise<void> | undefined;
 
   const now = () => performance.now();
+  const emit = (event: ClusterEvent) => options.onEvent?.(event);
   const isLeader = () => !leaving && now() < leaderUntil;
 
   async function register(): Promise<void> {
@@ -82,6 +86,12 @@ export function createClusterMember(options: ClusterMemberOptions): ClusterMembe
     instance = await cluster.register({ ...options.registration, addresses, id: options.newId() });
     confirmedAt = sentAt;
     logger.info({ instanceId: instance.id, incarnation: instance.incarnation }, 'registered in the cluster');
+    emit({
+      event: 'instance_registered',
+      instanceId: instance.id,
+      name: instance.name,
+      incarnation: instance.incarnation,
+    });
   }
 
   async function tick(): Promise<void> {
@@ -94,6 +104,7 @@ export function createClusterMember(options: ClusterMemberOptions): ClusterMembe
         { instanceId: instance.id },
         'this master was declared dead by the cluster: it stopped claiming, and registers again as a new instance',
       );
+      emit({ event: 'fenced', instanceId: instance.id, name: instance.name });
       await register();
       fenced += 1;
       return;
@@ -104,7 +115,10 @@ export function createClusterMember(options: ClusterMemberOptions): ClusterMembe
     const wasLeader = isLeader();
     const lease = await cluster.claimLeadership(instance.id, deadAfterMs);
     if (!lease.leader) {
-      if (wasLeader) logger.warn({ term, holder: lease.holder }, 'no longer the cluster leader');
+      if (wasLeader) {
+        logger.warn({ term, holder: lease.holder }, 'no longer the cluster leader');
+        emit({ event: 'leader_expired', instanceId: instance.id, term, holder: lease.holder });
+      }
       leaderUntil = Number.NEGATIVE_INFINITY;
       return;
     }
@@ -112,7 +126,10 @@ export function createClusterMember(options: ClusterMemberOptions): ClusterMembe
     // until one heartbeat before sentAt + deadAfterMs stops before the lease can end.
     leaderUntil = sentAt + deadAfterMs - heartbeatMs;
     term = lease.term;
-    if (lease.elected) logger.warn({ instanceId: instance.id, term }, 'elected cluster leader');
+    if (lease.elected) {
+      logger.warn({ instanceId: instance.id, term }, 'elected cluster leader');
+      emit({ event: 'leader_elected', instanceId: instance.id, term });
+    }
     if (isLeader()) await sweep(instance.id);
   }
 
@@ -122,16 +139,22 @@ export function createClusterMember(options: ClusterMemberOptions): ClusterMembe
     if (declared.some(({ recovered }) => recovered.length > 0)) options.onJobsReleased?.();
     for (const { instance: dead, recovered } of declared) {
       takeovers += 1;
+      const counts = {
+        jobs: recovered.length,
+        retried: recovered.filter((job) => job.status === 'pending').length,
+      };
       logger.warn(
-        {
-          instanceId: dead.id,
-          name: dead.name,
-          lastSeenAt: dead.lastSeenAt,
-          jobs: recovered.length,
-          retried: recovered.filter((job) => job.status === 'pending').length,
-        },
+        { instanceId: dead.id, name: dead.name, lastSeenAt: dead.lastSeenAt, ...counts },
         'instance declared dead; its running jobs were taken over',
       );
+      emit({
+        event: 'instance_dead',
+        instanceId: dead.id,
+        name: dead.name,
+        by: self,
+        lastSeenAt: dead.lastSeenAt.toISOString(),
+        ...counts,
+      });
     }
   }
 
@@ -173,11 +196,13 @@ export function createClusterMember(options: ClusterMemberOptions): ClusterMembe
       };
     },
     async beginLeave() {
+      const wasLeader = isLeader();
       leaving = true;
       if (instance === undefined) return;
       await cluster.markLeaving(instance.id);
       // At once, not at the end of the grace period: another master takes the duties now.
       await cluster.resign(instance.id);
+      if (wasLeader) emit({ event: 'leader_resigned', instanceId: instance.id, term });
     },
     async leave() {
       leaving = true;

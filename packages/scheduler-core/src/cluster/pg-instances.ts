@@ -2,7 +2,7 @@ import type { Job } from '@schedulezero/protocol';
 import { and, count, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import { executedChanges } from '../store/change-records.ts';
 import { planRecovery } from '../store/job-transitions.ts';
-import { expectRow, unlogged } from '../store/outcome.ts';
+import { expectRow, unlogged, wakesFor } from '../store/outcome.ts';
 import type { PgContext, PgTx } from '../store/pg-context.ts';
 import { toJob } from '../store/row-mapping.ts';
 import { jobs } from '../store/schema-pg.ts';
@@ -58,7 +58,7 @@ export function pgInstanceMethods({ db, write }: PgContext): InstanceMethods {
         const ended = await endInstance(tx, id, id);
         if (ended === undefined) return unlogged([]);
         const recovered = await recoverOwnedJobs(tx, id, `master ${ended.name} stopped before it finished`);
-        return { value: recovered, changes: executedChanges(recovered) };
+        return { value: recovered, changes: executedChanges(recovered), wakes: wakesFor(recovered) };
       });
     },
 
@@ -91,7 +91,11 @@ export function pgInstanceMethods({ db, write }: PgContext): InstanceMethods {
             instance.id,
             `master ${instance.name} (instance ${instance.id}) was declared dead by ${by}`,
           );
-          return { value: { instance, recovered }, changes: executedChanges(recovered) };
+          return {
+            value: { instance, recovered },
+            changes: executedChanges(recovered),
+            wakes: wakesFor(recovered),
+          };
         });
         if (next === undefined) return declared;
         declared.push(next);

@@ -1,4 +1,5 @@
 import type { Job } from '@schedulezero/protocol';
+import type { WakeListener } from '../store/pg-wakeups.ts';
 import type { InstanceAddresses, InstanceStatus, LeadershipEvent } from './schema-pg.ts';
 
 export type { InstanceAddresses, InstanceStatus, LeadershipEvent };
@@ -90,4 +91,10 @@ export interface ClusterStore {
   lease(): Promise<LeaseState>;
   /** Newest first. */
   leadershipLog(limit: number): Promise<LeadershipLogRow[]>;
+
+  /**
+   * Calls `onWake` whenever another master's write made work due (a schedule created, changed,
+   * resumed or run, a job created or sent back to pending), until closed.
+   */
+  listenWakes(onWake: () => void): Promise<WakeListener>;
 }

@@ -1,9 +1,12 @@
+import type { Job } from '@schedulezero/protocol';
 import type { Change } from './types.ts';
 
 /** What a write's work hands to the write path: its result and the changes to log with it. */
 export interface Written<T> {
   value: T;
   changes: Change[];
+  /** The write can make work due now (a schedule armed, a job pending): wake the other masters. */
+  wakes?: boolean;
 }
 
 export function ok<T>(value: T): { ok: true; value: T } {
@@ -12,6 +15,11 @@ export function ok<T>(value: T): { ok: true; value: T } {
 
 export function fail<const R extends string>(reason: R): { ok: false; reason: R } {
   return { ok: false, reason };
+}
+
+/** Jobs sent back for another attempt can run on any master: wake them. */
+export function wakesFor(jobs: readonly Job[]): boolean {
+  return jobs.some((job) => job.status === 'pending');
 }
 
 /** A write that changed nothing worth logging (a refused outcome, a claim). */

@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { chunks, notifyCommit, numberRecords, projectChanges } from './change-records.ts';
 import { expectRow, type Written } from './outcome.ts';
+import { notifyWake } from './pg-wakeups.ts';
 import { changelog, meta, streamHeads } from './schema-pg.ts';
 import type { ChangeProjector, StoreOptions } from './types.ts';
 
@@ -12,6 +13,8 @@ export type PgTx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
 export interface PgContext {
   db: PgDb;
   epoch: string;
+  /** This store's name in the wake-ups it sends, so that it can ignore its own. */
+  sender: string;
   projector: ChangeProjector | undefined;
   /**
    * Runs `work` in one transaction (READ COMMITTED) and appends the change-log rows of the
@@ -22,16 +25,18 @@ export interface PgContext {
   write<T>(work: (tx: PgTx) => Promise<Written<T>>): Promise<T>;
 }
 
-export function pgContext(db: PgDb, epoch: string, options: StoreOptions): PgContext {
+export function pgContext(db: PgDb, epoch: string, sender: string, options: StoreOptions): PgContext {
   const { projector, onCommit } = options;
   return {
     db,
     epoch,
+    sender,
     projector,
     write: async (work) => {
       let zones: string[] = [];
       const value = await db.transaction(async (tx) => {
-        const { value, changes } = await work(tx);
+        const { value, changes, wakes } = await work(tx);
+        if (wakes) await notifyWake(tx, sender);
         const batches = projectChanges(projector, changes);
         const createdAt = new Date();
         // Heads are bumped last, so a zone's lock is held only for the rest of the commit.

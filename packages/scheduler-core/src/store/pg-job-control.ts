@@ -23,7 +23,8 @@ export function pgJobControlMethods({ write }: PgContext): JobControlMethods {
             .set({ ...planRelease(now), attempt: sql`${jobs.attempt} - 1` })
             .where(fencedWhere(jobs, jobId, attempt));
         }
-        return unlogged(undefined);
+        // Another master may run what this one handed back.
+        return { value: undefined, changes: [], wakes: true };
       });
     },
 
@@ -61,7 +62,7 @@ export function pgJobControlMethods({ write }: PgContext): JobControlMethods {
         const [row] = await tx.insert(jobs).values(newJobRow(draft, now)).onConflictDoNothing().returning();
         if (row === undefined) return unlogged(fail('duplicate'));
         const job = toJob(row);
-        return { value: ok(job), changes: executedChanges([job]) };
+        return { value: ok(job), changes: executedChanges([job]), wakes: true };
       });
     },
   };

@@ -12,7 +12,7 @@ import {
   planUnserved,
   statusCounts,
 } from './job-transitions.ts';
-import { expectRow, fail, ok, unlogged } from './outcome.ts';
+import { expectRow, fail, ok, unlogged, wakesFor } from './outcome.ts';
 import { fromBatch, setFromBatch, valuesRelation } from './pg-batch.ts';
 import type { PgContext, PgTx } from './pg-context.ts';
 import {
@@ -132,7 +132,7 @@ export function pgJobMethods({ db, write }: PgContext): JobMethods {
           .returning();
         if (created === undefined) return unlogged(fail('duplicate'));
         const job = toJob(created);
-        return { value: ok(job), changes: executedChanges([job]) };
+        return { value: ok(job), changes: executedChanges([job]), wakes: true };
       });
     },
 
@@ -211,7 +211,7 @@ export function pgJobMethods({ db, write }: PgContext): JobMethods {
             .returning();
           recovered.push(toJob(expectRow(row, 'job recovery')));
         }
-        return { value: recovered, changes: executedChanges(recovered) };
+        return { value: recovered, changes: executedChanges(recovered), wakes: wakesFor(recovered) };
       });
     },
 

@@ -60,7 +60,11 @@ export function pgScheduleMethods({ db, write }: PgContext): ScheduleMethods {
           .returning();
         if (row === undefined) return unlogged(fail('duplicate'));
         const schedule = toSchedule(row);
-        return { value: ok(schedule), changes: [scheduleChange('created', schedule)] };
+        return {
+          value: ok(schedule),
+          changes: [scheduleChange('created', schedule)],
+          wakes: !schedule.paused,
+        };
       });
     },
 
@@ -80,6 +84,7 @@ export function pgScheduleMethods({ db, write }: PgContext): ScheduleMethods {
           return {
             value: ok(ordered),
             changes: ordered.map((schedule) => scheduleChange('created', schedule)),
+            wakes: ordered.some((schedule) => !schedule.paused),
           };
         });
       } catch (error) {
@@ -102,7 +107,11 @@ export function pgScheduleMethods({ db, write }: PgContext): ScheduleMethods {
           .returning();
         if (row === undefined) return unlogged(fail(await missReason(tx, draft.id)));
         const schedule = toSchedule(row);
-        return { value: ok(schedule), changes: [scheduleChange('updated', schedule)] };
+        return {
+          value: ok(schedule),
+          changes: [scheduleChange('updated', schedule)],
+          wakes: !schedule.paused,
+        };
       });
     },
 

@@ -12,6 +12,7 @@ import { pgJobControlMethods } from './pg-job-control.ts';
 import { pgJobMethods } from './pg-jobs.ts';
 import { pgReplicationMethods } from './pg-replication.ts';
 import { pgScheduleMethods } from './pg-schedules.ts';
+import { listenWakes } from './pg-wakeups.ts';
 import { toChangeRow, toHandler } from './row-mapping.ts';
 import { changelog, handlers } from './schema-pg.ts';
 import type { Store, StoreOptions } from './types.ts';
@@ -35,7 +36,7 @@ export async function openPostgresStore(url: string, options: StoreOptions = {})
   try {
     const db = drizzle({ client });
     const epoch = await pgEpoch(db, randomBytes(16).toString('hex'));
-    return createPgStore(db, () => client.end({ timeout: 5 }), epoch, options);
+    return createPgStore(client, db, epoch, options);
   } catch (error) {
     await client.end({ timeout: 1 });
     throw error;
@@ -56,8 +57,10 @@ async function migratePostgres(url: string): Promise<void> {
   }
 }
 
-function createPgStore(db: PgDb, end: () => Promise<void>, epoch: string, options: StoreOptions): Store {
-  const context = pgContext(db, epoch, options);
+function createPgStore(client: postgres.Sql, db: PgDb, epoch: string, options: StoreOptions): Store {
+  const sender = randomBytes(8).toString('hex');
+  const context = pgContext(db, epoch, sender, options);
+  const end = () => client.end({ timeout: 5 });
   const { write } = context;
   let closing: Promise<void> | undefined;
   return {
@@ -73,7 +76,7 @@ function createPgStore(db: PgDb, end: () => Promise<void>, epoch: string, option
     ...pgJobMethods(context),
     ...pgJobControlMethods(context),
     ...pgReplicationMethods(context),
-    cluster: pgClusterStore(context),
+    cluster: { ...pgClusterStore(context), listenWakes: (onWake) => listenWakes(client, sender, onWake) },
 
     async upsertHandler(handler, op) {
       const { id, ...fields } = toHandler(handler);
