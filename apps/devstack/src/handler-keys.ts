@@ -4,7 +4,7 @@ import { isCurveKey } from '@schedulezero/security-filter';
 
 /**
  * The allow-list of your own workers for `pnpm start`: `handler-keys.txt` in the state folder, one
- * CURVE public key per line (`#` starts a comment). The node configs are written anew on every
+ * CURVE public key per line (`#` at the start of a line or after a space starts a comment). The node configs are written anew on every
  * run, so a key added to the generated master config would be lost; this file is read at start and
  * its keys join the dev worker's in the master's `handlers.clientKeys`.
  */
@@ -30,7 +30,8 @@ export function readHandlerKeys(stateDir: string): HandlerKeys {
   readFileSync(file, 'utf8')
     .split('\n')
     .forEach((raw, index) => {
-      const line = raw.replace(/#.*/, '').trim();
+      // `#` is a Z85 digit too: a comment starts at a `#` that begins the line or follows a space.
+      const line = raw.replace(/(^|\s)#.*$/, '').trim();
       if (line === '') return;
       if (isCurveKey(line)) keys.push(line);
       else invalid.push(`line ${index + 1}: ${JSON.stringify(line.slice(0, 60))}`);
