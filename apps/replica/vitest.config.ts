@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['test/**/*.test.ts'],
     // Every test is bounded; process tests set their own, longer, limits.
     testTimeout: 15_000,
     hookTimeout: 20_000,

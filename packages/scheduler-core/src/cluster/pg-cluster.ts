@@ -1,4 +1,4 @@
-import type { PgContext } from '../store/pg-context.ts';
+import type { PgContext } from '../store/pg/context.ts';
 import { pgInstanceMethods } from './pg-instances.ts';
 import { pgLeadershipMethods } from './pg-leadership.ts';
 import type { ClusterStore } from './types.ts';

@@ -3,9 +3,9 @@ import { and, count, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import { executedChanges } from '../store/change-records.ts';
 import { planRecovery } from '../store/job-transitions.ts';
 import { expectRow, unlogged, wakesFor } from '../store/outcome.ts';
-import type { PgContext, PgTx } from '../store/pg-context.ts';
+import type { PgContext, PgTx } from '../store/pg/context.ts';
+import { jobs } from '../store/pg/schema.ts';
 import { toJob } from '../store/row-mapping.ts';
-import { jobs } from '../store/schema-pg.ts';
 import { instances } from './schema-pg.ts';
 import type { ClusterStore, DeclaredDead, Instance } from './types.ts';
 

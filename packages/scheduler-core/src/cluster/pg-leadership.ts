@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { expectRow } from '../store/outcome.ts';
-import type { PgContext, PgTx } from '../store/pg-context.ts';
+import type { PgContext, PgTx } from '../store/pg/context.ts';
 import { instances, type LeadershipEvent, leaderLease, leadershipLog } from './schema-pg.ts';
 import type { ClusterStore, LeaseOutcome } from './types.ts';
 

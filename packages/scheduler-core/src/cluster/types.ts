@@ -1,5 +1,5 @@
 import type { Job } from '@schedulezero/protocol';
-import type { WakeListener } from '../store/pg-wakeups.ts';
+import type { WakeListener } from '../store/pg/wakeups.ts';
 import type { InstanceAddresses, InstanceStatus, LeadershipEvent } from './schema-pg.ts';
 
 export type { InstanceAddresses, InstanceStatus, LeadershipEvent };

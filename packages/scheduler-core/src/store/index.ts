@@ -1,7 +1,7 @@
 export { type DatabaseTarget, parseDatabaseUrl } from './database-url.ts';
 export { openStore } from './open-store.ts';
-export { openPostgresStore } from './pg-store.ts';
-export { openSqliteStore } from './sqlite-store.ts';
+export { openPostgresStore } from './pg/store.ts';
+export { openSqliteStore } from './sqlite/store.ts';
 export type {
   ApplyReplicated,
   ApplySnapshot,

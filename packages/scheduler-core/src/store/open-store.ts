@@ -1,6 +1,6 @@
 import { parseDatabaseUrl } from './database-url.ts';
-import { openPostgresStore } from './pg-store.ts';
-import { openSqliteStore } from './sqlite-store.ts';
+import { openPostgresStore } from './pg/store.ts';
+import { openSqliteStore } from './sqlite/store.ts';
 import type { Store, StoreOptions } from './types.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { PG_TEST_URL, probePostgres } from '../store/pg-test-database.ts';
+import { PG_TEST_URL, probePostgres } from './pg-test-database.ts';
 
 /**
  * Whether a test file's PostgreSQL tests run, decided once per file. They run when the server at
