@@ -1,3 +1,4 @@
+export * from './api-section.ts';
 export { clusterSection } from './cluster-section.ts';
 export {
   applyOverrides,
