@@ -84,7 +84,8 @@ async function expectPair(secretFile: string, publicFile: string): Promise<void>
 const pub = (keyFile: string) => keyFile.replace(/\.key$/, '.pub');
 const env = { SCHEDULEZERO_API_TOKEN: 'recipe-test-token-0123456789abcdef' };
 
-describe('docs/deployment.md, followed', () => {
+// Each recipe runs `pnpm keygen` several times: a few seconds each on a quiet machine, far more on a busy one.
+describe('docs/deployment.md, followed', { timeout: 120_000 }, () => {
   it('1. single server: keygen --for the copied master config writes the link and the three zone keys', async () => {
     expect(follow(recipe('## 1. Single server'))).toHaveLength(2);
     const loaded = loadMasterConfig({ file: join(root, 'etc/schedulezero/master.yaml'), env, cwd: root });
