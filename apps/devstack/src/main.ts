@@ -4,17 +4,31 @@ import { fileURLToPath } from 'node:url';
 import { ENV_PREFIX, hasEnvPrefix } from '@schedulezero/config';
 import { EXIT_CODE_BY_SIGNAL, onStopSignals, STOP_SIGNALS } from '@schedulezero/node-runtime';
 import { stringify } from 'yaml';
+import { banner } from './banner.ts';
+import { DEFAULT_HA_DATABASE_URL, HA_DATABASE_ENV, prepareClusterDatabase } from './cluster-database.ts';
+import { parseDevArgs } from './dev-args.ts';
 import { readHandlerKeys } from './handler-keys.ts';
 import { seedSchedules } from './seed.ts';
 import { openState } from './state.ts';
 import { supervise } from './supervisor.ts';
-import { DEFAULT_PORTS, linkEndpoint, type Ports, topology } from './topology.ts';
+import {
+  type ClusterOptions,
+  DEFAULT_PORTS,
+  highestPort,
+  linkEndpoint,
+  type Ports,
+  topology,
+} from './topology.ts';
 
 /**
  * `pnpm start`: the whole topology for development, until Ctrl-C. The state folder (keys, token,
  * configs, databases) is `.schedulezero/` at the repository root, or SCHEDULEZERO_DEV_STATE;
  * SCHEDULEZERO_DEV_PORT_OFFSET moves every port by that much (to run two side by side). Empty
  * values count as unset, as for the nodes' own variables.
+ *
+ * `pnpm start --ha` (`--ha=3`): two (three) masters on one PostgreSQL database instead of one on
+ * SQLite, the database at SCHEDULEZERO_DEV_HA_DATABASE_URL or `schedulezero_dev` on the local
+ * server, created if missing. Without a server that answers, it exits 1 saying so (docs/ha.md).
  */
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -27,6 +41,11 @@ const BINS = {
 const EXIT_WITH_PARENT = fileURLToPath(new URL('../bin/exit-with-parent.js', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
 
+const args = parseDevArgs(process.argv.slice(2));
+if (!args.ok) {
+  process.stderr.write(`${args.problem}\n`);
+  process.exit(2);
+}
 const offset = Number(process.env.SCHEDULEZERO_DEV_PORT_OFFSET || 0);
 const ports: Ports = {
   master: DEFAULT_PORTS.master + offset,
@@ -34,10 +53,10 @@ const ports: Ports = {
   regionalReplica: DEFAULT_PORTS.regionalReplica + offset,
   zeromq: DEFAULT_PORTS.zeromq + offset,
 };
-// The highest port is the regional replica's HTTP port; every ZeroMQ port is below it.
-if (!Number.isInteger(offset) || offset < 0 || ports.regionalReplica > 65_535) {
+// The highest port is an HTTP port; every ZeroMQ port is below it.
+if (!Number.isInteger(offset) || offset < 0 || highestPort(ports, args.masters) > 65_535) {
   process.stderr.write(
-    `SCHEDULEZERO_DEV_PORT_OFFSET must be a whole number from 0 to ${65_535 - DEFAULT_PORTS.regionalReplica}, not "${process.env.SCHEDULEZERO_DEV_PORT_OFFSET}"\n`,
+    `SCHEDULEZERO_DEV_PORT_OFFSET must be a whole number from 0 to ${65_535 - highestPort(DEFAULT_PORTS, args.masters)}, not "${process.env.SCHEDULEZERO_DEV_PORT_OFFSET}"\n`,
   );
   process.exit(2);
 }
@@ -45,7 +64,8 @@ if (!Number.isInteger(offset) || offset < 0 || ports.regionalReplica > 65_535) {
 // be read against the config file's directory.
 const state = openState(resolve(process.env.SCHEDULEZERO_DEV_STATE || join(ROOT, '.schedulezero')));
 const workerKeys = readHandlerKeys(state.dir);
-const nodes = topology(state, ports, workerKeys.keys);
+const cluster = args.masters > 1 ? await openCluster(args.masters) : undefined;
+const nodes = topology(state, ports, workerKeys.keys, cluster);
 const write = (line: string) => process.stdout.write(`${line}\n`);
 // After SIGHUP the terminal is gone and writes fail (EIO); that must not end the supervisor before
 // it has stopped its children, so what cannot be written is dropped.
@@ -90,32 +110,32 @@ const signals = onStopSignals(
   { signals: [...STOP_SIGNALS, 'SIGHUP'] },
 );
 
-const urls = nodes.flatMap((node) => (node.url ? [[node.name, node.url] as const] : []));
-await Promise.all(urls.map(([, url]) => waitForHealth(url)));
-const master = urls.find(([name]) => name === 'master')?.[1] as string;
-if (state.fresh) await seedSchedules(master, state.secrets.token, write);
+const urls = nodes.flatMap((node) => (node.url ? [node.url] : []));
+await Promise.all(urls.map((url) => waitForHealth(url)));
+const master = nodes.find((node) => node.kind === 'master')?.url as string;
+// The example schedules go into a new database: the state folder's on SQLite, a created one on PostgreSQL.
+if (cluster === undefined ? state.fresh : cluster.created)
+  await seedSchedules(master, state.secrets.token, write);
 write(
-  [
-    '',
-    'ScheduleZero is up:',
-    ...urls.flatMap(([name, url]) => [
-      `  ${name.padEnd(17)} dashboard ${url}/ui`,
-      `  ${''.padEnd(17)} API       ${url}/api/schedules   (OpenAPI: ${url}/docs)`,
-      ...(name === 'dmz-replica' ? [`  ${''.padEnd(17)} status    ${url}/status   (public, no login)`] : []),
-    ]),
-    `  API token (master)  ${state.secrets.token}   (also the master dashboard's login)`,
-    `  try: curl -H "Authorization: Bearer ${state.secrets.token}" ${master}/api/history`,
-    `  state (keys, token, databases): ${state.dir}`,
-    `  logs of each node: ${join(state.dir, 'logs')}`,
-    '',
-    '  your own handler worker (docs/handlers.md), in its config:',
-    `    worker.master     ${linkEndpoint(ports)}`,
-    `    worker.serverKey  ${state.secrets.link.publicKey}`,
-    "    security.secretKey / publicKey: the worker's own pair (`pnpm -s keygen`); add its public key",
-    `    to ${workerKeys.file} (one per line) and restart pnpm start (${workerKeys.keys.length} listed now)`,
-    '',
-  ].join('\n'),
+  banner({
+    nodes,
+    state,
+    cluster,
+    link: linkEndpoint(ports),
+    workerKeys: { file: workerKeys.file, count: workerKeys.keys.length },
+  }),
 );
+
+/** The masters' PostgreSQL database, created if missing; without a server that answers, exit 1. */
+async function openCluster(masters: number): Promise<ClusterOptions & { created: boolean }> {
+  const databaseUrl = process.env[HA_DATABASE_ENV] || DEFAULT_HA_DATABASE_URL;
+  const prepared = await prepareClusterDatabase(databaseUrl);
+  if (!prepared.ok) {
+    process.stderr.write(`${prepared.problem}\n`);
+    process.exit(1);
+  }
+  return { databaseUrl, masters, created: prepared.created };
+}
 
 async function waitForHealth(url: string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deployPath } from '../src/deploy-files.ts';
+import { parseUnit } from '../src/unit-file.ts';
 
 const UNITS = [
   'schedulezero-master.service',
@@ -18,27 +19,6 @@ const BINARIES: Record<string, string> = {
 
 const which = spawnSync('sh', ['-c', 'command -v systemd-analyze'], { encoding: 'utf8', timeout: 5_000 });
 const SYSTEMD_ANALYZE = which.status === 0 ? which.stdout.trim() : undefined;
-
-/** `[Section]` → key → values (a key may repeat). */
-function parseUnit(text: string): Map<string, Map<string, string[]>> {
-  const sections = new Map<string, Map<string, string[]>>();
-  let current: Map<string, string[]> | undefined;
-  for (const [index, raw] of text.split('\n').entries()) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    const header = /^\[(\w+)\]$/.exec(line);
-    if (header?.[1]) {
-      current = new Map();
-      sections.set(header[1], current);
-      continue;
-    }
-    const pair = /^([A-Za-z]+)=(.*)$/.exec(line);
-    if (!pair?.[1] || !current)
-      throw new Error(`line ${index + 1} is not KEY=VALUE inside a section: ${raw}`);
-    current.set(pair[1], [...(current.get(pair[1]) ?? []), pair[2] ?? '']);
-  }
-  return sections;
-}
 
 describe('deploy/systemd: unit files, parsed', () => {
   it.each(UNITS)('%s: the keys it must have', (unit) => {
