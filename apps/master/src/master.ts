@@ -1,7 +1,7 @@
 import { createHandlerLink, type HandlerLink } from '@schedulezero/handler-link';
 import { masterDataVersion } from '@schedulezero/http-api';
 import { type Logger, listenHttp, loadFunctions, redactDatabaseUrl } from '@schedulezero/node-runtime';
-import { createPublisher, type Publisher } from '@schedulezero/replication';
+import { createPublisher, createZoneProjector, type Publisher } from '@schedulezero/replication';
 import {
   combineExecutors,
   createLocalExecutor,
@@ -22,7 +22,6 @@ import { linkMetrics, refusedHandshakeMetrics, replicationMetrics } from './metr
 import { masterReplicationStatus } from './replication-status.ts';
 import { lockSqliteForMaster, type SqliteMasterLock } from './sqlite-master-lock.ts';
 import { type ServerSecurity, startServerSecurity } from './zeromq-security.ts';
-import { createZoneProjector } from './zone-projector.ts';
 
 /**
  * Wires a master node: store, ZeroMQ security, local handlers and the handler link, scheduler,

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { masterDataVersion } from '@schedulezero/http-api';
-import { createScheduleBodySchema } from '@schedulezero/protocol';
+import { createScheduleBodySchema, replicationTopic } from '@schedulezero/protocol';
 import { createPublisher, type Publisher } from '@schedulezero/replication';
 import {
   type ChangeProjector,
@@ -28,7 +28,7 @@ const params = roleParams<Params>();
 const projector: ChangeProjector = (change) => {
   const entity =
     change.kind === 'schedule' ? change.schedule : change.kind === 'job' ? change.job : change.handler;
-  return [{ zone: params.zone, topic: `${change.kind}.${change.op}`, payload: entity }];
+  return [{ zone: params.zone, topic: replicationTopic(change.kind, change.op), payload: entity }];
 };
 
 let store: Store | undefined;

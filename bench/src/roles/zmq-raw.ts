@@ -1,3 +1,4 @@
+import { replicationTopic } from '@schedulezero/protocol';
 import { Publisher, Subscriber } from 'zeromq';
 import { nowMs, roleParams, serveRole } from '../lib/role.ts';
 
@@ -12,6 +13,7 @@ interface Params {
 
 const params = roleParams<Params>();
 const HWM = 100_000;
+const TOPIC = replicationTopic('schedule', 'created');
 let pub: Publisher | undefined;
 let sub: Subscriber | undefined;
 let warmTimer: NodeJS.Timeout | undefined;
@@ -36,11 +38,11 @@ serveRole(
         send: async (data: unknown) => {
           const { n, bytes } = data as { n: number; bytes: number };
           const header = Buffer.alloc(58);
-          const payload = Buffer.alloc(Math.max(1, bytes - 58 - 16), 0x61);
+          const payload = Buffer.alloc(Math.max(1, bytes - 58 - TOPIC.length), 0x61);
           const startedAt = nowMs();
           for (let i = 0; i < n; i++) {
             header.writeBigUInt64BE(BigInt(i), 18);
-            await socket.send(['schedule.created', header, payload]);
+            await socket.send([TOPIC, header, payload]);
           }
           return { startedAt, endedAt: nowMs() };
         },

@@ -1,4 +1,5 @@
-// Replication: the master's per-zone publisher (PUB + catch-up ROUTER) and the replica's subscriber.
+// Replication: the zones' projection of the change log, the master's per-zone publisher
+// (PUB + catch-up ROUTER) and the replica's subscriber.
 export { createPublisher } from './publisher.ts';
 export { createSubscriber } from './subscriber.ts';
 export type {
@@ -17,3 +18,4 @@ export type {
   SubscriberStatus,
   ZoneStats,
 } from './types.ts';
+export { createZoneProjector } from './zone-projector.ts';

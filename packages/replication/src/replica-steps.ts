@@ -1,6 +1,5 @@
-import type { ReplicationKind, SyncReplyMessage } from '@schedulezero/protocol';
-import type { Logger, Store } from '@schedulezero/scheduler-core';
-import type { LagTracker } from './lag-tracker.ts';
+import type { SyncReplyMessage } from '@schedulezero/protocol';
+import { localNow, type SubscriberContext } from './subscriber-context.ts';
 import type { SyncClient } from './sync-client.ts';
 import type { AppliedEvent } from './types.ts';
 
@@ -21,23 +20,18 @@ export interface ReplicaSteps {
   snapshot(): Promise<'catch_up'>;
 }
 
-interface StepsContext {
-  store: Store;
-  zone: string;
-  kinds: ReplicationKind[] | null;
-  pageSize: number;
-  client: SyncClient;
-  logger: Logger;
-  lag: LagTracker;
-  /** Shared with the subscriber's loop, which reads it to judge live frames. */
-  position: { epoch: string | null; applied: number };
-  now: () => number;
-  onApplied: (event: AppliedEvent, rows: number) => void;
-}
+/**
+ * The subscriber's writing steps, through the store's replica apply path; each leaves
+ * `context.position` equal to what the replica database holds. `client` asks the master's log.
+ */
+export function replicaSteps(context: SubscriberContext, client: SyncClient, pageSize: number): ReplicaSteps {
+  const { store, zone, kinds, logger, lag, position } = context;
 
-/** The subscriber's writing steps; each leaves `position` equal to what the replica database holds. */
-export function replicaSteps(context: StepsContext): ReplicaSteps {
-  const { store, zone, kinds, pageSize, client, logger, lag, position } = context;
+  function applied(event: AppliedEvent, rows: number): void {
+    context.counters.appliedRows += rows;
+    if (event.source === 'sync') context.counters.catchUpRows += rows;
+    context.listeners.emit('applied', event);
+  }
 
   async function apply(rows: TimedRow[], to: number, source: 'live' | 'sync'): Promise<boolean> {
     const fresh = rows.filter((row) => row.seq > position.applied);
@@ -56,10 +50,7 @@ export function replicaSteps(context: StepsContext): ReplicaSteps {
     const fromSeq = position.applied;
     position.applied = result.value.appliedSeq;
     lag.applied(position.applied, fresh.at(-1)?.time ?? null);
-    context.onApplied(
-      { source, fromSeq, toSeq: position.applied, seqs: fresh.map((row) => row.seq) },
-      fresh.length,
-    );
+    applied({ source, fromSeq, toSeq: position.applied, seqs: fresh.map((row) => row.seq) }, fresh.length);
     return true;
   }
 
@@ -98,7 +89,7 @@ export function replicaSteps(context: StepsContext): ReplicaSteps {
       if (!ordered || lastSeq < position.applied || (reply.more && lastSeq < fromSeq))
         throw new Error(`malformed catch-up page from seq ${fromSeq}`);
       if (reply.more) next = syncPage(lastSeq + 1);
-      lag.head(reply.headSeq, rows.at(-1)?.time ?? lag.masterNow(context.now()), position.applied);
+      lag.head(reply.headSeq, rows.at(-1)?.time ?? lag.masterNow(localNow(context)), position.applied);
       if (!(await apply(rows, lastSeq, 'sync'))) return 'snapshot';
       logger.debug({ zone, fromSeq, lastSeq, rows: rows.length, headSeq: reply.headSeq }, 'caught up a page');
       if (!reply.more) return 'live';
@@ -147,7 +138,7 @@ export function replicaSteps(context: StepsContext): ReplicaSteps {
       page = next;
     }
     position.applied = seq;
-    context.onApplied({ source: 'snapshot', fromSeq: before, toSeq: seq, seqs: [] }, 0);
+    applied({ source: 'snapshot', fromSeq: before, toSeq: seq, seqs: [] }, 0);
     logger.info({ zone, epoch, seq }, 'snapshot loaded');
     return 'catch_up';
   }

@@ -1,4 +1,4 @@
-import { type KindMarks, type ReplicationKind, type StreamHeader, topicKind } from '@schedulezero/protocol';
+import { type KindMarks, type ReplicationKind, type StreamHeader, takesTopic } from '@schedulezero/protocol';
 
 /**
  * How a replica judges a live frame against its position `at` (the last seq it has, applied or
@@ -38,7 +38,7 @@ export function judgeFrame(
     return pending <= at ? { action: 'advance', to: header.seq } : { action: 'gap', missing: pending - at };
   }
   if (header.seq <= at) return { action: 'skip' };
-  if (kinds !== null && !kinds.includes(topicKind(topic) as ReplicationKind)) {
+  if (!takesTopic(kinds, topic)) {
     // Not subscribed to, yet here (a prefix overlap, a misbehaving master): not ours to apply.
     return { action: 'skip' };
   }

@@ -1,12 +1,11 @@
 import {
   decodeSyncRequest,
   encodeSyncReply,
-  type ReplicationKind,
   type SnapshotRecordMessage,
   type SnapshotRequiredReason,
   type SyncReplyMessage,
   type SyncRequestMessage,
-  topicKind,
+  takesTopic,
 } from '@schedulezero/protocol';
 import { type Clock, type Logger, type Store, toError } from '@schedulezero/scheduler-core';
 import { SnapshotCache } from './snapshot-cache.ts';
@@ -47,9 +46,6 @@ export function createSyncServer(options: SyncServerOptions) {
     logger.debug({ zone, reason, detail }, 'dropped a sync request');
   }
 
-  const takes = (kinds: ReplicationKind[] | null, topic: string) =>
-    kinds === null || kinds.includes(topicKind(topic) as ReplicationKind);
-
   async function sync(request: Request<'sync'>): Promise<SyncReplyMessage> {
     stats.syncRequests += 1;
     const head = await store.changeHead(zone);
@@ -81,7 +77,7 @@ export function createSyncServer(options: SyncServerOptions) {
     };
     let bytes = 0;
     for (const row of rows) {
-      if (takes(request.kinds, row.topic)) {
+      if (takesTopic(request.kinds, row.topic)) {
         const size = jsonSize(row.payload);
         if (page.rows.length > 0 && bytes + size > options.maxPageBytes) break;
         bytes += size;
@@ -109,7 +105,7 @@ export function createSyncServer(options: SyncServerOptions) {
       const read = await store.readSnapshot(zone);
       stats.snapshotsRead += 1;
       const records: SnapshotRecordMessage[] = read.records
-        .filter((record) => takes(request.kinds, record.topic))
+        .filter((record) => takesTopic(request.kinds, record.topic))
         .map((record) => ({ topic: record.topic, payload: record.payload }));
       entry = cache.add({ epoch: read.epoch, seq: read.seq, records }, now());
       logger.info({ zone, snapshotId: entry.id, seq: read.seq, records: records.length }, 'snapshot read');

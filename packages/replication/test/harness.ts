@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FINAL_JOB_STATUSES, type HandlerRecord, type Job, type Schedule } from '@schedulezero/protocol';
+import {
+  FINAL_JOB_STATUSES,
+  type HandlerRecord,
+  type Job,
+  replicationTopic,
+  type Schedule,
+} from '@schedulezero/protocol';
 import {
   type ChangeProjector,
   type FirePlanner,
@@ -22,7 +28,7 @@ import type { Publisher, PublisherOptions, Subscriber, SubscriberOptions } from 
  * args and metadata (what a DMZ policy would leave). The payload is the entity as the master has it.
  */
 export const testProjector: ChangeProjector = (change) => {
-  const topic = `${change.kind}.${change.op}`;
+  const topic = replicationTopic(change.kind, change.op);
   const entity =
     change.kind === 'schedule' ? change.schedule : change.kind === 'job' ? change.job : change.handler;
   const records = [{ zone: 'admin', topic, payload: entity }];

@@ -1,12 +1,5 @@
-import type { Publisher } from '@schedulezero/replication';
-import { createPublisher } from '@schedulezero/replication';
-import {
-  type ChangeProjector,
-  createScheduler,
-  openStore,
-  type Scheduler,
-  type Store,
-} from '@schedulezero/scheduler-core';
+import { createPublisher, createZoneProjector, type Publisher } from '@schedulezero/replication';
+import { createScheduler, openStore, type Scheduler, type Store } from '@schedulezero/scheduler-core';
 import { createZonePolicy } from '@schedulezero/security-filter';
 
 /**
@@ -32,18 +25,7 @@ export async function startInProcessMaster(options: {
   sendHighWaterMark?: number;
   heartbeatMs?: number;
 }): Promise<InProcessMaster> {
-  const policy = createZonePolicy('admin');
-  const projector: ChangeProjector = (change) => {
-    const projected = policy.project(change);
-    if (projected === null) return [];
-    const payload =
-      projected.kind === 'schedule'
-        ? projected.schedule
-        : projected.kind === 'job'
-          ? projected.job
-          : projected.handler;
-    return [{ zone: options.zone, topic: `${change.kind}.${change.op}`, payload }];
-  };
+  const projector = createZoneProjector(new Map([[options.zone, createZonePolicy('admin')]]));
   let publisher: Publisher | undefined;
   const store = await openStore(options.database, { projector, onCommit: () => publisher?.notify() });
   publisher = createPublisher({

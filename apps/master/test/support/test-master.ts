@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createLogger } from '@schedulezero/node-runtime';
-import { createPublisher, type Publisher } from '@schedulezero/replication';
+import { createPublisher, createZoneProjector, type Publisher } from '@schedulezero/replication';
 import {
   createLocalExecutor,
   createScheduler,
@@ -13,7 +13,6 @@ import { createZonePolicy } from '@schedulezero/security-filter';
 import { createMasterApp } from '../../src/app.ts';
 import { masterConfigSchema } from '../../src/config.ts';
 import { masterReplicationStatus } from '../../src/replication-status.ts';
-import { createZoneProjector } from '../../src/zone-projector.ts';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 /** The zone whose stream the test master publishes. */

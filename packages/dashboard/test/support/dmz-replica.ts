@@ -1,20 +1,10 @@
+import { createZoneProjector } from '@schedulezero/replication';
 import { type ChangeProjector, openStore, type Store } from '@schedulezero/scheduler-core';
 import { createZonePolicy } from '@schedulezero/security-filter';
 
-/** The dmz zone's projector, as the master wires it (apps/master zone-projector). */
+/** The dmz zone's projector, as the master wires it. */
 export function dmzProjector(): ChangeProjector {
-  const policy = createZonePolicy('dmz');
-  return (change) => {
-    const projected = policy.project(change);
-    if (projected === null) return [];
-    const payload =
-      projected.kind === 'schedule'
-        ? projected.schedule
-        : projected.kind === 'job'
-          ? projected.job
-          : projected.handler;
-    return [{ zone: 'dmz', topic: `${change.kind}.${change.op}`, payload }];
-  };
+  return createZoneProjector(new Map([['dmz', createZonePolicy('dmz')]]));
 }
 
 /** A replica store filled from the master's dmz snapshot through the replica apply path. */

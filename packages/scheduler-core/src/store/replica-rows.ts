@@ -1,4 +1,12 @@
-import type { HandlerRecord, Job, JobStatus, Schedule, Trigger } from '@schedulezero/protocol';
+import {
+  type HandlerRecord,
+  type Job,
+  type JobStatus,
+  replicationTopic,
+  type Schedule,
+  type Trigger,
+  topicKind,
+} from '@schedulezero/protocol';
 
 /**
  * From replicated payloads to rows, for both dialects. A payload is what the zone's projection
@@ -16,13 +24,13 @@ export type ReplicaWrite =
 
 /** What one replicated record does; null for a topic of a kind replicas do not store. */
 export function replicaWrite(topic: string, payload: unknown): ReplicaWrite | null {
-  const kind = topic.slice(0, topic.indexOf('.'));
-  if (kind !== 'schedule' && kind !== 'job' && kind !== 'handler') return null;
+  const kind = topicKind(topic);
+  if (kind === null) return null;
   const fields = asRecord(payload);
   const id = fields.id;
   if (typeof id !== 'string' || id.length === 0) throw new Error(`replicated ${topic} has no id`);
   if (kind === 'schedule')
-    return topic === 'schedule.deleted'
+    return topic === replicationTopic('schedule', 'deleted')
       ? { table: 'schedules', op: 'delete', id }
       : { table: 'schedules', op: 'upsert', row: scheduleRow(id, fields) };
   if (kind === 'job') return { table: 'jobs', op: 'upsert', row: jobRow(id, fields) };

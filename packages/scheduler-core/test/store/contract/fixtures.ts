@@ -1,4 +1,4 @@
-import type { Schedule } from '@schedulezero/protocol';
+import { replicationTopic, type Schedule } from '@schedulezero/protocol';
 import { afterEach, beforeEach } from 'vitest';
 import type {
   ChangeProjector,
@@ -184,7 +184,7 @@ export const recordingProjector: ChangeProjector = (change) => {
       : change.kind === 'job'
         ? change.job.id
         : change.handler.id;
-  const record = { topic: `${change.kind}.${change.op}`, payload: { id } };
+  const record = { topic: replicationTopic(change.kind, change.op), payload: { id } };
   // The admin zone sees everything; dmz only sees schedules.
   return change.kind === 'schedule'
     ? [

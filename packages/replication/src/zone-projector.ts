@@ -1,10 +1,12 @@
+import { replicationTopic } from '@schedulezero/protocol';
 import type { ChangeProjector, ChangeRecord } from '@schedulezero/scheduler-core';
 import type { ZonePolicy } from '@schedulezero/security-filter';
 
 /**
- * The change log's projector: each change, filtered by each zone's policy, becomes that zone's row.
- * It runs inside the writing transaction, so a field a zone may not see is never written to that
- * zone's log, and so never leaves the master on that zone's endpoint.
+ * The change log's projector, the zones' security boundary: each change, filtered by each zone's
+ * policy, becomes that zone's row. It runs inside the writing transaction, so a field a zone may
+ * not see is never written to that zone's log, and so never leaves the master on that zone's
+ * endpoint.
  */
 export function createZoneProjector(policies: ReadonlyMap<string, ZonePolicy>): ChangeProjector {
   return (change) => {
@@ -18,7 +20,7 @@ export function createZoneProjector(policies: ReadonlyMap<string, ZonePolicy>): 
           : projected.kind === 'job'
             ? projected.job
             : projected.handler;
-      records.push({ zone, topic: `${change.kind}.${change.op}`, payload });
+      records.push({ zone, topic: replicationTopic(change.kind, change.op), payload });
     }
     return records;
   };
