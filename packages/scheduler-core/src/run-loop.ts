@@ -1,8 +1,15 @@
 import type { Job } from '@schedulezero/protocol';
 import type { Clock, TimerHandle } from './clock.ts';
 import { toError } from './errors.ts';
-import type { ExecutionResult, Executor } from './executor.ts';
+import { ABORT_REASON, type ExecutionResult, type Executor } from './executor.ts';
 import { createHandoffRecorder } from './handoff-recorder.ts';
+import {
+  cancelledOnRequestError,
+  handlerError,
+  shutdownError,
+  timeoutError,
+  unmatchedTargetError,
+} from './job-errors.ts';
 import type { Logger } from './logger.ts';
 import { planFires, retryDelayMs } from './planner.ts';
 import { servedTasks } from './served-tasks.ts';
@@ -82,11 +89,6 @@ const FINISH_BATCH = 500;
 
 /** Claimed jobs a pass looks past at most (see `dispatchPending`); the rest wait for the next pass. */
 const MAX_HELD_PER_PASS = 1000;
-
-/** Abort reasons the loop itself uses. */
-const TIMEOUT = 'timeout';
-const SHUTDOWN = 'shutdown';
-const CANCEL = 'cancelled';
 
 export function createRunLoop(options: RunLoopOptions): RunLoop {
   const { store, executor, clock, logger, nodeId } = options;
@@ -269,10 +271,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
         continue;
       }
       unmatchedSince.delete(entry.job.id);
-      const error = {
-        code: 'no_handler',
-        message: `no handler offers task "${entry.job.task}" for its target ${JSON.stringify(entry.job.target)} (waited ${Math.round((nowMs - since) / 1000)}s)`,
-      };
+      const error = unmatchedTargetError(entry.job, nowMs - since);
       // Like a job of a task nobody offers (`failUnserved`): final, no retry, run by no handler.
       const finish = { jobId: entry.job.id, attempt: entry.job.attempt, finishedAt: clock.now() };
       void finishSoon({ ...finish, outcome: { status: 'failed', error }, retryAt: null, handlerId: null })
@@ -336,7 +335,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     const startedAt = job.startedAt ?? clock.now();
     options.onJobStarted?.(job, startedAt);
     const timeoutMs = job.timeoutSeconds * 1000 - (clock.now().getTime() - startedAt.getTime());
-    const timeout = clock.setTimer(() => controller.abort(TIMEOUT), timeoutMs);
+    const timeout = clock.setTimer(() => controller.abort(ABORT_REASON.timeout), timeoutMs);
     const done = execute(job, controller.signal, (handlerId) => {
       handedTo = handlerId;
       handoffs.record({ jobId: job.id, attempt: job.attempt, handlerId });
@@ -374,7 +373,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
       const outcome = abortOutcome(job, signal);
       if (outcome) return { outcome, answered: false };
       return {
-        outcome: { status: 'failed', error: { code: 'handler_error', message: toError(error).message } },
+        outcome: { status: 'failed', error: handlerError(toError(error).message) },
         answered: true,
       };
     }
@@ -383,18 +382,11 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
   /** The outcome of an attempt the loop itself ended (timeout, cancel, shutdown); undefined otherwise. */
   function abortOutcome(job: Job, signal: AbortSignal): ExecutionResult | undefined {
     if (!signal.aborted) return undefined;
-    if (signal.reason === TIMEOUT)
-      return {
-        status: 'timed_out',
-        error: { code: 'timeout', message: `no result within ${job.timeoutSeconds}s` },
-      };
-    if (signal.reason === CANCEL)
-      return { status: 'cancelled', error: { code: 'cancelled', message: 'cancelled on request' } };
-    if (signal.reason === SHUTDOWN)
-      return {
-        status: 'failed',
-        error: { code: 'interrupted', message: 'the node shut down during the run' },
-      };
+    if (signal.reason === ABORT_REASON.timeout)
+      return { status: 'timed_out', error: timeoutError(job.timeoutSeconds) };
+    if (signal.reason === ABORT_REASON.cancelled)
+      return { status: 'cancelled', error: cancelledOnRequestError() };
+    if (signal.reason === ABORT_REASON.shutdown) return { status: 'failed', error: shutdownError() };
     return undefined;
   }
 
@@ -484,7 +476,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
     async cancel(jobId) {
       const job = running.get(jobId);
       if (!job) return false;
-      job.controller.abort(CANCEL);
+      job.controller.abort(ABORT_REASON.cancelled);
       await job.done;
       return true;
     },
@@ -502,7 +494,7 @@ export function createRunLoop(options: RunLoopOptions): RunLoop {
       });
       await Promise.race([all, graceOver]);
       if (graceTimer) clock.clearTimer(graceTimer);
-      for (const job of running.values()) job.controller.abort(SHUTDOWN);
+      for (const job of running.values()) job.controller.abort(ABORT_REASON.shutdown);
       await all;
       await handoffs.drain();
     },
