@@ -1,44 +1,27 @@
-import type { Job, MasterMessage, ResultBody } from '@schedulezero/protocol';
-import type {
-  Clock,
-  ExecutionResult,
-  LimitKind,
-  Logger,
-  Placement,
-  TimerHandle,
+import type { Job, JobError, MasterMessage, ResultBody } from '@schedulezero/protocol';
+import {
+  ABORT_REASON,
+  type Clock,
+  createRefillAlarm,
+  createThrottleCounter,
+  duplicateAttemptError,
+  type ExecutionResult,
+  handlerForgotJobError,
+  handlerWentOfflineError,
+  invalidArgsError,
+  type Logger,
+  linkClosedError,
+  noHealthyHandlerError,
+  type Placement,
 } from '@schedulezero/scheduler-core';
-import { type HandlerEntry, recordDuration, roomOf } from './handler-entry.ts';
+import { type DispatcherCounters, type HandlerThrottled, zeroCounters } from './dispatch-counters.ts';
+import { freeSlots, msUntilTokens, placeJob } from './handler-capacity.ts';
+import { type HandlerEntry, recordDuration } from './handler-entry.ts';
 import type { Registry } from './registry.ts';
 import { AffinityMap, selectHandler } from './select-handler.ts';
 import type { SendOutcome } from './socket-writer.ts';
-import {
-  abortOutcome,
-  executeMessage,
-  newTicket,
-  noHandlerOutcome,
-  resultOutcome,
-  type Ticket,
-} from './ticket.ts';
-
-export interface DispatcherCounters {
-  dispatched: number;
-  succeeded: number;
-  failed: number;
-  timedOut: number;
-  cancelled: number;
-  rejected: number;
-  staleResults: number;
-  handlerLost: number;
-  noHandler: number;
-  cancelsSent: number;
-}
-
-/** How often a handler's own limit held back work it had the capacity for. */
-export interface HandlerThrottled {
-  handlerId: string;
-  limit: LimitKind;
-  count: number;
-}
+import { abortOutcome, executeMessage, newTicket, resultOutcome, type Ticket, ticketKey } from './ticket.ts';
+import { TicketBook } from './ticket-book.ts';
 
 export interface DispatcherOptions {
   registry: Registry;
@@ -55,124 +38,69 @@ export interface DispatcherOptions {
   lostGraceMs: number;
 }
 
+export interface DispatcherStats extends DispatcherCounters {
+  waiting: number;
+  inflight: number;
+}
+
 export type Dispatcher = ReturnType<typeof createDispatcher>;
 
+/**
+ * The remote executor behind the handler link: it owns the attempts (`run()` tickets), picks a
+ * handler for each, sends it, and settles the attempt from the handler's result or its loss. It
+ * alone counts what became of them (`stats()`).
+ */
 export function createDispatcher(options: DispatcherOptions) {
   const { registry, clock, logger } = options;
-  const tickets = new Map<string, Ticket>();
-  const waiting: Ticket[] = [];
+  const book = new TicketBook(clock, registry);
   const affinity = new AffinityMap();
-  const counters: DispatcherCounters = {
-    dispatched: 0,
-    succeeded: 0,
-    failed: 0,
-    timedOut: 0,
-    cancelled: 0,
-    rejected: 0,
-    staleResults: 0,
-    handlerLost: 0,
-    noHandler: 0,
-    cancelsSent: 0,
-  };
-  const throttled = new Map<string, number>();
-  let refillTimer: TimerHandle | undefined;
+  const counters = zeroCounters();
+  const throttled = createThrottleCounter();
+  // A handler out of tokens frees up with time, not with a result: wake the waiting jobs and the
+  // run loop when the first such handler has a token again.
+  const refill = createRefillAlarm(clock, () => {
+    pump();
+    options.onCapacity();
+  });
   let pickSeq = 0;
   let closed = false;
 
   const nowMs = () => clock.now().getTime();
+  const select = (ticket: Ticket) =>
+    selectHandler(registry.entries(), ticket.job, { nowMs: nowMs(), excluded: ticket.excluded, affinity });
 
-  function settle(ticket: Ticket, result: ExecutionResult): void {
-    if (ticket.settled) return;
-    ticket.settled = true;
-    ticket.detach();
-    clearWait(ticket);
-    ticket.resolve(result);
-  }
-
-  function clearWait(ticket: Ticket): void {
-    if (ticket.waitTimer) clock.clearTimer(ticket.waitTimer);
-    ticket.waitTimer = undefined;
-  }
-
-  function unqueue(ticket: Ticket): void {
-    const index = waiting.indexOf(ticket);
-    if (index >= 0) waiting.splice(index, 1);
-  }
-
-  /** Ends an attempt that is in flight: frees its slot on the handler. */
-  function release(ticket: Ticket): HandlerEntry | undefined {
-    const entry = ticket.handlerId === null ? undefined : registry.get(ticket.handlerId);
-    if (entry) {
-      entry.active.delete(ticket.key);
-      entry.dirty = true;
-      if (ticket.trial) entry.breaker.releaseTrial();
-    }
-    ticket.trial = false;
-    return entry;
-  }
-
-  function requeue(ticket: Ticket, avoid: string): void {
-    ticket.excluded.add(avoid);
-    ticket.state = 'waiting';
-    ticket.handlerId = null;
-    if (ticket.settled) tickets.delete(ticket.key);
-    else waiting.push(ticket);
+  function armRefill(now: number): void {
+    if (!closed) refill.arm(msUntilTokens(registry.entries(), now));
   }
 
   function pump(): void {
     if (closed) return;
-    for (const ticket of [...waiting]) {
-      const selection = selectHandler(registry.entries(), ticket.job, {
-        nowMs: nowMs(),
-        excluded: ticket.excluded,
-        affinity,
-      });
+    for (const ticket of book.waiting()) {
+      const selection = select(ticket);
       if (selection.kind === 'handler') dispatch(ticket, selection.entry);
-      else if (selection.kind === 'busy') clearWait(ticket);
+      else if (selection.kind === 'busy') book.clearWait(ticket);
       else if (!ticket.waitTimer) armNoHandler(ticket);
     }
-    if (waiting.length > 0) armRefill(nowMs());
-  }
-
-  /**
-   * A handler out of tokens frees up with time, not with a result: wake the waiting jobs and the
-   * run loop when the first such handler has a token again.
-   */
-  function armRefill(now: number): void {
-    if (refillTimer || closed) return;
-    let waitMs = Number.POSITIVE_INFINITY;
-    for (const entry of registry.entries()) {
-      const ms = entry.presence === 'online' ? entry.limit.msUntilToken(now) : 0;
-      if (ms > 0) waitMs = Math.min(waitMs, ms);
-    }
-    if (waitMs === Number.POSITIVE_INFINITY) return;
-    refillTimer = clock.setTimer(() => {
-      refillTimer = undefined;
-      pump();
-      options.onCapacity();
-    }, waitMs);
+    if (book.waitingCount() > 0) armRefill(nowMs());
   }
 
   function armNoHandler(ticket: Ticket): void {
     ticket.waitTimer = clock.setTimer(() => {
       ticket.waitTimer = undefined;
       if (ticket.state !== 'waiting' || ticket.settled) return;
-      const selection = selectHandler(registry.entries(), ticket.job, {
-        nowMs: nowMs(),
-        excluded: ticket.excluded,
-        affinity,
-      });
-      if (selection.kind !== 'none') return pump();
-      unqueue(ticket);
-      tickets.delete(ticket.key);
+      if (select(ticket).kind !== 'none') return pump();
+      book.forget(ticket);
       counters.noHandler += 1;
-      settle(ticket, noHandlerOutcome(ticket.job, options.noHandlerWaitMs));
+      book.settle(ticket, {
+        status: 'failed',
+        error: noHealthyHandlerError(ticket.job, options.noHandlerWaitMs),
+      });
     }, options.noHandlerWaitMs);
   }
 
   function dispatch(ticket: Ticket, entry: HandlerEntry): void {
-    unqueue(ticket);
-    clearWait(ticket);
+    book.unqueue(ticket);
+    book.clearWait(ticket);
     const now = nowMs();
     ticket.state = 'inflight';
     ticket.handlerId = entry.id;
@@ -185,170 +113,124 @@ export function createDispatcher(options: DispatcherOptions) {
     counters.dispatched += 1;
     ticket.onStarted(entry.id);
     const { job } = ticket;
-    const message = executeMessage(job, now);
-    void options.send(entry.id, message).then((outcome) => {
+    void options.send(entry.id, executeMessage(job, now)).then((outcome) => {
       if (outcome.ok || ticket.state !== 'inflight' || ticket.handlerId !== entry.id) return;
-      release(ticket);
+      book.release(ticket);
       if (outcome.code === 'ENCODE') {
-        tickets.delete(ticket.key);
-        settle(ticket, { status: 'failed', error: { code: 'invalid_args', message: String(outcome.error) } });
+        book.forget(ticket);
+        book.settle(ticket, { status: 'failed', error: invalidArgsError(String(outcome.error)) });
         return;
       }
       logger.warn(
         { handlerId: entry.id, jobId: job.id, code: outcome.code },
         'could not send a job to its handler',
       );
-      requeue(ticket, entry.id);
+      book.requeue(ticket, entry.id);
       if (outcome.code === 'EHOSTUNREACH') options.onUnreachable(entry, outcome.code);
       pump();
     });
   }
 
+  function cancel(handlerId: string, jobId: string, reason: string): void {
+    counters.cancelsSent += 1;
+    void options.send(handlerId, { type: 'cancel', jobId, reason });
+  }
+
   function onAbort(ticket: Ticket, reason: unknown): void {
     const result = abortOutcome(reason);
     if (ticket.state === 'waiting') {
-      unqueue(ticket);
-      tickets.delete(ticket.key);
-      settle(ticket, result);
+      book.forget(ticket);
+      book.settle(ticket, result);
       return;
     }
     const handlerId = ticket.handlerId ?? undefined;
-    ticket.cancelReason = reason === 'timeout' ? 'timeout' : 'cancelled';
-    if (handlerId) {
-      counters.cancelsSent += 1;
-      void options.send(handlerId, { type: 'cancel', jobId: ticket.job.id, reason: ticket.cancelReason });
-    }
+    ticket.cancelReason = reason === ABORT_REASON.timeout ? ABORT_REASON.timeout : ABORT_REASON.cancelled;
+    if (handlerId) cancel(handlerId, ticket.job.id, ticket.cancelReason);
     // The slot stays taken until the handler answers: the function may still be running there.
-    settle(ticket, { ...result, ...(handlerId ? { handlerId } : {}) });
+    book.settle(ticket, { ...result, ...(handlerId ? { handlerId } : {}) });
   }
 
-  function lose(ticket: Ticket, message: string): void {
-    release(ticket);
-    tickets.delete(ticket.key);
+  function lose(ticket: Ticket, error: JobError): void {
+    book.release(ticket);
+    book.forget(ticket);
     if (!ticket.settled) counters.handlerLost += 1;
-    settle(ticket, {
+    book.settle(ticket, {
       status: 'failed',
-      error: { code: 'handler_lost', message },
+      error,
       ...(ticket.handlerId ? { handlerId: ticket.handlerId } : {}),
     });
   }
 
   return {
-    counters,
     pump,
-    waitingCount: () => waiting.length,
-    inflightCount: () => tickets.size - waiting.length,
 
-    /** Whether an eligible handler could take the job now (see `Executor.place`). */
-    place(job: Job): Placement {
-      const selection = selectHandler(registry.entries(), job, {
-        nowMs: nowMs(),
-        excluded: new Set(),
-        affinity,
-      });
-      return selection.kind === 'handler' ? 'now' : selection.kind;
+    stats(): DispatcherStats {
+      return { ...counters, waiting: book.waitingCount(), inflight: book.inflightCount() };
     },
+
+    throttled(): HandlerThrottled[] {
+      return throttled.counts().map(({ subject, limit, count }) => ({ handlerId: subject, limit, count }));
+    },
+
+    place: (job: Job): Placement => placeJob(registry.entries(), job, nowMs(), affinity),
 
     run(job: Job, signal: AbortSignal, onStarted?: (handlerId: string) => void): Promise<ExecutionResult> {
       return new Promise<ExecutionResult>((resolve) => {
-        const key = `${job.id}#${job.attempt}`;
-        if (closed) {
-          resolve({
-            status: 'failed',
-            error: { code: 'interrupted', message: 'the handler link is closed' },
-          });
-          return;
-        }
-        if (tickets.has(key)) {
-          resolve({
-            status: 'failed',
-            error: { code: 'duplicate', message: `attempt ${key} is already running` },
-          });
-          return;
-        }
+        const key = ticketKey(job.id, job.attempt);
+        if (closed) return resolve({ status: 'failed', error: linkClosedError('before') });
+        if (book.has(key)) return resolve({ status: 'failed', error: duplicateAttemptError(key) });
         const ticket = newTicket(job, resolve, onStarted);
-        if (signal.aborted) {
-          onAbort(ticket, signal.reason);
-          return;
-        }
+        if (signal.aborted) return onAbort(ticket, signal.reason);
         const listener = () => onAbort(ticket, signal.reason);
         signal.addEventListener('abort', listener, { once: true });
         ticket.detach = () => signal.removeEventListener('abort', listener);
-        tickets.set(key, ticket);
-        waiting.push(ticket);
+        book.add(ticket);
         pump();
       });
     },
 
-    /**
-     * Free slots per task of handlers that take work now (within their capacity and their
-     * limits), minus jobs already waiting for one.
-     */
+    /** See `freeSlots`; a handler short of tokens arms the refill wake-up. */
     capacity(): Map<string, number> {
       const now = nowMs();
-      const free = new Map<string, number>();
-      let rateLimited = false;
-      for (const entry of registry.entries()) {
-        if (entry.presence !== 'online' || !entry.breaker.allows(now)) continue;
-        const room = roomOf(entry, now);
-        if (room.limit !== 'capacity') {
-          const key = `${entry.id}\u0000${room.limit}`;
-          throttled.set(key, (throttled.get(key) ?? 0) + 1);
-          rateLimited ||= room.limit === 'rate';
-        }
-        let slots = room.slots;
-        if (entry.breaker.state(now) === 'half_open') slots = Math.min(slots, 1);
-        for (const method of entry.methods) free.set(method, (free.get(method) ?? 0) + slots);
-      }
-      for (const ticket of waiting) {
-        const slots = free.get(ticket.job.task);
-        if (slots !== undefined) free.set(ticket.job.task, Math.max(0, slots - 1));
-      }
+      const { free, rateLimited } = freeSlots(registry.entries(), book.waiting(), now, throttled);
       if (rateLimited) armRefill(now);
       return free;
     },
 
-    throttled(): HandlerThrottled[] {
-      return [...throttled].map(([key, count]) => {
-        const [handlerId = '', limit] = key.split('\u0000');
-        return { handlerId, limit: limit as LimitKind, count };
-      });
-    },
-
     onResult(handlerId: string, body: ResultBody): void {
-      const ticket = tickets.get(`${body.jobId}#${body.attempt}`);
+      const ticket = book.get(ticketKey(body.jobId, body.attempt));
       if (ticket?.state !== 'inflight' || ticket.handlerId !== handlerId) {
         counters.staleResults += 1;
         return;
       }
       const trial = ticket.trial;
-      const entry = release(ticket);
+      const entry = book.release(ticket);
       if (body.status === 'rejected') {
         counters.rejected += 1;
         logger.info(
           { handlerId, jobId: body.jobId, error: body.error },
           'handler rejected a job; sending it elsewhere',
         );
-        requeue(ticket, handlerId);
+        book.requeue(ticket, handlerId);
         pump();
         options.onCapacity();
         return;
       }
-      tickets.delete(ticket.key);
+      book.forget(ticket);
       const outcome = resultOutcome(body, handlerId);
       if (entry) {
         if (outcome.status === 'succeeded') entry.successCount += 1;
         else entry.failureCount += 1;
         recordDuration(entry, body.durationMs);
         // A cancel we asked for (shutdown, not timeout) says nothing about the handler's health.
-        const ourCancel = outcome.status === 'cancelled' && ticket.cancelReason !== 'timeout';
+        const ourCancel = outcome.status === 'cancelled' && ticket.cancelReason !== ABORT_REASON.timeout;
         if (!ourCancel) entry.breaker.record(outcome.status === 'succeeded', trial, nowMs());
       }
       if (!ticket.settled) {
         const key = outcome.status === 'timed_out' ? 'timedOut' : outcome.status;
         counters[key] += 1;
       }
-      settle(ticket, outcome);
+      book.settle(ticket, outcome);
       pump();
       options.onCapacity();
     },
@@ -356,8 +238,8 @@ export function createDispatcher(options: DispatcherOptions) {
     /** Every attempt in flight on a handler that went away fails with `handler_lost`. */
     onHandlerGone(entry: HandlerEntry, reason: string): void {
       for (const key of [...entry.active]) {
-        const ticket = tickets.get(key);
-        if (ticket) lose(ticket, `handler ${entry.id} went offline (${reason}) during the run`);
+        const ticket = book.get(key);
+        if (ticket) lose(ticket, handlerWentOfflineError(entry.id, reason));
         else entry.active.delete(key);
       }
       pump();
@@ -365,41 +247,36 @@ export function createDispatcher(options: DispatcherOptions) {
 
     /**
      * A handler told us what it runs (heartbeat, registration). Our attempts it does not list
-     * past the grace are lost (an execute or result went missing). Returns job ids it runs that
-     * we did not give it (from before a master restart): the caller cancels them.
+     * past the grace are lost (an execute or result went missing). Jobs it runs that we did not
+     * give it (from before a master restart) are cancelled.
      */
-    reconcile(entry: HandlerEntry, running: readonly string[]): string[] {
+    reconcile(entry: HandlerEntry, running: readonly string[]): void {
       const listed = new Set(running);
       const ours = new Set<string>();
       const now = nowMs();
       for (const key of [...entry.active]) {
-        const ticket = tickets.get(key);
+        const ticket = book.get(key);
         if (!ticket) {
           entry.active.delete(key);
           continue;
         }
         ours.add(ticket.job.id);
         if (!listed.has(ticket.job.id) && now - ticket.dispatchedAtMs > options.lostGraceMs) {
-          lose(ticket, `handler ${entry.id} does not run the job (its execute or result was lost)`);
+          lose(ticket, handlerForgotJobError(entry.id));
         }
       }
-      return running.filter((jobId) => !ours.has(jobId));
+      for (const jobId of running) if (!ours.has(jobId)) cancel(entry.id, jobId, 'unknown_job');
     },
 
     /** The link is closing: every open `run()` ends as interrupted. */
     close(): void {
       closed = true;
-      if (refillTimer) clock.clearTimer(refillTimer);
-      refillTimer = undefined;
-      for (const ticket of tickets.values()) {
-        release(ticket);
-        settle(ticket, {
-          status: 'failed',
-          error: { code: 'interrupted', message: 'the handler link closed' },
-        });
+      refill.close();
+      for (const ticket of book.all()) {
+        book.release(ticket);
+        book.settle(ticket, { status: 'failed', error: linkClosedError('during') });
       }
-      tickets.clear();
-      waiting.length = 0;
+      book.clear();
     },
   };
 }

@@ -2,7 +2,8 @@ import type { HandlerRecord, HandlerStatus } from '@schedulezero/protocol';
 import type { Clock, Executor, Limit, Logger } from '@schedulezero/scheduler-core';
 import type { Router } from 'zeromq';
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';
-import type { DispatcherCounters, HandlerThrottled } from './dispatcher.ts';
+import type { HandlerThrottled } from './dispatch-counters.ts';
+import type { DispatcherStats } from './dispatcher.ts';
 import type { HandlerStore } from './registry.ts';
 
 export interface HandlerLinkOptions {
@@ -46,7 +47,7 @@ export interface HandlerLinkStats {
   };
   /** Failed sends by ZeroMQ error code (EHOSTUNREACH, EAGAIN, ...) or `ENCODE`. */
   sendErrors: Record<string, number>;
-  jobs: DispatcherCounters & { waiting: number; inflight: number };
+  jobs: DispatcherStats;
   /** How often a handler's own limit held back work it had the capacity for, by handler and limit. */
   throttled: HandlerThrottled[];
 }

@@ -1,5 +1,12 @@
 import type { Job, MasterMessage, ResultBody } from '@schedulezero/protocol';
-import type { ExecutionResult, TimerHandle } from '@schedulezero/scheduler-core';
+import {
+  ABORT_REASON,
+  type AbortReason,
+  type ExecutionResult,
+  remoteTimeoutError,
+  runStoppedError,
+  type TimerHandle,
+} from '@schedulezero/scheduler-core';
 
 /** One `run()` call: waiting for a handler, then in flight on one until its result or loss. */
 export interface Ticket {
@@ -19,10 +26,14 @@ export interface Ticket {
   /** Armed while no handler at all could take the job: the bounded wait before `no_handler`. */
   waitTimer: TimerHandle | undefined;
   /** Why we sent a cancel: `timeout` counts against the handler's health, a shutdown does not. */
-  cancelReason: string | null;
+  cancelReason: Extract<AbortReason, 'timeout' | 'cancelled'> | null;
   detach: () => void;
   /** Told the handler an attempt is handed to. */
   onStarted: (handlerId: string) => void;
+}
+
+export function ticketKey(jobId: string, attempt: number): string {
+  return `${jobId}#${attempt}`;
 }
 
 export function newTicket(
@@ -31,7 +42,7 @@ export function newTicket(
   onStarted: (handlerId: string) => void = () => {},
 ): Ticket {
   return {
-    key: `${job.id}#${job.attempt}`,
+    key: ticketKey(job.id, job.attempt),
     job,
     resolve,
     onStarted,
@@ -71,32 +82,14 @@ export function resultOutcome(
 ): ExecutionResult {
   if (body.status === 'ok') return { status: 'succeeded', result: body.result ?? null, handlerId };
   const code = body.error.code;
-  const status = code === 'timeout' ? 'timed_out' : code === 'cancelled' ? 'cancelled' : 'failed';
+  const status =
+    code === ABORT_REASON.timeout ? 'timed_out' : code === ABORT_REASON.cancelled ? 'cancelled' : 'failed';
   return { status, error: body.error, handlerId };
 }
 
 /** `run()`'s answer when its signal aborts: the loop's `timeout` reason, or any other stop. */
 export function abortOutcome(reason: unknown): ExecutionResult {
-  return reason === 'timeout'
-    ? { status: 'timed_out', error: { code: 'timeout', message: 'no result before the deadline' } }
-    : {
-        status: 'cancelled',
-        error: { code: 'cancelled', message: `the run was stopped (${String(reason)})` },
-      };
-}
-
-export function noHandlerOutcome(job: Job, waitedMs: number): ExecutionResult {
-  const { task, target } = job;
-  const parts = [
-    target.zone ? `zone ${target.zone}` : '',
-    target.tags.length > 0 ? `tags ${target.tags.join(',')}` : '',
-  ].filter(Boolean);
-  const where = parts.length > 0 ? ` for ${parts.join(' and ')}` : '';
-  return {
-    status: 'failed',
-    error: {
-      code: 'no_handler',
-      message: `no healthy handler offers "${task}"${where} (waited ${waitedMs} ms)`,
-    },
-  };
+  return reason === ABORT_REASON.timeout
+    ? { status: 'timed_out', error: remoteTimeoutError() }
+    : { status: 'cancelled', error: runStoppedError(reason) };
 }

@@ -1,6 +1,6 @@
 import type { Store } from '@schedulezero/scheduler-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RemoteHandlerContext } from '../src/worker/job-runner.ts';
+import type { RemoteHandlerContext } from '../src/index.ts';
 import {
   closeAll,
   countTimers,

@@ -1,5 +1,6 @@
 import type { Job } from '@schedulezero/protocol';
 import { type ExecutionResult, type Executor, type Placement, placementOf } from './executor.ts';
+import { noCombinedHandlerError } from './job-errors.ts';
 
 /**
  * Several executors as one: a master with local handlers and remote workers. Capacities add up
@@ -31,10 +32,7 @@ export function combineExecutors(executors: readonly Executor[]): Executor {
     run(job: Job, signal: AbortSignal, onStarted?: (handlerId: string) => void): Promise<ExecutionResult> {
       const { executor } = choose(job);
       if (!executor) {
-        return Promise.resolve({
-          status: 'failed',
-          error: { code: 'no_handler', message: `no handler offers task "${job.task}" for its target` },
-        });
+        return Promise.resolve({ status: 'failed', error: noCombinedHandlerError(job.task) });
       }
       return executor.run(job, signal, onStarted);
     },

@@ -28,6 +28,14 @@ export interface Executor {
 
 export type Placement = 'now' | 'busy' | 'none';
 
+/**
+ * Why an attempt's signal aborts: the run loop's timeout, an operator's cancel, the node's
+ * shutdown. The handler link forwards `timeout` to the worker (whose own deadline aborts with it
+ * too), and `timeout` alone counts against a handler's health and reads as `timed_out`.
+ */
+export const ABORT_REASON = { timeout: 'timeout', cancelled: 'cancelled', shutdown: 'shutdown' } as const;
+export type AbortReason = (typeof ABORT_REASON)[keyof typeof ABORT_REASON];
+
 /** An attempt's outcome, and the handler that ran it when that is not the claiming node. */
 export type ExecutionResult = JobOutcome & { handlerId?: string };
 

@@ -1,7 +1,8 @@
 import type { Job } from '@schedulezero/protocol';
-import type { Clock, TimerHandle } from './clock.ts';
+import type { Clock } from './clock.ts';
 import type { ExecutionResult, Executor } from './executor.ts';
 import { createLimitGate, type Limit, type LimitGate, type LimitKind } from './limit-gate.ts';
+import { createRefillAlarm, createThrottleCounter } from './throttle.ts';
 
 /**
  * Rate and concurrency limits, global and per task, laid over an executor. The run loop claims
@@ -45,32 +46,17 @@ export function createGovernedExecutor(
   const perTask = new Map(
     Object.entries(config.perTask ?? {}).map(([task, limit]) => [task, gate(limit, startMs)]),
   );
-  const throttled = new Map<string, number>();
+  const throttled = createThrottleCounter();
   const listeners: Array<() => void> = [];
-  let refillTimer: TimerHandle | undefined;
 
   const notify = () => {
     for (const listener of listeners) listener();
   };
   inner.onCapacity?.(notify);
+  // When tokens are what is missing, the loop is woken as soon as the next one is there.
+  const refill = createRefillAlarm(clock, notify);
 
   const room = (g: Gate, nowMs: number) => g.limit.room(g.active, nowMs);
-
-  /** When tokens are what is missing, wake the loop as soon as the next one is there. */
-  function armRefill(nowMs: number): void {
-    if (refillTimer) return;
-    const waits = [global, ...perTask.values()]
-      .map((g) => g.limit.msUntilToken(nowMs))
-      .filter((ms) => ms > 0);
-    if (waits.length === 0) return;
-    refillTimer = clock.setTimer(
-      () => {
-        refillTimer = undefined;
-        notify();
-      },
-      Math.min(...waits),
-    );
-  }
 
   return {
     capacity() {
@@ -87,12 +73,11 @@ export function createGovernedExecutor(
         const slots = Math.max(0, Math.min(offered, tightest.slots));
         if (slots < offered) {
           heldBack = true;
-          const key = `${task}\u0000${tightest.limit}`;
-          throttled.set(key, (throttled.get(key) ?? 0) + 1);
+          throttled.note(task, tightest.limit);
         }
         result.set(task, slots);
       }
-      if (heldBack) armRefill(nowMs);
+      if (heldBack) refill.arm([global, ...perTask.values()].map((g) => g.limit.msUntilToken(nowMs)));
       return result;
     },
     ...(inner.place ? { place: (job: Job) => inner.place?.(job) ?? 'none' } : {}),
@@ -119,16 +104,12 @@ export function createGovernedExecutor(
     },
     stats() {
       return {
-        throttled: [...throttled].map(([key, count]) => {
-          const [task = '', limit] = key.split('\u0000');
-          return { task, limit: limit as LimitKind, count };
-        }),
+        throttled: throttled.counts().map(({ subject, limit, count }) => ({ task: subject, limit, count })),
         active: global.active,
       };
     },
     close() {
-      if (refillTimer) clock.clearTimer(refillTimer);
-      refillTimer = undefined;
+      refill.close();
     },
   };
 }

@@ -1,18 +1,10 @@
 import type { Job } from '@schedulezero/protocol';
 import { type ExecutionResult, type Executor, matchesTarget } from './executor.ts';
+import type { HandlerContext, HandlerFunction } from './handler-function.ts';
+import { handlerError, invalidResultError, noLocalHandlerError } from './job-errors.ts';
 
-/** What a handler function receives besides its args. */
-export interface HandlerContext {
-  /** Aborted when the job times out or the node shuts down. */
-  signal: AbortSignal;
-  jobId: string;
-  scheduleId: string;
-  attempt: number;
-  scheduledAt: Date;
-}
-
-/** A plain function, sync or async; its return value (JSON) becomes the job's result. */
-export type HandlerFunction = (args: unknown, context: HandlerContext) => unknown;
+// The function type local handlers are written against, where their executor is.
+export type { HandlerContext, HandlerFunction };
 
 export interface LocalExecutorOptions {
   /** Jobs run at once in this process, all tasks together. */
@@ -46,15 +38,11 @@ export function createLocalExecutor(
     },
     async run(job, signal, onStarted): Promise<ExecutionResult> {
       const handler = handlers[job.task];
-      if (!handler || !matches(job))
-        return {
-          status: 'failed',
-          error: { code: 'no_handler', message: `no local handler for task "${job.task}" and its target` },
-        };
+      if (!handler || !matches(job)) return { status: 'failed', error: noLocalHandlerError(job.task) };
       if (options.handlerId !== undefined) onStarted?.(options.handlerId);
       active += 1;
       try {
-        const context = {
+        const context: HandlerContext = {
           signal,
           jobId: job.id,
           scheduleId: job.scheduleId,
@@ -64,7 +52,7 @@ export function createLocalExecutor(
         return toSucceeded(await handler(job.args, context));
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        return { status: 'failed', error: { code: 'handler_error', message } };
+        return { status: 'failed', error: handlerError(message) };
       } finally {
         active -= 1;
         for (const listener of listeners) listener();
@@ -82,9 +70,6 @@ function toSucceeded(value: unknown): ExecutionResult {
     const text = JSON.stringify(value ?? null);
     return { status: 'succeeded', result: JSON.parse(text) };
   } catch (error) {
-    return {
-      status: 'failed',
-      error: { code: 'invalid_result', message: `result is not JSON: ${String(error)}` },
-    };
+    return { status: 'failed', error: invalidResultError(error) };
   }
 }

@@ -11,6 +11,7 @@ import type { Executor } from './executor.ts';
 import { createGovernedExecutor, type GovernorConfig } from './governor.ts';
 import { newId } from './ids.ts';
 import { createJobControl } from './job-control.ts';
+import { noExecutorError } from './job-errors.ts';
 import { createLatencyHistogram } from './latency-histogram.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { manualJobDraft } from './planner.ts';
@@ -48,7 +49,7 @@ export interface SchedulerOptions {
 
 const noExecutor: Executor = {
   capacity: () => new Map(),
-  run: async () => ({ status: 'failed', error: { code: 'no_handler', message: 'this node runs no jobs' } }),
+  run: async () => ({ status: 'failed', error: noExecutorError() }),
 };
 
 /** The scheduler of one node: schedule operations for the API, and the run loop that fires them. */

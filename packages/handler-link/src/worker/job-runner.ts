@@ -1,27 +1,15 @@
 import type { ExecuteBody, ResultBody } from '@schedulezero/protocol';
-
-/** What a handler function receives besides its args. */
-export interface RemoteHandlerContext {
-  /** Aborted at the deadline, on a cancel from the master, or when the worker shuts down. */
-  signal: AbortSignal;
-  jobId: string;
-  scheduleId: string;
-  attempt: number;
-  scheduledAt: Date;
-  /** When the job times out, on this worker's clock. */
-  deadline: Date;
-  /** Equal to the job id; the same on every attempt. Use it to make side effects happen once. */
-  idempotencyKey: string;
-  handlerId: string;
-}
-
-/** A plain function, sync or async; its return value (JSON) becomes the job's result. */
-export type RemoteHandlerFunction = (args: unknown, context: RemoteHandlerContext) => unknown;
+import {
+  ABORT_REASON,
+  type AbortReason,
+  type RemoteHandlerContext,
+  type RemoteHandlerFunction,
+} from '@schedulezero/scheduler-core';
 
 export interface RunningJob {
   jobId: string;
   attempt: number;
-  abort(reason: 'timeout' | 'cancelled' | 'shutdown'): void;
+  abort(reason: AbortReason): void;
   /** Never rejects. */
   done: Promise<ResultBody>;
 }
@@ -43,7 +31,7 @@ export function startJob(
   const controller = new AbortController();
   const startedAt = performance.now();
   const deadline = new Date(Date.now() + message.timeoutMs);
-  const deadlineTimer = setTimeout(() => controller.abort('timeout'), message.timeoutMs);
+  const deadlineTimer = setTimeout(() => controller.abort(ABORT_REASON.timeout), message.timeoutMs);
   let graceTimer: NodeJS.Timeout | undefined;
   let finished = false;
   const graceOver = new Promise<typeof GRACE_OVER>((resolve) => {
@@ -51,7 +39,7 @@ export function startJob(
       'abort',
       () => {
         // At shutdown nobody waits for the function: the worker is closing its socket anyway.
-        const wait = controller.signal.reason === 'shutdown' ? 0 : options.abortGraceMs;
+        const wait = controller.signal.reason === ABORT_REASON.shutdown ? 0 : options.abortGraceMs;
         if (!finished) graceTimer = setTimeout(() => resolve(GRACE_OVER), wait);
       },
       { once: true },
@@ -71,13 +59,17 @@ export function startJob(
   const work = (async () => fn(message.args, context))();
   const base = { jobId: message.jobId, attempt: message.attempt };
   const elapsed = () => Math.round((performance.now() - startedAt) * 100) / 100;
-  const abortCode = () => (controller.signal.reason === 'timeout' ? 'timeout' : 'cancelled');
+  const abortCode = () =>
+    controller.signal.reason === ABORT_REASON.timeout ? ABORT_REASON.timeout : ABORT_REASON.cancelled;
 
   const done = (async (): Promise<ResultBody> => {
     try {
       const value = await Promise.race([work, graceOver]);
       if (value === GRACE_OVER) {
-        const why = abortCode() === 'timeout' ? `its deadline (${message.timeoutMs} ms)` : 'it was cancelled';
+        const why =
+          abortCode() === ABORT_REASON.timeout
+            ? `its deadline (${message.timeoutMs} ms)`
+            : 'it was cancelled';
         return {
           ...base,
           status: 'error',
@@ -105,6 +97,18 @@ export function startJob(
     abort: (reason) => controller.abort(reason),
     done,
   };
+}
+
+/** Why a worker turns an execute down (the master sends the job elsewhere); undefined: it runs it. */
+export function refusalOf(
+  task: string,
+  fn: RemoteHandlerFunction | undefined,
+  worker: { draining: boolean; free: number },
+): { code: 'draining' | 'busy' | 'unknown_task'; text: string } | undefined {
+  if (worker.draining) return { code: 'draining', text: 'the handler is draining' };
+  if (worker.free <= 0) return { code: 'busy', text: 'no free slot' };
+  if (!fn) return { code: 'unknown_task', text: `no function "${task}"` };
+  return undefined;
 }
 
 function describe(error: unknown): string {

@@ -5,12 +5,12 @@ import {
   type MasterMessage,
   type WorkerMessage,
 } from '@schedulezero/protocol';
-import { silentLogger, toError } from '@schedulezero/scheduler-core';
-import { Dealer } from 'zeromq';
+import { ABORT_REASON, silentLogger, toError } from '@schedulezero/scheduler-core';
+import type { Dealer } from 'zeromq';
 import { type SendOutcome, SocketWriter } from '../socket-writer.ts';
-import { watchHandshake } from './handshake-watch.ts';
-import { type RunningJob, startJob } from './job-runner.ts';
+import { type RunningJob, refusalOf, startJob } from './job-runner.ts';
 import { createResultOutbox } from './result-outbox.ts';
+import { openDealer } from './worker-socket.ts';
 import type { LinkWorker, LinkWorkerOptions, LinkWorkerStats } from './worker-types.ts';
 
 /**
@@ -126,13 +126,10 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
     const key = `${message.jobId}#${message.attempt}`;
     if (running.has(key)) return;
     const fn = Object.hasOwn(options.functions, message.task) ? options.functions[message.task] : undefined;
-    const refusal = draining
-      ? { code: 'draining', text: 'the handler is draining' }
-      : running.size >= options.capacity
-        ? { code: 'busy', text: 'no free slot' }
-        : !fn
-          ? { code: 'unknown_task', text: `no function "${message.task}"` }
-          : undefined;
+    const refusal = refusalOf(message.task, fn, {
+      draining: !!draining,
+      free: options.capacity - running.size,
+    });
     if (refusal || !fn) {
       reject(message.jobId, message.attempt, refusal?.code ?? 'unknown_task', refusal?.text ?? '');
       return;
@@ -185,7 +182,10 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
         return;
       case 'cancel':
         for (const job of running.values()) {
-          if (job.jobId === message.jobId) job.abort(message.reason === 'timeout' ? 'timeout' : 'cancelled');
+          if (job.jobId === message.jobId)
+            job.abort(
+              message.reason === ABORT_REASON.timeout ? ABORT_REASON.timeout : ABORT_REASON.cancelled,
+            );
         }
         return;
       case 'error':
@@ -251,7 +251,7 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
     if (registerTimer) clearTimeout(registerTimer);
     if (heartbeatTimer) clearTimeout(heartbeatTimer);
     handshakeWatch?.stop();
-    for (const job of running.values()) job.abort('shutdown');
+    for (const job of running.values()) job.abort(ABORT_REASON.shutdown);
     for (const resolve of waitingForRegistration.splice(0)) resolve();
     if (wasStarted && socket) {
       await writer?.idle();
@@ -263,29 +263,7 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
   return {
     async start() {
       if (state !== 'new') throw new Error('the worker can be started once');
-      const dealer = new Dealer({
-        routingId: options.handlerId,
-        // Send only over a completed connection; while the master is away sends fail at once and
-        // results wait in the outbox instead of piling up inside ZeroMQ.
-        immediate: true,
-        sendTimeout: 0,
-        // On close, give queued messages (last results, drain done) this long to leave.
-        linger: 2_000,
-        reconnectInterval: 100,
-        reconnectMaxInterval: 5_000,
-        maxMessageSize: maxBodyBytes * 4 + 64 * 1024,
-      });
-      try {
-        await options.configureSocket?.(dealer);
-        watchHandshake(dealer, options.endpoint, logger, {
-          ...(options.publicKey ? { publicKey: options.publicKey } : {}),
-          ...(options.handshakeRetryMs !== undefined ? { retryMs: options.handshakeRetryMs } : {}),
-        });
-        dealer.connect(options.endpoint);
-      } catch (error) {
-        dealer.close();
-        throw error;
-      }
+      const dealer = await openDealer(options, logger, maxBodyBytes);
       socket = dealer;
       writer = new SocketWriter(dealer);
       reading = readLoop(dealer);

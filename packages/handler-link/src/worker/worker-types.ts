@@ -1,6 +1,5 @@
-import type { Logger } from '@schedulezero/scheduler-core';
+import type { Logger, RemoteHandlerFunction } from '@schedulezero/scheduler-core';
 import type { Dealer } from 'zeromq';
-import type { RemoteHandlerFunction } from './job-runner.ts';
 
 export interface LinkWorkerOptions {
   /** The master's ROUTER, e.g. `tcp://10.88.88.1:5555`. */

@@ -1,4 +1,5 @@
 import { FINAL_JOB_STATUSES, type Job, type JobStatus } from '@schedulezero/protocol';
+import { unservedTaskError } from '../job-errors.ts';
 import type { ClaimJobs, FinishJob, Outcome } from './types.ts';
 
 /**
@@ -165,7 +166,7 @@ export function planUnserved(job: Job, now: Date): JobPatch {
     status: 'failed',
     finishedAt: now,
     durationMs: null,
-    error: { code: 'no_handler', message: `no handler offers task "${job.task}" (waited ${waitedSeconds}s)` },
+    error: unservedTaskError(job.task, waitedSeconds),
     updatedAt: now,
   };
 }

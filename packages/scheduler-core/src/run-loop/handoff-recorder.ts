@@ -1,7 +1,7 @@
-import type { Clock } from './clock.ts';
-import { toError } from './errors.ts';
-import type { Logger } from './logger.ts';
-import type { Handoff, Store } from './store/types.ts';
+import type { Clock } from '../clock.ts';
+import { toError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { Handoff, Store } from '../store/types.ts';
 
 /**
  * Writes which handler each running attempt was handed to, batched: everything handed over in one
@@ -53,3 +53,5 @@ export function createHandoffRecorder(store: Pick<Store, 'recordHandoffs'>, cloc
     },
   };
 }
+
+export type HandoffRecorder = ReturnType<typeof createHandoffRecorder>;
