@@ -5,4 +5,12 @@ export type { HandlerLimits, HandlerLink, HandlerLinkOptions, HandlerLinkStats }
 export type { HandlerStore } from './registry.ts';
 export type { RemoteHandlerContext, RemoteHandlerFunction } from './worker/job-runner.ts';
 export { createLinkWorker } from './worker/link-worker.ts';
+export {
+  createMultiLinkWorker,
+  type MultiLinkStats,
+  type MultiLinkWorker,
+  type MultiLinkWorkerOptions,
+  type MultiLinkWorkerStats,
+} from './worker/multi-link-worker.ts';
+export { createSlotPool, type SlotPool } from './worker/slot-pool.ts';
 export type { LinkWorker, LinkWorkerOptions, LinkWorkerStats } from './worker/worker-types.ts';

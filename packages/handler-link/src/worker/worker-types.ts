@@ -1,6 +1,7 @@
 import type { Logger } from '@schedulezero/scheduler-core';
 import type { Dealer } from 'zeromq';
 import type { RemoteHandlerFunction } from './job-runner.ts';
+import type { SlotPool } from './slot-pool.ts';
 
 export interface LinkWorkerOptions {
   /** The master's ROUTER, e.g. `tcp://10.88.88.1:5555`. */
@@ -8,7 +9,7 @@ export interface LinkWorkerOptions {
   /** Also the ZeroMQ routing id: unique among the master's handlers. */
   handlerId: string;
   functions: Readonly<Record<string, RemoteHandlerFunction>>;
-  /** Jobs run at once. */
+  /** Jobs run at once; with shared `slots`, what the master is told until `advertise` says otherwise. */
   capacity: number;
   zone: string;
   tags?: readonly string[];
@@ -30,6 +31,10 @@ export interface LinkWorkerOptions {
   onDrainRequested?: (reason: string) => void;
   host?: string;
   pid?: number;
+  /** Slots shared with the worker's other links (several masters); default: its own, of `capacity`. */
+  slots?: SlotPool;
+  /** Told each change of `stats().state`. */
+  onStateChange?: (state: LinkWorkerStats['state']) => void;
 }
 
 export interface LinkWorkerStats {
@@ -53,5 +58,7 @@ export interface LinkWorker {
   drain(): Promise<void>;
   /** Stops at once: running jobs are aborted. Idempotent. */
   close(): Promise<void>;
+  /** Tells the master a new capacity (at once when registered, else with the next registration). */
+  advertise(capacity: number): void;
   stats(): LinkWorkerStats;
 }
