@@ -20,27 +20,44 @@ import { z } from 'zod';
  * `security.allowPlaintext` is set. This is the only module of the app that reads `process.env`.
  */
 
-const workerSectionSchema = z.strictObject({
-  /** The master's handler-link ROUTER. */
-  master: z
-    .string()
-    .regex(/^tcp:\/\/.+:\d+$/, 'must be tcp://HOST:PORT')
-    .default(`tcp://127.0.0.1:${DEFAULT_LINK_PORT}`),
-  /** Handler id and ZeroMQ routing id, unique among the master's handlers. Default: node.name. */
-  id: idSchema.optional(),
-  /** Default: node.zone. */
-  zone: nodeNameSchema.optional(),
-  /** The master link's CURVE public key (Z85), inline or in a file. */
-  serverKey: z.string().min(1).optional(),
-  serverKeyFile: z.string().min(1).optional(),
-  /** Modules whose exported functions become the methods this worker offers (task = export name). */
-  modules: z.array(z.string().min(1)).min(1, 'list at least one module of handler functions'),
-  /** Jobs run at once. */
-  capacity: z.number().int().min(1).max(10_000).default(10),
-  tags: z.array(z.string().min(1).max(64)).max(32).default([]),
-  /** A function that ignores its AbortSignal is waited for this long after a timeout or cancel. */
-  abortGraceSeconds: z.number().min(0).max(3600).default(5),
-});
+const DEFAULT_MASTER = `tcp://127.0.0.1:${DEFAULT_LINK_PORT}`;
+const endpointSchema = z.string().regex(/^tcp:\/\/.+:\d+$/, 'must be tcp://HOST:PORT');
+
+const workerSectionSchema = z
+  .strictObject({
+    /** The master's handler-link ROUTER (one master). Default: loopback 5555. */
+    master: endpointSchema.optional(),
+    /** The handler-link ROUTER of every master of a cluster: the worker links to each. */
+    masters: z.array(endpointSchema).min(1, 'list at least one master').max(64).optional(),
+    /** Handler id and ZeroMQ routing id, unique among the master's handlers. Default: node.name. */
+    id: idSchema.optional(),
+    /** Default: node.zone. */
+    zone: nodeNameSchema.optional(),
+    /** The master link's CURVE public key (Z85), inline or in a file. */
+    serverKey: z.string().min(1).optional(),
+    serverKeyFile: z.string().min(1).optional(),
+    /** Modules whose exported functions become the methods this worker offers (task = export name). */
+    modules: z.array(z.string().min(1)).min(1, 'list at least one module of handler functions'),
+    /** Jobs run at once. */
+    capacity: z.number().int().min(1).max(10_000).default(10),
+    tags: z.array(z.string().min(1).max(64)).max(32).default([]),
+    /** A function that ignores its AbortSignal is waited for this long after a timeout or cancel. */
+    abortGraceSeconds: z.number().min(0).max(3600).default(5),
+  })
+  .superRefine((worker, context) => {
+    if (worker.master !== undefined && worker.masters !== undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['masters'],
+        message: 'set worker.master (one master) or worker.masters (every master of a cluster), not both',
+      });
+    else if (worker.masters && worker.capacity < worker.masters.length)
+      context.addIssue({
+        code: 'custom',
+        path: ['capacity'],
+        message: `must be at least the number of worker.masters (${worker.masters.length}): each master is given a share of it`,
+      });
+  });
 
 export const handlerConfigSchema = z.strictObject({
   node: nodeSection('handler', { zone: 'default', shutdownGraceSeconds: 300 }).prefault({}),
@@ -94,6 +111,11 @@ export function loadHandlerConfig(options: LoadHandlerConfigOptions): LoadConfig
       };
     },
   });
+}
+
+/** The masters this worker links to: `worker.masters`, else `worker.master`, else loopback 5555. */
+export function workerMasters(config: HandlerConfig): string[] {
+  return config.worker.masters ?? [config.worker.master ?? DEFAULT_MASTER];
 }
 
 /** The handler id and zone after defaults: `worker.id` else `node.name`, `worker.zone` else `node.zone`. */

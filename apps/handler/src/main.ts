@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createLinkWorker, type RemoteHandlerFunction } from '@schedulezero/handler-link';
+import { createMultiLinkWorker, type RemoteHandlerFunction } from '@schedulezero/handler-link';
 import {
   clientSecurity,
   commandLineConfig,
@@ -10,7 +10,7 @@ import {
   loadFunctions,
   onStopSignals,
 } from '@schedulezero/node-runtime';
-import { loadHandlerConfig, workerIdentity } from './config.ts';
+import { loadHandlerConfig, workerIdentity, workerMasters } from './config.ts';
 import { VERSION } from './version.ts';
 
 /**
@@ -25,7 +25,8 @@ const { config, file } = commandLineConfig({
   usage: {
     bin: 'schedulezero-handler',
     summary: `Runs a ScheduleZero handler worker: loads the functions of worker.modules, registers them with the
-master (worker.master, a ZeroMQ endpoint) and runs the jobs it is sent, up to worker.capacity at once.
+master (worker.master, a ZeroMQ endpoint; or every master of a cluster, worker.masters) and runs the
+jobs it is sent, up to worker.capacity at once.
 SIGTERM or SIGINT drains: running jobs finish, no new ones are taken, then the process exits 0.`,
     environment: 'e.g. SCHEDULEZERO_WORKER__CAPACITY=20, SCHEDULEZERO_WORKER__MASTER=tcp://10.0.0.1:5555',
   },
@@ -59,8 +60,10 @@ if (!secured.ok) exitWithProblems(secured.problems, file);
 for (const warning of secured.warnings) logger.warn({}, warning);
 
 let stopping = false;
-const worker = createLinkWorker({
-  endpoint: config.worker.master,
+const masters = workerMasters(config);
+// One link per master, sharing the capacity; with one master it is the single link it always was.
+const worker = createMultiLinkWorker({
+  endpoints: masters,
   handlerId: id,
   functions,
   capacity: config.worker.capacity,
@@ -118,7 +121,7 @@ const signals = onStopSignals({
 await worker.start();
 logger.info(
   {
-    master: config.worker.master,
+    ...(masters.length === 1 ? { master: masters[0] } : { masters }),
     zone,
     tags: config.worker.tags,
     capacity: config.worker.capacity,

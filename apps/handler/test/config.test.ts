@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadHandlerConfig, workerIdentity } from '../src/config.ts';
+import { loadHandlerConfig, workerIdentity, workerMasters } from '../src/config.ts';
 
 describe('handler config', () => {
   let dir: string;
@@ -68,5 +68,47 @@ describe('handler config', () => {
     expect(result.config.worker.serverKeyFile).toBe(join(dir, 'keys/link.pub'));
     expect(result.config.security.secretKeyFile).toBe(join(dir, 'keys/node.key'));
     expect(result.config.security.allowPlaintext).toBe(false);
+  });
+  it('links to every master of worker.masters, or to worker.master, or to loopback 5555', () => {
+    const masters = load(
+      'worker: { masters: ["tcp://m1:5555", "tcp://m2:5555"], modules: [x] }\nsecurity: { allowPlaintext: true }',
+    );
+    if (!masters.ok) throw new Error(masters.problems.join('\n'));
+    expect(workerMasters(masters.config)).toEqual(['tcp://m1:5555', 'tcp://m2:5555']);
+    const one = load('worker: { master: "tcp://m1:5555", modules: [x] }\nsecurity: { allowPlaintext: true }');
+    if (!one.ok) throw new Error(one.problems.join('\n'));
+    expect(workerMasters(one.config)).toEqual(['tcp://m1:5555']);
+    const neither = load('worker: { modules: [x] }\nsecurity: { allowPlaintext: true }');
+    if (!neither.ok) throw new Error(neither.problems.join('\n'));
+    expect(workerMasters(neither.config)).toEqual(['tcp://127.0.0.1:5555']);
+  });
+
+  it('takes worker.masters from the environment as a comma-separated list', () => {
+    const result = load('worker: { modules: [x] }\nsecurity: { allowPlaintext: true }', {
+      SCHEDULEZERO_WORKER__MASTERS: 'tcp://m1:5555, tcp://m2:6000',
+    });
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    expect(workerMasters(result.config)).toEqual(['tcp://m1:5555', 'tcp://m2:6000']);
+  });
+
+  it('refuses worker.master and worker.masters together, an empty or bad list, and fewer slots than masters', () => {
+    const problems = (yaml: string) => {
+      const result = load(`${yaml}\nsecurity: { allowPlaintext: true }`);
+      return result.ok ? [] : result.problems;
+    };
+    expect(
+      problems('worker: { master: "tcp://m1:5555", masters: ["tcp://m2:5555"], modules: [x] }').join('\n'),
+    ).toMatch(/worker\.masters: set worker\.master \(one master\) or worker\.masters .*not both/);
+    expect(problems('worker: { masters: [], modules: [x] }').join('\n')).toMatch(
+      /worker\.masters: list at least one master/,
+    );
+    expect(problems('worker: { masters: ["m2:5555"], modules: [x] }').join('\n')).toMatch(
+      /worker\.masters\.0: must be tcp:\/\/HOST:PORT/,
+    );
+    expect(
+      problems('worker: { masters: ["tcp://m1:5555", "tcp://m2:5555"], capacity: 1, modules: [x] }').join(
+        '\n',
+      ),
+    ).toMatch(/worker\.capacity: must be at least the number of worker\.masters \(2\)/);
   });
 });

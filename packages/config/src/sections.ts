@@ -130,6 +130,7 @@ export const SECTION_KEYS = {
   replication: ['zones', 'master', 'kinds', 'zone', 'retention', 'heartbeatMs'],
   worker: [
     'master',
+    'masters',
     'serverKey',
     'serverKeyFile',
     'id',

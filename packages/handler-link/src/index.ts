@@ -6,4 +6,12 @@ export { createHandlerLink } from './handler-link.ts';
 export type { HandlerLimits, HandlerLink, HandlerLinkOptions, HandlerLinkStats } from './link-types.ts';
 export type { HandlerStore } from './registry.ts';
 export { createLinkWorker } from './worker/link-worker.ts';
+export {
+  createMultiLinkWorker,
+  type MultiLinkStats,
+  type MultiLinkWorker,
+  type MultiLinkWorkerOptions,
+  type MultiLinkWorkerStats,
+} from './worker/multi-link-worker.ts';
+export { createSlotPool, type SlotPool } from './worker/slot-pool.ts';
 export type { LinkWorker, LinkWorkerOptions, LinkWorkerStats } from './worker/worker-types.ts';

@@ -25,7 +25,11 @@ export interface ClusterMaster {
 
 export interface TestCluster {
   sql: postgres.Sql;
-  start(name: string): Promise<ClusterMaster>;
+  /**
+   * Starts a master; `sections` replaces whole lines of its config (e.g. `handlers` with a bound
+   * link instead of the example handlers, `security`).
+   */
+  start(name: string, sections?: { handlers?: string; security?: string }): Promise<ClusterMaster>;
   /** Where the master of this name writes its cluster event log (`logging.eventLog`). */
   eventLog(name: string): string;
   api(
@@ -47,7 +51,7 @@ export async function createTestCluster(): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'sz-cluster-'));
   return {
     sql,
-    async start(name) {
+    async start(name, sections = {}) {
       writeFileSync(
         join(dir, `${name}.yaml`),
         [
@@ -55,7 +59,8 @@ export async function createTestCluster(): Promise<TestCluster> {
           'network: { port: 0 }',
           `database: { url: "${url.toString()}" }`,
           `api: { tokens: ["${TOKEN}"] }`,
-          `handlers: { bind: none, modules: ["${EXAMPLES}"] }`,
+          `handlers: ${sections.handlers ?? `{ bind: none, modules: ["${EXAMPLES}"] }`}`,
+          ...(sections.security ? [`security: ${sections.security}`] : []),
           `cluster: { heartbeatMs: ${HEARTBEAT_MS}, deadAfterMs: ${DEAD_AFTER_MS} }`,
           `logging: { eventLog: logs/${name}-events.jsonl }`,
         ].join('\n'),

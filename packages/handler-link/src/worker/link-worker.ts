@@ -1,3 +1,4 @@
+// Over 300 lines: the whole conversation of one socket (register, heartbeat, execute, drain) shares its state.
 import {
   DEFAULT_LINK_MAX_BODY_BYTES,
   decodeMasterMessage,
@@ -10,6 +11,7 @@ import type { Dealer } from 'zeromq';
 import { type SendOutcome, SocketWriter } from '../socket-writer.ts';
 import { type RunningJob, refusalOf, startJob } from './job-runner.ts';
 import { createResultOutbox } from './result-outbox.ts';
+import { createSlotPool } from './slot-pool.ts';
 import { openDealer } from './worker-socket.ts';
 import type { LinkWorker, LinkWorkerOptions, LinkWorkerStats } from './worker-types.ts';
 
@@ -26,6 +28,11 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
   const backoffMaxMs = options.registerBackoff?.maxMs ?? 10_000;
   const abortGraceMs = options.abortGraceMs ?? 5_000;
   const running = new Map<string, RunningJob>();
+  const slots = options.slots ?? createSlotPool(options.capacity);
+  /** What the master is to be told; a worker linked to several masters changes it (`advertise`). */
+  let capacity = options.capacity;
+  /** What the last registration said: the master holds this once it has answered. */
+  let sentCapacity = capacity;
   const framesDropped: Record<string, number> = {};
   const waitingForRegistration: Array<() => void> = [];
   let state: LinkWorkerStats['state'] = 'new';
@@ -65,20 +72,31 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
     return [...new Set([...[...running.values()].map((job) => job.jobId), ...outbox.jobIds()])];
   }
 
-  function register(): void {
-    registerTimer = undefined;
-    if (state !== 'registering') return;
+  function enter(next: LinkWorkerStats['state']): void {
+    if (state === next) return;
+    state = next;
+    options.onStateChange?.(next);
+  }
+
+  function sendRegister(): void {
+    sentCapacity = capacity;
     void send({
       type: 'register',
       handlerId: options.handlerId,
       methods: Object.keys(options.functions),
       zone: options.zone,
       tags: [...(options.tags ?? [])],
-      capacity: options.capacity,
+      capacity,
       running: runningIds(),
       ...(options.host ? { host: options.host } : {}),
       ...(options.pid !== undefined ? { pid: options.pid } : {}),
     });
+  }
+
+  function register(): void {
+    registerTimer = undefined;
+    if (state !== 'registering') return;
+    sendRegister();
     // Jitter keeps a fleet of workers from re-registering in lockstep after a master restart.
     const delay = backoffMs * (0.75 + Math.random() * 0.5);
     backoffMs = Math.min(backoffMaxMs, backoffMs * 2);
@@ -88,7 +106,7 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
   function beginRegistering(why: string): void {
     if (state === 'closed') return;
     if (state === 'registered') logger.warn({ why }, 'registering with the master again');
-    state = 'registering';
+    enter('registering');
     if (heartbeatTimer) clearTimeout(heartbeatTimer);
     heartbeatTimer = undefined;
     if (registerTimer) clearTimeout(registerTimer);
@@ -128,17 +146,19 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
     const fn = Object.hasOwn(options.functions, message.task) ? options.functions[message.task] : undefined;
     const refusal = refusalOf(message.task, fn, {
       draining: !!draining,
-      free: options.capacity - running.size,
+      free: slots.free(),
     });
     if (refusal || !fn) {
       reject(message.jobId, message.attempt, refusal?.code ?? 'unknown_task', refusal?.text ?? '');
       return;
     }
     const job = startJob(fn, message, { handlerId: options.handlerId, abortGraceMs });
+    slots.take();
     running.set(key, job);
     logger.debug({ jobId: message.jobId, task: message.task, attempt: message.attempt }, 'job started');
     void job.done.then((result) => {
       running.delete(key);
+      slots.release();
       logger.debug(
         { jobId: result.jobId, status: result.status, durationMs: result.durationMs },
         'job finished',
@@ -163,10 +183,12 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
         missedHeartbeats = message.missedHeartbeats;
         if (registerTimer) clearTimeout(registerTimer);
         registerTimer = undefined;
-        state = 'registered';
+        enter('registered');
         unanswered = 0;
         firstSeqOfRegistration = heartbeatSeq + 1;
         if (!heartbeatTimer) heartbeatTimer = setTimeout(heartbeat, heartbeatIntervalMs);
+        // The capacity changed while the registration was on its way.
+        if (sentCapacity !== capacity) sendRegister();
         for (const resolve of waitingForRegistration.splice(0)) resolve();
         void outbox.flush();
         return;
@@ -247,7 +269,7 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
   async function close(): Promise<void> {
     if (state === 'closed') return;
     const wasStarted = state !== 'new';
-    state = 'closed';
+    enter('closed');
     if (registerTimer) clearTimeout(registerTimer);
     if (heartbeatTimer) clearTimeout(heartbeatTimer);
     handshakeWatch?.stop();
@@ -263,11 +285,13 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
   return {
     async start() {
       if (state !== 'new') throw new Error('the worker can be started once');
-      const dealer = await openDealer(options, logger, maxBodyBytes);
+      const opened = await openDealer(options, logger, maxBodyBytes);
+      const dealer = opened.dealer;
+      handshakeWatch = opened.handshakeWatch;
       socket = dealer;
       writer = new SocketWriter(dealer);
       reading = readLoop(dealer);
-      state = 'registering';
+      enter('registering');
       register();
     },
     registered() {
@@ -276,6 +300,11 @@ export function createLinkWorker(options: LinkWorkerOptions): LinkWorker {
     },
     drain,
     close,
+    advertise(next) {
+      capacity = next;
+      // The capacity travels in the registration: registering again is how the master learns it.
+      if (state === 'registered' && sentCapacity !== capacity) sendRegister();
+    },
     stats: () => ({
       state,
       draining: !!draining,

@@ -3,12 +3,15 @@ import { Dealer } from 'zeromq';
 import { watchHandshake } from './handshake-watch.ts';
 import type { LinkWorkerOptions } from './worker-types.ts';
 
-/** The worker's DEALER, its routing id the handler id, configured and connecting to the master. */
+/**
+ * The worker's DEALER, its routing id the handler id, configured and connecting to the master, and
+ * the watch of its handshakes (stopped on close: its retry timer would otherwise outlive the socket).
+ */
 export async function openDealer(
   options: LinkWorkerOptions,
   logger: Logger,
   maxBodyBytes: number,
-): Promise<Dealer> {
+): Promise<{ dealer: Dealer; handshakeWatch: { stop(): void } }> {
   const dealer = new Dealer({
     routingId: options.handlerId,
     // Send only over a completed connection; while the master is away sends fail at once and
@@ -23,14 +26,14 @@ export async function openDealer(
   });
   try {
     await options.configureSocket?.(dealer);
-    watchHandshake(dealer, options.endpoint, logger, {
+    const handshakeWatch = watchHandshake(dealer, options.endpoint, logger, {
       ...(options.publicKey ? { publicKey: options.publicKey } : {}),
       ...(options.handshakeRetryMs !== undefined ? { retryMs: options.handshakeRetryMs } : {}),
     });
     dealer.connect(options.endpoint);
+    return { dealer, handshakeWatch };
   } catch (error) {
     dealer.close();
     throw error;
   }
-  return dealer;
 }

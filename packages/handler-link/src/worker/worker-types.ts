@@ -1,5 +1,6 @@
 import type { Logger, RemoteHandlerFunction } from '@schedulezero/scheduler-core';
 import type { Dealer } from 'zeromq';
+import type { SlotPool } from './slot-pool.ts';
 
 export interface LinkWorkerOptions {
   /** The master's ROUTER, e.g. `tcp://10.88.88.1:5555`. */
@@ -7,7 +8,7 @@ export interface LinkWorkerOptions {
   /** Also the ZeroMQ routing id: unique among the master's handlers. */
   handlerId: string;
   functions: Readonly<Record<string, RemoteHandlerFunction>>;
-  /** Jobs run at once. */
+  /** Jobs run at once; with shared `slots`, what the master is told until `advertise` says otherwise. */
   capacity: number;
   zone: string;
   tags?: readonly string[];
@@ -29,6 +30,10 @@ export interface LinkWorkerOptions {
   onDrainRequested?: (reason: string) => void;
   host?: string;
   pid?: number;
+  /** Slots shared with the worker's other links (several masters); default: its own, of `capacity`. */
+  slots?: SlotPool;
+  /** Told each change of `stats().state`. */
+  onStateChange?: (state: LinkWorkerStats['state']) => void;
 }
 
 export interface LinkWorkerStats {
@@ -52,5 +57,7 @@ export interface LinkWorker {
   drain(): Promise<void>;
   /** Stops at once: running jobs are aborted. Idempotent. */
   close(): Promise<void>;
+  /** Tells the master a new capacity (at once when registered, else with the next registration). */
+  advertise(capacity: number): void;
   stats(): LinkWorkerStats;
 }
