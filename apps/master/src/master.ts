@@ -8,9 +8,9 @@ import {
   createScheduler,
   type Executor,
   type HandlerFunction,
+  type MasterStore,
   openStore,
   parseDatabaseUrl,
-  type Store,
 } from '@schedulezero/scheduler-core';
 import { createZonePolicy } from '@schedulezero/security-filter';
 import { createMasterApp } from './app.ts';
@@ -146,7 +146,7 @@ function zoneEndpoints(config: MasterConfig) {
 
 function createReplicationPublisher(
   config: MasterConfig,
-  store: Store,
+  store: MasterStore,
   logger: Logger,
   security: ServerSecurity,
 ): Publisher {
@@ -182,7 +182,7 @@ function linkEndpoints(config: MasterConfig) {
 }
 
 interface Wiring {
-  store: Store;
+  store: MasterStore;
   config: MasterConfig;
   logger: Logger;
   version: string;
@@ -340,7 +340,7 @@ async function startOnStore({
 
 function createLink(
   config: MasterConfig,
-  store: Store,
+  store: MasterStore,
   logger: Logger,
   security: ServerSecurity,
 ): HandlerLink {

@@ -1,5 +1,5 @@
 import type { ReplicationKind, SyncReplyMessage } from '@schedulezero/protocol';
-import type { Logger, Store } from '@schedulezero/scheduler-core';
+import type { Logger, ReplicaSink } from '@schedulezero/scheduler-core';
 import type { LagTracker } from './lag-tracker.ts';
 import type { SyncClient } from './sync-client.ts';
 import type { AppliedEvent } from './types.ts';
@@ -22,7 +22,7 @@ export interface ReplicaSteps {
 }
 
 interface StepsContext {
-  store: Store;
+  store: ReplicaSink;
   zone: string;
   kinds: ReplicationKind[] | null;
   pageSize: number;

@@ -6,7 +6,9 @@ import { createHandoffRecorder } from './handoff-recorder.ts';
 import type { Logger } from './logger.ts';
 import { planFires, retryDelayMs } from './planner.ts';
 import { servedTasks } from './served-tasks.ts';
-import type { FinishJob, Outcome, Store } from './store/types.ts';
+import type { FinishJob, FiringStore } from './store/ports/firing-store.ts';
+import type { HandlerStore } from './store/ports/handler-store.ts';
+import type { Outcome } from './store/types.ts';
 
 /**
  * The scheduler's heartbeat, without a fixed polling tick: a timer to the earliest of the next
@@ -15,7 +17,7 @@ import type { FinishJob, Outcome, Store } from './store/types.ts';
  * the executor's free capacity and runs them with their timeout.
  */
 export interface RunLoopOptions {
-  store: Store;
+  store: FiringStore & Pick<HandlerStore, 'listHandlers'>;
   executor: Executor;
   clock: Clock;
   logger: Logger;

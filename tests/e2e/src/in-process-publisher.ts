@@ -3,9 +3,9 @@ import { createPublisher } from '@schedulezero/replication';
 import {
   type ChangeProjector,
   createScheduler,
+  type MasterStore,
   openStore,
   type Scheduler,
-  type Store,
 } from '@schedulezero/scheduler-core';
 import { createZonePolicy } from '@schedulezero/security-filter';
 
@@ -16,7 +16,7 @@ import { createZonePolicy } from '@schedulezero/security-filter';
  */
 
 export interface InProcessMaster {
-  store: Store;
+  store: MasterStore;
   scheduler: Scheduler;
   publisher: Publisher;
   /** The zone's head seq, as the publisher last published it. */

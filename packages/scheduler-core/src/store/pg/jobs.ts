@@ -13,6 +13,8 @@ import {
   statusCounts,
 } from '../job-transitions.ts';
 import { expectRow, fail, ok, unlogged, wakesFor } from '../outcome.ts';
+import type { FinishJob, FiringStore } from '../ports/firing-store.ts';
+import type { JobStore } from '../ports/job-store.ts';
 import {
   activeJobsWhere,
   claimableWhere,
@@ -25,28 +27,20 @@ import {
   unservedWhere,
 } from '../query-conditions.ts';
 import { newJobRow, toJob, toSchedule } from '../row-mapping.ts';
-import type { FinishJob, Outcome, Store } from '../types.ts';
+import type { Outcome } from '../types.ts';
 import { fromBatch, setFromBatch, valuesRelation } from './batch.ts';
 import type { PgContext, PgTx } from './context.ts';
 import { jobs, schedules } from './schema.ts';
 
-type JobMethods = Pick<
-  Store,
-  | 'createManualJob'
-  | 'claimJobs'
-  | 'finishJob'
-  | 'finishJobs'
-  | 'earliestPendingAt'
-  | 'recoverRunningJobs'
-  | 'failUnservedJobs'
-  | 'getJob'
-  | 'listJobs'
-  | 'countJobsByStatus'
->;
+type JobMethods = Pick<JobStore, 'createManualJob' | 'getJob' | 'listJobs' | 'countJobsByStatus'> &
+  Pick<
+    FiringStore,
+    'claimJobs' | 'finishJobs' | 'earliestPendingAt' | 'recoverRunningJobs' | 'failUnservedJobs'
+  >;
 
 /**
  * Writes the finishes `planned` for jobs this transaction has locked, one UPDATE ... FROM
- * (VALUES ...) per set of columns written (a finish writes one of two), fenced like `finishJob`.
+ * (VALUES ...) per set of columns written (a finish writes one of two), fenced on the attempt (see `FinishJob.attempt`).
  * The locks make the fence hold; a row it misses is a broken invariant.
  */
 async function writeFinishes(
@@ -157,16 +151,6 @@ export function pgJobMethods({ db, write }: PgContext): JobMethods {
           .where(inArray(jobs.id, candidates))
           .returning();
         return unlogged(rows.map(toJob).sort(byClaimOrder));
-      });
-    },
-
-    async finishJob(finish) {
-      return write<Outcome<Job, 'not_found' | 'stale'>>(async (tx) => {
-        const [row] = await tx.select().from(jobs).where(eq(jobs.id, finish.jobId)).for('update');
-        const current = new Map(row ? [[row.id, toJob(row)]] : []);
-        const [outcome] = await finishLocked(tx, current, [finish]);
-        const value = expectRow(outcome, 'finish outcome');
-        return { value, changes: value.ok ? executedChanges([value.value]) : [] };
       });
     },
 

@@ -2,6 +2,8 @@ import { FINAL_JOB_STATUSES } from '@schedulezero/protocol';
 import { and, asc, eq, gte, inArray, lt, lte, max, sql } from 'drizzle-orm';
 import { chunks, pruneCutoff, snapshotRecords } from '../change-records.ts';
 import { fail, ok } from '../outcome.ts';
+import type { ChangeFeed } from '../ports/change-feed.ts';
+import type { ReplicaSink, ReplicaState } from '../ports/replica-sink.ts';
 import type { WriteGroup } from '../replica-rows.ts';
 import {
   excludedSet,
@@ -11,21 +13,10 @@ import {
   toReplicaState,
 } from '../replica-state.ts';
 import { toChangeRow, toHandler, toJob, toSchedule } from '../row-mapping.ts';
-import type { ReplicaState, Store } from '../types.ts';
 import type { PgContext, PgTx } from './context.ts';
 import { changelog, handlers, jobs, replicationState, schedules, streamHeads } from './schema.ts';
 
-type ReplicationMethods = Pick<
-  Store,
-  | 'changeHead'
-  | 'readChanges'
-  | 'pruneChanges'
-  | 'readSnapshot'
-  | 'replicationState'
-  | 'resetReplica'
-  | 'applySnapshot'
-  | 'applyReplicated'
->;
+type ReplicationMethods = ChangeFeed & ReplicaSink;
 
 /** Serialises replica writers of one database (two subscriber processes by mistake, a reset racing an apply). */
 const REPLICA_LOCK_KEY = 'schedulezero.replica';

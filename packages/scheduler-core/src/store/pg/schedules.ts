@@ -4,6 +4,8 @@ import { chunks, executedChanges, scheduleChange } from '../change-records.ts';
 import { encodeScheduleCursor, toPage } from '../cursor.ts';
 import { extendMissed } from '../job-transitions.ts';
 import { expectRow, fail, ok, unlogged } from '../outcome.ts';
+import type { FiringStore } from '../ports/firing-store.ts';
+import type { ScheduleStore } from '../ports/schedule-store.ts';
 import {
   activeJobsWhere,
   armedWhere,
@@ -22,7 +24,7 @@ import {
   toJob,
   toSchedule,
 } from '../row-mapping.ts';
-import type { Change, Outcome, Store } from '../types.ts';
+import type { Change, Outcome } from '../types.ts';
 import { fromBatch, setFromBatch, valuesRelation } from './batch.ts';
 import type { PgContext, PgTx } from './context.ts';
 import { jobs, schedules } from './schema.ts';
@@ -30,18 +32,7 @@ import { jobs, schedules } from './schema.ts';
 /** Thrown inside a batch's transaction to roll it back when an id exists already. */
 const DUPLICATE_IN_BATCH = new Error('duplicate schedule id in batch');
 
-type ScheduleMethods = Pick<
-  Store,
-  | 'createSchedule'
-  | 'createSchedules'
-  | 'getSchedule'
-  | 'updateSchedule'
-  | 'deleteSchedule'
-  | 'listSchedules'
-  | 'countSchedules'
-  | 'earliestNextRunAt'
-  | 'acquireDueSchedules'
->;
+type ScheduleMethods = ScheduleStore & Pick<FiringStore, 'earliestNextRunAt' | 'acquireDueSchedules'>;
 
 export function pgScheduleMethods({ db, write }: PgContext): ScheduleMethods {
   /** Why a versioned UPDATE/DELETE matched no row. */

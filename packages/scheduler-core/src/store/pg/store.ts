@@ -5,7 +5,9 @@ import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { pgClusterStore } from '../../cluster/pg-cluster.ts';
 import { migrationsFolder } from '../migrations-folder.ts';
-import type { Store, StoreOptions } from '../types.ts';
+import type { ReplicaSink } from '../ports/replica-sink.ts';
+import type { MasterStore } from '../roles.ts';
+import type { StoreOptions } from '../types.ts';
 import { type PgDb, pgContext, pgEpoch } from './context.ts';
 import { pgHandlerMethods } from './handlers.ts';
 import { pgJobControlMethods } from './job-control.ts';
@@ -21,7 +23,10 @@ const POOL_SIZE = 10;
 const MIGRATION_LOCK_KEY = 'schedulezero.migrate';
 
 /** The PostgreSQL store on a postgres.js pool, migrated on open. */
-export async function openPostgresStore(url: string, options: StoreOptions = {}): Promise<Store> {
+export async function openPostgresStore(
+  url: string,
+  options: StoreOptions = {},
+): Promise<MasterStore & ReplicaSink> {
   await migratePostgres(url);
   // The server's NOTICEs (e.g. "relation already exists, skipping") are not ours to print.
   const idle = options.idleInTransactionTimeoutMs;
@@ -54,7 +59,12 @@ async function migratePostgres(url: string): Promise<void> {
   }
 }
 
-function createPgStore(client: postgres.Sql, db: PgDb, epoch: string, options: StoreOptions): Store {
+function createPgStore(
+  client: postgres.Sql,
+  db: PgDb,
+  epoch: string,
+  options: StoreOptions,
+): MasterStore & ReplicaSink {
   const sender = randomBytes(8).toString('hex');
   const context = pgContext(db, epoch, sender, options);
   const end = () => client.end({ timeout: 5 });

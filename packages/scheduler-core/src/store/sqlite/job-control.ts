@@ -3,14 +3,17 @@ import { and, eq, sql } from 'drizzle-orm';
 import { executedChanges } from '../change-records.ts';
 import { planCancelPending, planRelease } from '../job-transitions.ts';
 import { fail, ok, unlogged } from '../outcome.ts';
+import type { FiringStore } from '../ports/firing-store.ts';
+import type { JobStore } from '../ports/job-store.ts';
 import { fencedWhere } from '../query-conditions.ts';
 import { newJobRow, toJob } from '../row-mapping.ts';
-import type { Outcome, Store } from '../types.ts';
+import type { Outcome } from '../types.ts';
 import type { SqliteContext } from './context.ts';
 import { jobs } from './schema.ts';
 
 /** Operations on one job outside the run loop's claim and finish: hand back, cancel, re-run. */
-type JobControlMethods = Pick<Store, 'releaseJobs' | 'recordHandoffs' | 'cancelPendingJob' | 'createJob'>;
+type JobControlMethods = Pick<FiringStore, 'releaseJobs' | 'recordHandoffs'> &
+  Pick<JobStore, 'cancelPendingJob' | 'createJob'>;
 
 export function sqliteJobControlMethods({ write }: SqliteContext): JobControlMethods {
   return {

@@ -11,6 +11,8 @@ import {
   statusCounts,
 } from '../job-transitions.ts';
 import { expectRow, fail, ok, unlogged } from '../outcome.ts';
+import type { FinishJob, FiringStore } from '../ports/firing-store.ts';
+import type { JobStore } from '../ports/job-store.ts';
 import {
   activeJobsWhere,
   claimableWhere,
@@ -22,24 +24,16 @@ import {
   unservedWhere,
 } from '../query-conditions.ts';
 import { newJobRow, toJob, toSchedule } from '../row-mapping.ts';
-import type { FinishJob, Outcome, Store } from '../types.ts';
+import type { Outcome } from '../types.ts';
 import type { SqliteContext } from './context.ts';
 import { bound, columnEncoder, jsonListItems, placeholders, preparedByKey } from './prepared.ts';
 import { jobs, schedules } from './schema.ts';
 
-type JobMethods = Pick<
-  Store,
-  | 'createManualJob'
-  | 'claimJobs'
-  | 'finishJob'
-  | 'finishJobs'
-  | 'earliestPendingAt'
-  | 'recoverRunningJobs'
-  | 'failUnservedJobs'
-  | 'getJob'
-  | 'listJobs'
-  | 'countJobsByStatus'
->;
+type JobMethods = Pick<JobStore, 'createManualJob' | 'getJob' | 'listJobs' | 'countJobsByStatus'> &
+  Pick<
+    FiringStore,
+    'claimJobs' | 'finishJobs' | 'earliestPendingAt' | 'recoverRunningJobs' | 'failUnservedJobs'
+  >;
 
 export function sqliteJobMethods({ db, write }: SqliteContext): JobMethods {
   const encodeJob = columnEncoder(jobs);
@@ -158,13 +152,6 @@ export function sqliteJobMethods({ db, write }: SqliteContext): JobMethods {
             ? claimAny.all(values)
             : claimOfTasks.all({ ...values, tasks: JSON.stringify(claim.tasks) });
         return unlogged(rows.map(toJob).sort(byClaimOrder));
-      });
-    },
-
-    async finishJob(finish) {
-      return write<Outcome<Job, 'not_found' | 'stale'>>(() => {
-        const outcome = finishRead(readJobs([finish.jobId]).get(finish.jobId), finish);
-        return { value: outcome, changes: outcome.ok ? executedChanges([outcome.value]) : [] };
       });
     },
 

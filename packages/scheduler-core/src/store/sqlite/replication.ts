@@ -2,6 +2,8 @@ import { FINAL_JOB_STATUSES } from '@schedulezero/protocol';
 import { and, asc, eq, gte, inArray, lt, lte, max, min, sql } from 'drizzle-orm';
 import { pruneCutoff, snapshotRecords } from '../change-records.ts';
 import { fail, ok } from '../outcome.ts';
+import type { ChangeFeed } from '../ports/change-feed.ts';
+import type { ReplicaSink, ReplicaState } from '../ports/replica-sink.ts';
 import type { WriteGroup } from '../replica-rows.ts';
 import {
   excludedSet,
@@ -11,22 +13,11 @@ import {
   toReplicaState,
 } from '../replica-state.ts';
 import { toChangeRow, toHandler, toJob, toSchedule } from '../row-mapping.ts';
-import type { ReplicaState, Store } from '../types.ts';
 import type { SqliteContext, SqliteDb, SqliteTx } from './context.ts';
 import { bound, columnEncoder, placeholders, rowPlaceholders } from './prepared.ts';
 import { changelog, handlers, jobs, replicationState, schedules, streamHeads } from './schema.ts';
 
-type ReplicationMethods = Pick<
-  Store,
-  | 'changeHead'
-  | 'readChanges'
-  | 'pruneChanges'
-  | 'readSnapshot'
-  | 'replicationState'
-  | 'resetReplica'
-  | 'applySnapshot'
-  | 'applyReplicated'
->;
+type ReplicationMethods = ChangeFeed & ReplicaSink;
 
 /**
  * The change log's retention and snapshot (master side) and the replica's apply path. Replica

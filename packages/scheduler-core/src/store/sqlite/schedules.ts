@@ -4,6 +4,8 @@ import { executedChanges, scheduleChange } from '../change-records.ts';
 import { decodeScheduleCursor, encodeScheduleCursor, toPage } from '../cursor.ts';
 import { extendMissed } from '../job-transitions.ts';
 import { fail, ok, unlogged } from '../outcome.ts';
+import type { FiringStore } from '../ports/firing-store.ts';
+import type { ScheduleStore } from '../ports/schedule-store.ts';
 import {
   activeJobsWhere,
   armedWhere,
@@ -21,7 +23,7 @@ import {
   toJob,
   toSchedule,
 } from '../row-mapping.ts';
-import type { Change, Outcome, Store } from '../types.ts';
+import type { Change, Outcome } from '../types.ts';
 import type { SqliteContext, SqliteTx } from './context.ts';
 import {
   bound,
@@ -36,18 +38,7 @@ import { jobs, schedules } from './schema.ts';
 /** Thrown inside a batch's transaction to roll it back when an id exists already. */
 const DUPLICATE_IN_BATCH = new Error('duplicate schedule id in batch');
 
-type ScheduleMethods = Pick<
-  Store,
-  | 'createSchedule'
-  | 'createSchedules'
-  | 'getSchedule'
-  | 'updateSchedule'
-  | 'deleteSchedule'
-  | 'listSchedules'
-  | 'countSchedules'
-  | 'earliestNextRunAt'
-  | 'acquireDueSchedules'
->;
+type ScheduleMethods = ScheduleStore & Pick<FiringStore, 'earliestNextRunAt' | 'acquireDueSchedules'>;
 
 export function sqliteScheduleMethods({ db, write }: SqliteContext): ScheduleMethods {
   const encodeSchedule = columnEncoder(schedules);
