@@ -8,11 +8,13 @@ import { migrationsFolder } from '../migrations-folder.ts';
 import type { ReplicaSink } from '../ports/replica-sink.ts';
 import type { MasterStore } from '../roles.ts';
 import type { StoreOptions } from '../types.ts';
+import { pgChangeFeed } from './change-feed.ts';
 import { type PgDb, pgContext, pgEpoch } from './context.ts';
+import { pgFiringMethods } from './firing.ts';
 import { pgHandlerMethods } from './handlers.ts';
-import { pgJobControlMethods } from './job-control.ts';
+import { pgJobQueueMethods } from './job-queue.ts';
 import { pgJobMethods } from './jobs.ts';
-import { pgReplicationMethods } from './replication.ts';
+import { pgReplicaSink } from './replica-sink.ts';
 import { pgScheduleMethods } from './schedules.ts';
 import { listenWakes } from './wakeups.ts';
 
@@ -79,9 +81,11 @@ function createPgStore(
       return closing;
     },
     ...pgScheduleMethods(context),
+    ...pgFiringMethods(context),
     ...pgJobMethods(context),
-    ...pgJobControlMethods(context),
-    ...pgReplicationMethods(context),
+    ...pgJobQueueMethods(context),
+    ...pgChangeFeed(context),
+    ...pgReplicaSink(context),
     ...pgHandlerMethods(context),
     cluster: { ...pgClusterStore(context), listenWakes: (onWake) => listenWakes(client, sender, onWake) },
   };

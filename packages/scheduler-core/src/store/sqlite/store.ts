@@ -9,12 +9,14 @@ import { migrationsFolder } from '../migrations-folder.ts';
 import type { ReplicaSink } from '../ports/replica-sink.ts';
 import type { MasterStore } from '../roles.ts';
 import type { StoreOptions } from '../types.ts';
+import { sqliteChangeFeed } from './change-feed.ts';
 import { type Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './checkpointer.ts';
 import { type SqliteDb, sqliteContext, sqliteEpoch } from './context.ts';
+import { sqliteFiringMethods } from './firing.ts';
 import { sqliteHandlerMethods } from './handlers.ts';
-import { sqliteJobControlMethods } from './job-control.ts';
+import { sqliteJobQueueMethods } from './job-queue.ts';
 import { sqliteJobMethods } from './jobs.ts';
-import { sqliteReplicationMethods } from './replication.ts';
+import { sqliteReplicaSink } from './replica-sink.ts';
 import { sqliteScheduleMethods } from './schedules.ts';
 
 /** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
@@ -109,9 +111,11 @@ function createSqliteStore(
       if (client.open) client.close();
     },
     ...sqliteScheduleMethods(context),
+    ...sqliteFiringMethods(context),
     ...sqliteJobMethods(context),
-    ...sqliteJobControlMethods(context),
-    ...sqliteReplicationMethods(context),
+    ...sqliteJobQueueMethods(context),
+    ...sqliteChangeFeed(context),
+    ...sqliteReplicaSink(context),
     ...sqliteHandlerMethods(context),
   };
 }
