@@ -3,16 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHandlerLink, type HandlerLink } from '@schedulezero/handler-link';
 import type { Job } from '@schedulezero/protocol';
-import { openStore, type Store } from '@schedulezero/scheduler-core';
+import { type MasterStore, openStore } from '@schedulezero/scheduler-core';
 import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { killAll, spawnWorker, workerConfig, writeConfig } from './support/worker-process.ts';
+
+/** A handler's record as the store lists it; undefined when it has none. */
+async function storedHandler(store: MasterStore, id: string) {
+  return (await store.listHandlers()).find((handler) => handler.id === id);
+}
 
 /** Heartbeats every 100 ms, offline after 3 missed: loss shows within half a second. */
 const LINK = { heartbeatIntervalMs: 100, missedHeartbeats: 3 } as const;
 
 let dir: string;
-let store: Store;
+let store: MasterStore;
 const links: HandlerLink[] = [];
 
 async function startLink(bind = 'tcp://127.0.0.1:*'): Promise<{ link: HandlerLink; endpoint: string }> {
@@ -121,7 +126,7 @@ describe('worker processes against a real handler link', () => {
     workers[victim].child.kill('SIGKILL');
 
     expect(await run).toMatchObject({ status: 'failed', error: { code: 'handler_lost' }, handlerId: victim });
-    await eventually(async () => expect((await store.getHandler(victim))?.status).toBe('offline'));
+    await eventually(async () => expect((await storedHandler(store, victim))?.status).toBe('offline'));
     expect(link.capacity().get('hold')).toBe(2);
     // The run loop's retry is a new attempt of the same job: it goes to the handler still there.
     const retry = await link.run({ ...first, attempt: 2, args: { ms: 10 } }, signal());
@@ -133,7 +138,7 @@ describe('worker processes against a real handler link', () => {
       Array.from({ length: 4 }, () => link.run(job('hold', { ms: 200 }), signal())),
     );
     expect(outcomes.filter((outcome) => outcome.handlerId === victim)).toHaveLength(2);
-    await eventually(async () => expect((await store.getHandler(victim))?.status).toBe('healthy'));
+    await eventually(async () => expect((await storedHandler(store, victim))?.status).toBe('healthy'));
   });
 
   it('SIGTERM drains: the running job finishes, its result arrives, no new work is taken, exit 0', async () => {
@@ -149,7 +154,7 @@ describe('worker processes against a real handler link', () => {
     expect(await run).toMatchObject({ status: 'succeeded', handlerId: 'w1' });
     expect(await worker.exited).toEqual({ code: 0, signal: null });
     expect(worker.output()).toContain('drained; stopped');
-    await eventually(async () => expect((await store.getHandler('w1'))?.status).toBe('offline'));
+    await eventually(async () => expect((await storedHandler(store, 'w1'))?.status).toBe('offline'));
     // The job sent while draining waited; a new worker takes it.
     startWorker(endpoint, 'w2');
     expect(await waiting).toMatchObject({ status: 'succeeded', handlerId: 'w2' });

@@ -5,7 +5,7 @@ import {
   type ClusterMember,
   createClusterMember,
   type InstanceAddresses,
-  type Store,
+  type MasterStore,
 } from '@schedulezero/scheduler-core';
 import { clusterEventLog } from './cluster-event-log.ts';
 import type { MasterConfig } from './config.ts';
@@ -16,7 +16,7 @@ import type { MasterConfig } from './config.ts';
  */
 export function createMasterMembership(
   config: MasterConfig,
-  store: Store,
+  store: Pick<MasterStore, 'cluster'>,
   logger: Logger,
   version: string,
   onJobsReleased: () => void,

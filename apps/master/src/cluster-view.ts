@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { MetricFamily } from '@schedulezero/http-api';
 import type { ClusterJson } from '@schedulezero/protocol';
-import type { ClusterMember, ClusterMemberStats, Instance, Store } from '@schedulezero/scheduler-core';
+import type { ClusterMember, ClusterMemberStats, Instance, MasterStore } from '@schedulezero/scheduler-core';
 import { masterAddresses } from './cluster-membership.ts';
 import type { MasterConfig } from './config.ts';
 
@@ -48,7 +48,7 @@ export function singleInstance(self: {
 
 /** The cluster as its database records it; on SQLite, this one master alone. */
 export function clusterView(
-  store: Store,
+  store: Pick<MasterStore, 'cluster'>,
   member: ClusterMember | undefined,
   single: () => ClusterJson['instances'][number],
 ): () => Promise<ClusterJson> {

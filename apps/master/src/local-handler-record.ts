@@ -1,5 +1,5 @@
 import type { HandlerRecord } from '@schedulezero/protocol';
-import type { HandlerFunction, Store } from '@schedulezero/scheduler-core';
+import type { HandlerFunction, HandlerStore } from '@schedulezero/scheduler-core';
 
 /**
  * The master's own local handlers, shown in GET /api/handlers like a remote worker: registered at
@@ -18,7 +18,7 @@ export interface LocalHandlerRecord {
 }
 
 export interface LocalHandlerRecordOptions {
-  store: Store;
+  store: Pick<HandlerStore, 'upsertHandler'>;
   id: string;
   zone: string;
   capacity: number;

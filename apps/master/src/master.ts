@@ -8,9 +8,9 @@ import {
   createScheduler,
   type Executor,
   type HandlerFunction,
+  type MasterStore,
   openStore,
   parseDatabaseUrl,
-  type Store,
 } from '@schedulezero/scheduler-core';
 import { createZonePolicy } from '@schedulezero/security-filter';
 import { createMasterApp } from './app.ts';
@@ -145,7 +145,7 @@ function zoneEndpoints(config: MasterConfig) {
 
 function createReplicationPublisher(
   config: MasterConfig,
-  store: Store,
+  store: MasterStore,
   logger: Logger,
   security: ServerSecurity,
 ): Publisher {
@@ -181,7 +181,7 @@ function linkEndpoints(config: MasterConfig) {
 }
 
 interface Wiring {
-  store: Store;
+  store: MasterStore;
   config: MasterConfig;
   logger: Logger;
   version: string;
@@ -339,7 +339,7 @@ async function startOnStore({
 
 function createLink(
   config: MasterConfig,
-  store: Store,
+  store: MasterStore,
   logger: Logger,
   security: ServerSecurity,
 ): HandlerLink {

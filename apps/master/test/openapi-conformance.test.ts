@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createNodeApp } from '@schedulezero/http-api';
-import { createReadOnlyScheduler, openStore, type Store } from '@schedulezero/scheduler-core';
+import { createReadOnlyScheduler, openReplicaStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from './support/http.ts';
 import {
@@ -48,7 +48,7 @@ interface Sent {
 
 const dir = mkdtempSync(join(tmpdir(), 'sz-openapi-'));
 let master: TestMaster | undefined;
-let replicaStore: Store | undefined;
+let replicaStore: ReplicaStore | undefined;
 const targets: Target[] = [];
 
 beforeAll(async () => {
@@ -91,7 +91,7 @@ beforeAll(async () => {
     return current.finishedAt ? current : undefined;
   }, `job ${job.id} to finish`);
   expect(finished.status).toBe('succeeded');
-  replicaStore = await openStore(`sqlite:${join(dir, 'replica.db')}`);
+  replicaStore = await openReplicaStore(`sqlite:${join(dir, 'replica.db')}`);
   const snapshot = await master.store.readSnapshot(ZONE);
   const position = { zone: ZONE, epoch: snapshot.epoch, snapshotSeq: snapshot.seq };
   await replicaStore.resetReplica({ ...position, kinds: null });

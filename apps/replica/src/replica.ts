@@ -6,7 +6,7 @@ import {
   listenHttp,
   redactDatabaseUrl,
 } from '@schedulezero/node-runtime';
-import { createReadOnlyScheduler, openStore } from '@schedulezero/scheduler-core';
+import { createReadOnlyScheduler, openReplicaStore } from '@schedulezero/scheduler-core';
 import { type ReplicaConfig, replicaZone } from './config.ts';
 import { replicaMetrics } from './replication-metrics.ts';
 import { createSupervisedSubscriber, type SupervisedStatus } from './supervised-subscriber.ts';
@@ -58,7 +58,7 @@ export async function startReplica({
   const zone = replicaZone(config);
   // The subscriber writes through `store`, which tracks the applied position: the read API's
   // ETags and response cache follow it.
-  const database = await openStore(config.database.url);
+  const database = await openReplicaStore(config.database.url);
   const versioned = await replicaDataVersion(database, zone).catch(async (error: unknown) => {
     await database.close();
     throw error;

@@ -1,9 +1,9 @@
 import { createScheduleBodySchema } from '@schedulezero/protocol';
-import { nextFireTime, openStore, type Store } from '@schedulezero/scheduler-core';
+import { type MasterStore, nextFireTime, openStore } from '@schedulezero/scheduler-core';
 import { roleParams, serveRole } from '../lib/role.ts';
 
 /**
- * Fills a store with `n` cron schedules straight through the Store API, spread over the hour:
+ * Fills a store with `n` cron schedules straight through the store's schedule port, spread over the hour:
  * schedule i fires once an hour at second i mod 3600 (`S M * * * *`), so fires arrive evenly.
  */
 interface Params {
@@ -11,7 +11,7 @@ interface Params {
 }
 
 const params = roleParams<Params>();
-let store: Store | undefined;
+let store: MasterStore | undefined;
 
 serveRole(
   async () => {

@@ -6,9 +6,9 @@ import {
   type ChangeProjector,
   createScheduler,
   type Executor,
+  type MasterStore,
   openStore,
   type ScheduleDraft,
-  type Store,
 } from '@schedulezero/scheduler-core';
 import { nowMs, roleParams, serveRole } from '../lib/role.ts';
 import { serveApi } from '../lib/sz-http.ts';
@@ -31,7 +31,7 @@ const projector: ChangeProjector = (change) => {
   return [{ zone: params.zone, topic: replicationTopic(change.kind, change.op), payload: entity }];
 };
 
-let store: Store | undefined;
+let store: MasterStore | undefined;
 let publisher: Publisher | undefined;
 let server: Awaited<ReturnType<typeof serveApi>> | undefined;
 const noExecutor: Executor = {
@@ -47,7 +47,7 @@ const never = new Date(Date.UTC(2100, 0, 1));
 let nextId = 0;
 const yieldToSockets = () => new Promise((resolve) => setImmediate(resolve));
 
-async function write(s: Store, n: number): Promise<void> {
+async function write(s: MasterStore, n: number): Promise<void> {
   const drafts: ScheduleDraft[] = Array.from({ length: n }, () => ({
     ...spec,
     id: `r${nextId++}`,

@@ -1,5 +1,5 @@
 import { createSubscriber, type Subscriber } from '@schedulezero/replication';
-import { openStore, type Store } from '@schedulezero/scheduler-core';
+import { openReplicaStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { nowMs, roleParams, serveRole } from '../lib/role.ts';
 
 /**
@@ -14,14 +14,14 @@ interface Params {
 }
 
 const params = roleParams<Params>();
-let store: Store | undefined;
+let store: ReplicaStore | undefined;
 let subscriber: Subscriber | undefined;
 let recording = false;
 let applied: Array<[number, number]> = [];
 
 serveRole(
   async () => {
-    const s = await openStore(params.storeUrl);
+    const s = await openReplicaStore(params.storeUrl);
     store = s;
     const start = async () => {
       const sub = createSubscriber({

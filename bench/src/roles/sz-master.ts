@@ -6,9 +6,9 @@ import {
   createLocalExecutor,
   createScheduler,
   type Executor,
+  type MasterStore,
   openStore,
   type Scheduler,
-  type Store,
 } from '@schedulezero/scheduler-core';
 import { nowMs, roleParams, serveRole } from '../lib/role.ts';
 
@@ -26,7 +26,7 @@ interface Params {
 
 const params = roleParams<Params>();
 const startedAt = performance.now();
-let store: Store | undefined;
+let store: MasterStore | undefined;
 let scheduler: Scheduler | undefined;
 let link: HandlerLink | undefined;
 let server: ReturnType<typeof createAdaptorServer> | undefined;
@@ -46,13 +46,7 @@ async function init() {
       else finishWaiters.push(waiter);
     }
   };
-  // The run loop records results with finishJobs (batches); finishJob is counted too.
-  const finishJob = store.finishJob.bind(store);
-  store.finishJob = async (finish) => {
-    const outcome = await finishJob(finish);
-    recorded(1);
-    return outcome;
-  };
+  // The run loop records every result with finishJobs, in batches.
   const finishJobs = store.finishJobs.bind(store);
   store.finishJobs = async (finishes) => {
     const outcomes = await finishJobs(finishes);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createScheduleBodySchema } from '@schedulezero/protocol';
-import type { Store } from '@schedulezero/scheduler-core';
+import type { ReplicaStore } from '@schedulezero/scheduler-core';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dmzProjector, loadDmzReplica } from './support/dmz-replica.ts';
@@ -71,7 +71,7 @@ async function expectFits(page: Page, name: string): Promise<void> {
 describe.runIf(hasChromium)('dashboard in a browser', () => {
   let dir: string;
   let stack: MasterStack;
-  let replicaStore: Store | undefined;
+  let replicaStore: ReplicaStore | undefined;
   let master: { server: Server; url: string };
   let replica: { server: Server; url: string } | undefined;
   let browser: Browser;

@@ -1,11 +1,11 @@
-import type { Store } from '@schedulezero/scheduler-core';
+import type { ReplicaStore } from '@schedulezero/scheduler-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMasterStack, createReplicaApp, type MasterStack } from './support/stack.ts';
 
 // Every page names an icon the node serves without a login, so no browser logs a 404 for it.
 
 let stack: MasterStack | undefined;
-let replicaStore: Store | undefined;
+let replicaStore: ReplicaStore | undefined;
 afterEach(async () => {
   await replicaStore?.close();
   await stack?.close();

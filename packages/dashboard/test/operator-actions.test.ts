@@ -1,5 +1,5 @@
 import { createScheduleBodySchema } from '@schedulezero/protocol';
-import type { Store } from '@schedulezero/scheduler-core';
+import type { ReplicaStore } from '@schedulezero/scheduler-core';
 import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dmzProjector, loadDmzReplica } from './support/dmz-replica.ts';
@@ -8,7 +8,7 @@ import { createMasterStack, createReplicaApp, type MasterStack } from './support
 // Edit, clone, two-step delete, bulk actions and job cancel/re-run through the master's forms.
 
 let stack: MasterStack | undefined;
-let replicaStore: Store | undefined;
+let replicaStore: ReplicaStore | undefined;
 afterEach(async () => {
   await replicaStore?.close();
   await stack?.close();

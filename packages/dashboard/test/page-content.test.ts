@@ -1,6 +1,6 @@
 import type { CreateScheduleBody, Job } from '@schedulezero/protocol';
 import { createScheduleBodySchema } from '@schedulezero/protocol';
-import type { Store } from '@schedulezero/scheduler-core';
+import type { ReplicaStore } from '@schedulezero/scheduler-core';
 import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { absoluteTime } from '../src/time-format.ts';
@@ -12,7 +12,7 @@ import { createMasterStack, createReplicaApp, type MasterStack } from './support
 const CANARY = 'CANARY-51c0de-page-content';
 
 let stack: MasterStack | undefined;
-let replicaStore: Store | undefined;
+let replicaStore: ReplicaStore | undefined;
 afterEach(async () => {
   await replicaStore?.close();
   await stack?.close();

@@ -1,10 +1,10 @@
-import { createScheduler, openStore, type Store, silentLogger } from '@schedulezero/scheduler-core';
+import { createScheduler, type MasterStore, openStore, silentLogger } from '@schedulezero/scheduler-core';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerDashboard } from '../src/index.ts';
 import { logIn, TOKEN } from './support/stack.ts';
 
-let store: Store | undefined;
+let store: MasterStore | undefined;
 afterEach(async () => {
   await store?.close();
   store = undefined;

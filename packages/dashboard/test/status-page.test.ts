@@ -1,5 +1,5 @@
 import { type CreateScheduleBody, createScheduleBodySchema } from '@schedulezero/protocol';
-import { createReadOnlyScheduler, type Store } from '@schedulezero/scheduler-core';
+import { createReadOnlyScheduler, type ReadStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { eventually } from '@schedulezero/scheduler-core/testing';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { createMasterStack, type MasterStack, TOKEN } from './support/stack.ts';
 const CANARY = 'CANARY-5747u5-page';
 
 let stack: MasterStack | undefined;
-let replicaStore: Store | undefined;
+let replicaStore: ReplicaStore | undefined;
 afterEach(async () => {
   await replicaStore?.close();
   await stack?.close();
@@ -35,7 +35,7 @@ async function runTimes(current: MasterStack, id: string, times: number): Promis
   }
 }
 
-function statusApp(store: Store): Hono {
+function statusApp(store: ReadStore): Hono {
   const app = new Hono();
   registerDashboard(app, {
     reads: createReadOnlyScheduler({ store }),

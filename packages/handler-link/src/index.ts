@@ -4,7 +4,6 @@ export type { DispatcherCounters, HandlerThrottled } from './dispatch-counters.t
 export type { DispatcherStats } from './dispatcher.ts';
 export { createHandlerLink } from './handler-link.ts';
 export type { HandlerLimits, HandlerLink, HandlerLinkOptions, HandlerLinkStats } from './link-types.ts';
-export type { HandlerStore } from './registry.ts';
 export { createLinkWorker } from './worker/link-worker.ts';
 export {
   createMultiLinkWorker,

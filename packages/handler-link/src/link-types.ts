@@ -1,10 +1,9 @@
 import type { HandlerRecord, HandlerStatus } from '@schedulezero/protocol';
-import type { Clock, Executor, Limit, Logger } from '@schedulezero/scheduler-core';
+import type { Clock, Executor, HandlerStore, Limit, Logger } from '@schedulezero/scheduler-core';
 import type { Router } from 'zeromq';
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';
 import type { HandlerThrottled } from './dispatch-counters.ts';
 import type { DispatcherStats } from './dispatcher.ts';
-import type { HandlerStore } from './registry.ts';
 
 export interface HandlerLinkOptions {
   /** ZeroMQ endpoint of the ROUTER, e.g. `tcp://127.0.0.1:5555`; port `*` picks a free one (see `endpoint()`). */

@@ -1,12 +1,9 @@
 import type { HandlerRecord, HandlerStatus, RegisterBody } from '@schedulezero/protocol';
 import { HANDLER_STATUSES } from '@schedulezero/protocol';
-import type { Limit, Logger, Store } from '@schedulezero/scheduler-core';
+import type { HandlerStore, Limit, Logger } from '@schedulezero/scheduler-core';
 import { toError } from '@schedulezero/scheduler-core';
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';
 import { createEntry, type HandlerEntry, type Presence, statusOf, toRecord } from './handler-entry.ts';
-
-/** The part of the store the registry writes to. */
-export type HandlerStore = Pick<Store, 'upsertHandler' | 'listHandlers'>;
 
 export interface RegistryOptions {
   store: HandlerStore;

@@ -1,4 +1,4 @@
-import type { Store } from '@schedulezero/scheduler-core';
+import type { MasterStore } from '@schedulezero/scheduler-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RemoteHandlerContext } from '../src/index.ts';
 import {
@@ -11,12 +11,13 @@ import {
   openTestStore,
   startLink,
   startWorker,
+  storedHandler,
 } from './helpers.ts';
 
 const whoami = (_args: unknown, ctx: RemoteHandlerContext) => ctx.handlerId;
 
 describe('handler link (real sockets, in-process workers)', () => {
-  let store: Store;
+  let store: MasterStore;
   beforeEach(async () => {
     store = await openTestStore();
   });
@@ -46,7 +47,7 @@ describe('handler link (real sockets, in-process workers)', () => {
       result: { args: { n: 1 }, jobId: job.id, attempt: 1, key: job.id },
     });
     await eventually(async () => {
-      expect(await store.getHandler('w-1')).toMatchObject({
+      expect(await storedHandler(store, 'w-1')).toMatchObject({
         methods: ['echo'],
         zone: 'eu',
         tags: ['gpu'],
@@ -193,7 +194,7 @@ describe('handler link (real sockets, in-process workers)', () => {
     expect(link.stats().jobs.cancelsSent).toBe(1);
     // The slot stays taken until the handler confirms, then frees.
     await eventually(() => expect(link.capacity().get('wait')).toBe(1));
-    await eventually(async () => expect((await store.getHandler('w'))?.failureCount).toBe(1));
+    await eventually(async () => expect((await storedHandler(store, 'w'))?.failureCount).toBe(1));
   });
 
   it('aborts the function at the deadline on the worker and reports timed_out', async () => {
@@ -290,7 +291,7 @@ describe('handler link (real sockets, in-process workers)', () => {
     // close() aborts the job but sends nothing more: to the master the worker just vanished.
     await worker.close();
     expect(await run).toMatchObject({ status: 'failed', error: { code: 'handler_lost' }, handlerId: 'gone' });
-    await eventually(async () => expect((await store.getHandler('gone'))?.status).toBe('offline'));
+    await eventually(async () => expect((await storedHandler(store, 'gone'))?.status).toBe('offline'));
     expect(link.capacity().has('hang')).toBe(false);
     expect(link.stats().jobs.handlerLost).toBe(1);
   });
@@ -317,7 +318,7 @@ describe('handler link (real sockets, in-process workers)', () => {
     expect(link.handlers().find((h) => h.id === 'a')?.status).toBe('unhealthy');
     expect(link.capacity().get('work')).toBe(4);
     for (let i = 0; i < 3; i += 1) expect((await run()).handlerId).toBe('b');
-    await eventually(async () => expect((await store.getHandler('a'))?.status).toBe('unhealthy'));
+    await eventually(async () => expect((await storedHandler(store, 'a'))?.status).toBe('unhealthy'));
 
     // After the cooldown a gets one trial; it fails and the breaker opens again.
     await eventually(() => expect(link.capacity().get('work')).toBe(5));
@@ -329,7 +330,7 @@ describe('handler link (real sockets, in-process workers)', () => {
     expect(await run()).toMatchObject({ handlerId: 'a', status: 'succeeded' });
     expect(link.handlers().find((h) => h.id === 'a')?.status).toBe('healthy');
     expect(link.capacity().get('work')).toBe(8);
-    await eventually(async () => expect((await store.getHandler('a'))?.status).toBe('healthy'));
+    await eventually(async () => expect((await storedHandler(store, 'a'))?.status).toBe('healthy'));
   });
 
   it('a worker registers again with a restarted master on the same endpoint; its counters carry over', async () => {
@@ -339,7 +340,7 @@ describe('handler link (real sockets, in-process workers)', () => {
       status: 'succeeded',
     });
     await first.link.close();
-    expect((await store.getHandler('w'))?.status).toBe('offline');
+    expect((await storedHandler(store, 'w'))?.status).toBe('offline');
     const second = await startLink(store, { bind: first.endpoint });
     await eventually(() => expect(second.link.capacity().get('echo')).toBe(4), { timeoutMs: 5_000 });
     // The link counts the registration when it arrives; the worker when the answer does.
@@ -348,7 +349,7 @@ describe('handler link (real sockets, in-process workers)', () => {
       status: 'succeeded',
     });
     await eventually(async () =>
-      expect(await store.getHandler('w')).toMatchObject({ status: 'healthy', successCount: 2 }),
+      expect(await storedHandler(store, 'w')).toMatchObject({ status: 'healthy', successCount: 2 }),
     );
   });
 
@@ -375,7 +376,7 @@ describe('handler link (real sockets, in-process workers)', () => {
     release.open();
     expect(await running).toMatchObject({ status: 'succeeded', result: 'done', handlerId: 'w' });
     await drained;
-    await eventually(async () => expect((await store.getHandler('w'))?.status).toBe('offline'));
+    await eventually(async () => expect((await storedHandler(store, 'w'))?.status).toBe('offline'));
     await startWorker(endpoint, { handlerId: 'w2', functions: { slow: () => 'elsewhere' } });
     expect(await next).toMatchObject({ status: 'succeeded', handlerId: 'w2' });
   });
@@ -410,7 +411,7 @@ describe('handler link (real sockets, in-process workers)', () => {
     await started.promise;
     await link.close();
     expect(await run).toMatchObject({ status: 'failed', error: { code: 'interrupted' } });
-    expect((await store.getHandler('w'))?.status).toBe('offline');
+    expect((await storedHandler(store, 'w'))?.status).toBe('offline');
     expect(await link.run(makeJob(), new AbortController().signal)).toMatchObject({
       error: { code: 'interrupted' },
     });

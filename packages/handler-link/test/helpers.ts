@@ -1,5 +1,5 @@
 import type { Job } from '@schedulezero/protocol';
-import { openStore, type Store } from '@schedulezero/scheduler-core';
+import { type HandlerStore, type MasterStore, openStore } from '@schedulezero/scheduler-core';
 import { eventually } from '@schedulezero/scheduler-core/testing';
 import { createHandlerLink } from '../src/handler-link.ts';
 import type { HandlerLink, HandlerLinkOptions } from '../src/link-types.ts';
@@ -39,7 +39,7 @@ export async function expectNoLeakedTimers(): Promise<void> {
   );
 }
 
-export async function openTestStore(): Promise<Store> {
+export async function openTestStore(): Promise<MasterStore> {
   const store = await openStore('sqlite::memory:');
   track(() => store.close());
   return store;
@@ -49,7 +49,7 @@ export async function openTestStore(): Promise<Store> {
 export const FAST = { heartbeatIntervalMs: 50, missedHeartbeats: 3 } as const;
 
 export async function startLink(
-  store: Store,
+  store: HandlerStore,
   options: Partial<HandlerLinkOptions> = {},
 ): Promise<{ link: HandlerLink; endpoint: string }> {
   const link = createHandlerLink({ bind: 'tcp://127.0.0.1:*', store, ...FAST, ...options });
@@ -120,3 +120,8 @@ export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => voi
 }
 
 export { eventually };
+
+/** A handler's record as the store lists it; undefined when it has none. */
+export async function storedHandler(store: Pick<HandlerStore, 'listHandlers'>, id: string) {
+  return (await store.listHandlers()).find((handler) => handler.id === id);
+}

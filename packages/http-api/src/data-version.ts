@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ReplicaState, Store } from '@schedulezero/scheduler-core';
+import type { MasterStore, ReplicaState, ReplicaStore } from '@schedulezero/scheduler-core';
 
 /**
  * The version of what a node's read API answers: it changes whenever a committed write could
@@ -27,7 +27,6 @@ const READS = new Set<string>([
   'getJob',
   'listJobs',
   'countJobsByStatus',
-  'getHandler',
   'listHandlers',
   'readChanges',
   'changeHead',
@@ -45,7 +44,7 @@ interface WriteWatcher {
 }
 
 /** The store with every write reported to `watcher` before it starts and after it settles. */
-function watchWrites(store: Store, watcher: WriteWatcher): Store {
+function watchWrites<S extends object>(store: S, watcher: WriteWatcher): S {
   const wrapped = new Map<string, unknown>();
   return new Proxy(store, {
     get(target, property, receiver) {
@@ -78,7 +77,7 @@ function watchWrites(store: Store, watcher: WriteWatcher): Store {
  * only writer: true of SQLite (a second master on the file is refused); on PostgreSQL other
  * masters of a cluster write too, so the caller passes no version there and nothing is cached.
  */
-export function masterDataVersion(store: Store): { store: Store; version: DataVersion } {
+export function masterDataVersion(store: MasterStore): { store: MasterStore; version: DataVersion } {
   const boot = randomBytes(6).toString('base64url');
   let writes = 0;
   let inFlight = 0;
@@ -107,9 +106,9 @@ function unchanged(method: string, result: unknown): boolean {
  * the version is unknown until the next position.
  */
 export async function replicaDataVersion(
-  store: Store,
+  store: ReplicaStore,
   zone: string,
-): Promise<{ store: Store; version: DataVersion }> {
+): Promise<{ store: ReplicaStore; version: DataVersion }> {
   let state: ReplicaState | undefined = await store.replicationState(zone);
   let inFlight = 0;
   const watched = watchWrites(store, {

@@ -1,9 +1,9 @@
-import { createReadOnlyScheduler, openStore, type Store } from '@schedulezero/scheduler-core';
+import { createReadOnlyScheduler, openReplicaStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeApp } from '../src/node-app.ts';
 
 const TOKEN = 'the-right-token-0123456789';
-let store: Store | undefined;
+let store: ReplicaStore | undefined;
 
 afterEach(async () => {
   await store?.close();
@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 async function nodeApp() {
-  store = await openStore('sqlite::memory:');
+  store = await openReplicaStore('sqlite::memory:');
   let nowMs = Date.parse('2026-12-01T00:00:00Z');
   const warnings: Array<Record<string, unknown>> = [];
   const logger = {

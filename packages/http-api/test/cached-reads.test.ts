@@ -1,9 +1,11 @@
 import {
   createReadOnlyScheduler,
   createScheduler,
+  type MasterStore,
+  openReplicaStore,
   openStore,
   type ReplicatedRow,
-  type Store,
+  type StoreConnection,
 } from '@schedulezero/scheduler-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { masterDataVersion, replicaDataVersion } from '../src/data-version.ts';
@@ -13,7 +15,7 @@ const TOKEN = 'a-token-of-16-chars';
 const api = { requireAuth: true, tokens: [TOKEN], allowedOrigins: [], maxBodyBytes: 1 << 20, docs: false };
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
 const auth = { authorization: `Bearer ${TOKEN}` };
-let stores: Store[] = [];
+let stores: StoreConnection[] = [];
 
 afterEach(async () => {
   await Promise.all(stores.map((store) => store.close()));
@@ -27,7 +29,7 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
  * store's do: a read can then start before a write's commit and end after it, or run entirely
  * between a commit and the write's answer.
  */
-function slowed(store: Store): Store {
+function slowed(store: MasterStore): MasterStore {
   return new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
@@ -185,7 +187,7 @@ describe('ETags on a replica', () => {
   });
 
   it('follows the applied position, gives none while a snapshot loads, and lets proxies keep it briefly', async () => {
-    const database = await openStore('sqlite::memory:');
+    const database = await openReplicaStore('sqlite::memory:');
     stores.push(database);
     const { store, version } = await replicaDataVersion(database, 'dmz');
     const app = createNodeApp({

@@ -1,10 +1,10 @@
-import { createScheduler, openStore, type Store, silentLogger } from '@schedulezero/scheduler-core';
+import { createScheduler, type MasterStore, openStore, silentLogger } from '@schedulezero/scheduler-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeApp } from '../src/node-app.ts';
 import type { ApiOptions } from '../src/types.ts';
 
 const TOKEN = 'the-right-token-0123456789';
-let store: Store | undefined;
+let store: MasterStore | undefined;
 
 afterEach(async () => {
   await store?.close();

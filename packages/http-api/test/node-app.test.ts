@@ -1,11 +1,11 @@
-import { createReadOnlyScheduler, openStore, type Store } from '@schedulezero/scheduler-core';
+import { createReadOnlyScheduler, openReplicaStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeApp } from '../src/node-app.ts';
 import { READ_ONLY_MESSAGE } from '../src/read-only.ts';
 
 const api = { requireAuth: false, tokens: [], allowedOrigins: [], maxBodyBytes: 1024 * 1024, docs: true };
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
-let store: Store | undefined;
+let store: ReplicaStore | undefined;
 
 afterEach(async () => {
   await store?.close();
@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 async function replicaApp(options: { requireAuth?: boolean; statusPage?: boolean } = {}) {
-  store = await openStore('sqlite::memory:');
+  store = await openReplicaStore('sqlite::memory:');
   return createNodeApp({
     reads: createReadOnlyScheduler({ store }),
     readOnly: true,

@@ -1,15 +1,15 @@
-import { createReadOnlyScheduler, openStore, type Store } from '@schedulezero/scheduler-core';
+import { createReadOnlyScheduler, openReplicaStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { afterEach, expect, it } from 'vitest';
 import { createNodeApp } from '../src/node-app.ts';
 
-let store: Store | undefined;
+let store: ReplicaStore | undefined;
 afterEach(async () => {
   await store?.close();
   store = undefined;
 });
 
 it('names api.publicUrl as the server of the OpenAPI document', async () => {
-  store = await openStore('sqlite::memory:');
+  store = await openReplicaStore('sqlite::memory:');
   const app = createNodeApp({
     reads: createReadOnlyScheduler({ store }),
     readOnly: true,

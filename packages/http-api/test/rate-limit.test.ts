@@ -1,9 +1,9 @@
-import { createReadOnlyScheduler, openStore, type Store } from '@schedulezero/scheduler-core';
+import { createReadOnlyScheduler, openReplicaStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeApp } from '../src/node-app.ts';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
-let store: Store | undefined;
+let store: ReplicaStore | undefined;
 
 afterEach(async () => {
   await store?.close();
@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 async function replicaApp(options: { trustProxy?: string[]; now: () => number; maxInFlight?: number }) {
-  store = await openStore('sqlite::memory:');
+  store = await openReplicaStore('sqlite::memory:');
   const app = createNodeApp({
     reads: createReadOnlyScheduler({ store }),
     readOnly: true,

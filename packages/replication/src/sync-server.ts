@@ -7,7 +7,7 @@ import {
   type SyncRequestMessage,
   takesTopic,
 } from '@schedulezero/protocol';
-import { type Clock, type Logger, type Store, toError } from '@schedulezero/scheduler-core';
+import { type ChangeFeed, type Clock, type Logger, toError } from '@schedulezero/scheduler-core';
 import { SnapshotCache } from './snapshot-cache.ts';
 import type { SendOutcome } from './socket-sender.ts';
 import type { ZoneStats } from './types.ts';
@@ -16,7 +16,7 @@ type Request<T extends SyncRequestMessage['type']> = Extract<SyncRequestMessage,
 
 export interface SyncServerOptions {
   zone: string;
-  store: Store;
+  store: ChangeFeed;
   pageSize: number;
   maxPageBytes: number;
   snapshotTtlMs: number;

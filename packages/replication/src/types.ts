@@ -1,5 +1,5 @@
 import type { ReplicationKind, SnapshotRequiredReason } from '@schedulezero/protocol';
-import type { Clock, Logger, Store } from '@schedulezero/scheduler-core';
+import type { ChangeFeed, Clock, Logger, ReplicaSink } from '@schedulezero/scheduler-core';
 import type { Socket } from 'zeromq';
 
 /**
@@ -32,8 +32,8 @@ export interface RetentionOptions {
 }
 
 export interface PublisherOptions {
-  /** The master's store, opened with the projector that writes each zone's change log. */
-  store: Store;
+  /** The master's change feed: its store, opened with the projector that writes each zone's change log. */
+  store: ChangeFeed;
   zones: PublisherZone[];
   /** Heartbeat period; default 1000 ms. A replica takes 3 missed ones as silence. */
   heartbeatMs?: number;
@@ -98,7 +98,7 @@ export type SubscriberState = 'idle' | 'snapshotting' | 'catching_up' | 'live' |
 
 export interface SubscriberOptions {
   /** The replica's own store: written only through the replica apply path. */
-  store: Store;
+  store: ReplicaSink;
   zone: string;
   /** The master's PUB for this zone. */
   publish: string;

@@ -5,7 +5,7 @@ import {
   type KindMarks,
   REPLICATION_KINDS,
 } from '@schedulezero/protocol';
-import type { ChangeRow, Clock, Logger, Store } from '@schedulezero/scheduler-core';
+import type { ChangeFeed, ChangeRow, Clock, Logger } from '@schedulezero/scheduler-core';
 import { Publisher as PubSocket, Router } from 'zeromq';
 import { errorCode, SocketSender } from './socket-sender.ts';
 import { createSyncServer } from './sync-server.ts';
@@ -30,7 +30,7 @@ export interface ZoneStream {
 const MAX_REQUEST_BYTES = 64 * 1024;
 
 interface StreamContext {
-  store: Store;
+  store: ChangeFeed;
   clock: Clock;
   logger: Logger;
   pageSize: number;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { openStore, type Store } from '@schedulezero/scheduler-core';
+import { openReplicaStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppliedEvent } from '../src/types.ts';
@@ -17,8 +17,8 @@ import {
 const resources = new Resources();
 afterEach(() => resources.closeAll());
 
-async function replicaStore(dir: string, name = 'replica'): Promise<Store> {
-  return resources.add(await openStore(`sqlite:${join(dir, `${name}.db`)}`), (store) => store.close());
+async function replicaStore(dir: string, name = 'replica'): Promise<ReplicaStore> {
+  return resources.add(await openReplicaStore(`sqlite:${join(dir, `${name}.db`)}`), (store) => store.close());
 }
 
 async function sqliteMaster(dir: string): Promise<Master> {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { openStore, type ReplicatedRow, type Store } from '@schedulezero/scheduler-core';
+import { openReplicaStore, type ReplicaStore, type ReplicatedRow } from '@schedulezero/scheduler-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppliedEvent, Subscriber } from '../src/types.ts';
 import {
@@ -17,12 +17,12 @@ import {
 const resources = new Resources();
 afterEach(() => resources.closeAll());
 
-async function replicaStore(dir: string): Promise<Store> {
-  return resources.add(await openStore(`sqlite:${join(dir, 'replica.db')}`), (store) => store.close());
+async function replicaStore(dir: string): Promise<ReplicaStore> {
+  return resources.add(await openReplicaStore(`sqlite:${join(dir, 'replica.db')}`), (store) => store.close());
 }
 
 /** A replica at the master's current head, closed again: the next one catches up from there. */
-async function replicaAtHead(master: Master, store: Store): Promise<number> {
+async function replicaAtHead(master: Master, store: ReplicaStore): Promise<number> {
   const first = await startReplica(resources, master, store);
   await caughtUp(first, master.store);
   await first.close();
@@ -50,7 +50,7 @@ describe('a crash in the middle of applying', () => {
     // The first batch with two jobs fails on its second: a twin of the first, same fire time,
     // breaks the replica's unique (scheduleId, scheduledAt) after the rows before it were written.
     let failure: { error: unknown; firstId: string; stateAfter: unknown; firstAfter: unknown } | undefined;
-    const faulty: Store = {
+    const faulty: ReplicaStore = {
       ...store,
       applyReplicated: async (batch) => {
         const jobs = batch.rows.flatMap((row, index) => (row.topic === 'job.executed' ? [index] : []));
@@ -71,7 +71,10 @@ describe('a crash in the middle of applying', () => {
           error,
           firstId,
           stateAfter: await store.replicationState('admin'),
-          firstAfter: (await store.getSchedule(firstId)) ?? (await store.getHandler(firstId)) ?? null,
+          firstAfter:
+            (await store.getSchedule(firstId)) ??
+            (await store.listHandlers()).find((handler) => handler.id === firstId) ??
+            null,
         };
         throw error;
       },

@@ -9,13 +9,16 @@ import {
   type Schedule,
 } from '@schedulezero/protocol';
 import {
+  type ChangeFeed,
   type ChangeProjector,
   type FirePlanner,
   type Logger,
+  type MasterStore,
   manualJobDraft,
   openStore,
+  type ReadStore,
+  type ReplicaSink,
   type ScheduleDraft,
-  type Store,
   type StoreOptions,
 } from '@schedulezero/scheduler-core';
 import { expect } from 'vitest';
@@ -69,7 +72,7 @@ export class Resources {
 }
 
 export interface Master {
-  store: Store;
+  store: MasterStore;
   publisher: Publisher;
   /** Resolved endpoints of a zone (ports picked by the OS on first start). */
   endpoints(zone: string): { publish: string; sync: string };
@@ -78,7 +81,7 @@ export interface Master {
 /** A master store with the test projector and a publisher that is told of every commit. */
 export async function startMaster(
   resources: Resources,
-  database: string | ((options: StoreOptions) => Promise<Store>),
+  database: string | ((options: StoreOptions) => Promise<MasterStore>),
   options: Partial<PublisherOptions> & { endpoints?: Record<string, { publish: string; sync: string }> } = {},
 ): Promise<Master> {
   let publisher: Publisher | undefined;
@@ -130,7 +133,7 @@ async function startPublisher(resources: Resources, options: PublisherOptions): 
 export async function startReplica(
   resources: Resources,
   master: Pick<Master, 'endpoints'>,
-  store: Store,
+  store: ReplicaSink,
   options: Partial<SubscriberOptions> = {},
 ): Promise<Subscriber> {
   const zone = options.zone ?? 'admin';
@@ -201,7 +204,12 @@ function missedFires(k: number, at: Date): FirePlanner {
  * and deleted, jobs run to success or failure, bursts of missed fire times, handlers registered,
  * updated and gone offline. Deterministic per `tag`, so that two runs write distinct ids.
  */
-export async function writeChanges(store: Store, count: number, tag = 'w', exact = true): Promise<void> {
+export async function writeChanges(
+  store: MasterStore,
+  count: number,
+  tag = 'w',
+  exact = true,
+): Promise<void> {
   const start = (await store.changeHead('admin')).seq;
   let written = 0;
   const step = async (rows: number, write: () => Promise<unknown>) => {
@@ -236,18 +244,20 @@ export async function writeChanges(store: Store, count: number, tag = 'w', exact
 }
 
 /** A run-now job claimed and finished: one change, when it is final. */
-async function runJob(store: Store, scheduleId: string, at: Date, cycle: number): Promise<void> {
+async function runJob(store: MasterStore, scheduleId: string, at: Date, cycle: number): Promise<void> {
   const job = await store.createManualJob(scheduleId, (current) =>
     manualJobDraft(current, at, `${scheduleId}-job`),
   );
   if (!job.ok) throw new Error(`run-now ${scheduleId}: ${job.reason}`);
   await store.claimJobs({ now: at, limit: 1, claimedBy: 'worker-1' });
-  await store.finishJob({
-    jobId: job.value.id,
-    attempt: 1,
-    finishedAt: new Date(at.getTime() + 250),
-    outcome: cycle % 8 === 0 ? { status: 'succeeded', result: { cycle } } : failed(cycle),
-  });
+  await store.finishJobs([
+    {
+      jobId: job.value.id,
+      attempt: 1,
+      finishedAt: new Date(at.getTime() + 250),
+      outcome: cycle % 8 === 0 ? { status: 'succeeded', result: { cycle } } : failed(cycle),
+    },
+  ]);
 }
 
 function failed(step: number) {
@@ -272,7 +282,7 @@ function handler(id: string, at: Date, step: number): HandlerRecord {
 }
 
 /** Every row a replica of `kinds` should hold, read through the store's own API. */
-export async function readState(store: Store) {
+export async function readState(store: ReadStore) {
   const schedules: Schedule[] = [];
   const jobs: Job[] = [];
   let cursor: string | null = null;
@@ -290,7 +300,7 @@ export async function readState(store: Store) {
 }
 
 /** The replica holds exactly the master's schedules, final jobs and handlers, field by field. */
-export async function expectSameState(master: Store, replica: Store): Promise<void> {
+export async function expectSameState(master: ReadStore, replica: ReadStore): Promise<void> {
   const [expected, actual] = await Promise.all([readState(master), readState(replica)]);
   expect(actual.schedules.length).toBe(expected.schedules.length);
   expect(actual.jobs.length).toBe(expected.jobs.length);
@@ -299,7 +309,12 @@ export async function expectSameState(master: Store, replica: Store): Promise<vo
 }
 
 /** Waits until the replica's applied seq reaches the master's head for `zone`. */
-export async function caughtUp(subscriber: Subscriber, master: Store, zone = 'admin', timeoutMs = 20_000) {
+export async function caughtUp(
+  subscriber: Subscriber,
+  master: ChangeFeed,
+  zone = 'admin',
+  timeoutMs = 20_000,
+) {
   const head = (await master.changeHead(zone)).seq;
   return subscriber.waitFor((status) => status.appliedSeq >= head && status.state === 'live', timeoutMs);
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { encodeStreamHeader } from '@schedulezero/protocol';
-import { openStore, type Store } from '@schedulezero/scheduler-core';
+import { openReplicaStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dealer, Publisher, Subscriber } from 'zeromq';
@@ -10,8 +10,8 @@ import { startLossyProxy } from './lossy-proxy.ts';
 const resources = new Resources();
 afterEach(() => resources.closeAll());
 
-async function replicaStore(dir: string): Promise<Store> {
-  return resources.add(await openStore(`sqlite:${join(dir, 'replica.db')}`), (store) => store.close());
+async function replicaStore(dir: string): Promise<ReplicaStore> {
+  return resources.add(await openReplicaStore(`sqlite:${join(dir, 'replica.db')}`), (store) => store.close());
 }
 
 describe('losses on the live stream', () => {
@@ -27,7 +27,7 @@ describe('losses on the live stream', () => {
     const store = await replicaStore(dir);
     let gate: Promise<void> | undefined;
     // The replica's apply stalls while the gate is shut: its buffer fills, its reader stops reading.
-    const stalled: Store = {
+    const stalled: ReplicaStore = {
       ...store,
       applyReplicated: async (batch) => {
         await gate;

@@ -1,4 +1,4 @@
-import { openStore, type Store } from '@schedulezero/scheduler-core';
+import { openReplicaStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { PG_TEST_URL, pgTestDatabases, probePostgres } from '@schedulezero/scheduler-core/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
@@ -40,7 +40,9 @@ describe.skipIf(unreachable !== null && !required)('on PostgreSQL', () => {
       store.close(),
     );
     const replicaDatabase = await database();
-    const store: Store = resources.add(await replicaDatabase.open(), (opened) => opened.close());
+    const store: ReplicaStore = resources.add(await replicaDatabase.openReplica(), (opened) =>
+      opened.close(),
+    );
     const replica = await startReplica(resources, master, store);
     await writeChanges(master.store, 50, 'first');
     await caughtUp(replica, master.store);
@@ -69,7 +71,9 @@ describe.skipIf(unreachable !== null && !required)('on PostgreSQL', () => {
     const master = await startMaster(resources, (options) => masterDatabase.open(options));
     await writeChanges(master.store, 150);
     const dir = resources.tempDir();
-    const store = resources.add(await openStore(`sqlite:${dir}/replica.db`), (opened) => opened.close());
+    const store = resources.add(await openReplicaStore(`sqlite:${dir}/replica.db`), (opened) =>
+      opened.close(),
+    );
     const replica = await startReplica(resources, master, store);
     await caughtUp(replica, master.store);
     await writeChanges(master.store, 150, 'live');

@@ -3,13 +3,13 @@
  * `applied <seq>` after every committed batch, until it is killed.
  * Usage: node --import tsx test/replica-child.ts <db file> <publish> <sync> <page size>
  */
-import { openStore, silentLogger } from '@schedulezero/scheduler-core';
+import { openReplicaStore, silentLogger } from '@schedulezero/scheduler-core';
 import { createSubscriber } from '../src/subscriber.ts';
 
 const [file, publish, sync, pageSize] = process.argv.slice(2);
 if (file === undefined || publish === undefined || sync === undefined)
   throw new Error('usage: <file> <publish> <sync> [page size]');
-const store = await openStore(`sqlite:${file}`);
+const store = await openReplicaStore(`sqlite:${file}`);
 const subscriber = createSubscriber({
   store,
   zone: 'admin',

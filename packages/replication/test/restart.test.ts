@@ -1,6 +1,6 @@
 import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStore, type Store } from '@schedulezero/scheduler-core';
+import { openReplicaStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppliedEvent } from '../src/types.ts';
@@ -17,8 +17,8 @@ import {
 const resources = new Resources();
 afterEach(() => resources.closeAll());
 
-async function replicaStore(dir: string): Promise<Store> {
-  return resources.add(await openStore(`sqlite:${join(dir, 'replica.db')}`), (store) => store.close());
+async function replicaStore(dir: string): Promise<ReplicaStore> {
+  return resources.add(await openReplicaStore(`sqlite:${join(dir, 'replica.db')}`), (store) => store.close());
 }
 
 async function stop(master: Master): Promise<void> {

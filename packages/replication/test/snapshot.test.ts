@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { openStore, type Store } from '@schedulezero/scheduler-core';
+import { openReplicaStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppliedEvent, SubscriberStatus } from '../src/types.ts';
@@ -8,8 +8,8 @@ import { caughtUp, expectSameState, Resources, startMaster, startReplica, writeC
 const resources = new Resources();
 afterEach(() => resources.closeAll());
 
-async function replicaStore(dir: string): Promise<Store> {
-  return resources.add(await openStore(`sqlite:${join(dir, 'replica.db')}`), (store) => store.close());
+async function replicaStore(dir: string): Promise<ReplicaStore> {
+  return resources.add(await openReplicaStore(`sqlite:${join(dir, 'replica.db')}`), (store) => store.close());
 }
 
 describe('snapshots and lag', () => {
@@ -27,7 +27,7 @@ describe('snapshots and lag', () => {
       release = resolve;
     });
     // The first page waits until the test has written more: those changes are not in the snapshot.
-    const paused: Store = {
+    const paused: ReplicaStore = {
       ...store,
       applySnapshot: async (page) => {
         entered();
@@ -57,7 +57,7 @@ describe('snapshots and lag', () => {
     const master = await startMaster(resources, `sqlite:${join(dir, 'master.db')}`);
     const store = await replicaStore(dir);
     // A replica slower than the master: every batch takes 30 ms more.
-    const slow: Store = {
+    const slow: ReplicaStore = {
       ...store,
       applyReplicated: async (batch) => {
         await new Promise((resolve) => setTimeout(resolve, 30));

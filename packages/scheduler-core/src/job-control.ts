@@ -4,10 +4,10 @@ import { SchedulerError } from './errors.ts';
 import { newId } from './ids.ts';
 import type { RunLoop } from './run-loop.ts';
 import { isFinal } from './store/job-transitions.ts';
-import type { Store } from './store/types.ts';
+import type { JobStore } from './store/ports/job-store.ts';
 
 export interface JobControlOptions {
-  store: Store;
+  store: JobStore;
   loop: Pick<RunLoop, 'cancel' | 'wake'>;
   clock: Clock;
   /** Refuses a re-run (`rate_limited`) while this many jobs are pending, as run-now does. */

@@ -1,6 +1,7 @@
 import type { Job, Schedule } from '@schedulezero/protocol';
 import { newId } from './ids.ts';
-import type { FirePlan, JobDraft } from './store/types.ts';
+import type { FirePlan } from './store/ports/firing-store.ts';
+import type { JobDraft } from './store/ports/job-store.ts';
 import { nextFireTime } from './triggers/index.ts';
 
 /**

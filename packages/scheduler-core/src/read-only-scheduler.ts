@@ -3,7 +3,7 @@ import { type Clock, systemClock } from './clock.ts';
 import { SchedulerError } from './errors.ts';
 import { createLatencyHistogram } from './latency-histogram.ts';
 import type { ReadScheduler } from './scheduler-types.ts';
-import type { Store } from './store/types.ts';
+import type { ReadStore } from './store/ports/read-store.ts';
 import { nextFireTimes, validateTrigger } from './triggers/index.ts';
 
 /** Throws `validation` naming every problem of a trigger (`trigger.expression`, ...). */
@@ -17,7 +17,7 @@ export function assertValidTrigger(trigger: Trigger): void {
 }
 
 export interface ReadOnlySchedulerOptions {
-  store: Store;
+  store: ReadStore;
   clock?: Clock;
 }
 

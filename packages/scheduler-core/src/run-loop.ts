@@ -11,7 +11,8 @@ import { createHandoffRecorder } from './run-loop/handoff-recorder.ts';
 import { createLoopState } from './run-loop/loop-state.ts';
 import { delayUntilNextWork } from './run-loop/next-work.ts';
 import { createPassTimer } from './run-loop/pass-timer.ts';
-import type { Store } from './store/types.ts';
+import type { FiringStore } from './store/ports/firing-store.ts';
+import type { HandlerStore } from './store/ports/handler-store.ts';
 
 /**
  * The scheduler's heartbeat, without a fixed polling tick: a timer to the earliest of the next
@@ -21,7 +22,7 @@ import type { Store } from './store/types.ts';
  * and share only the `LoopState` handed to each.
  */
 export interface RunLoopOptions {
-  store: Store;
+  store: FiringStore & Pick<HandlerStore, 'listHandlers'>;
   executor: Executor;
   clock: Clock;
   logger: Logger;

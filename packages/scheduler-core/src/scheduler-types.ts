@@ -10,7 +10,9 @@ import type {
   Trigger,
 } from '@schedulezero/protocol';
 import type { GovernorStats } from './governor.ts';
-import type { JobQuery, Page, ScheduleQuery } from './store/types.ts';
+import type { JobQuery } from './store/ports/job-store.ts';
+import type { ScheduleQuery } from './store/ports/schedule-store.ts';
+import type { Page } from './store/types.ts';
 
 /**
  * What a node's HTTP layer (and CLI, dashboard) calls. Methods throw `SchedulerError` for the

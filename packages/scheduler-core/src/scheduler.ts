@@ -19,11 +19,16 @@ import { assertValidTrigger, createReadOnlyScheduler } from './read-only-schedul
 import { createRunLoop } from './run-loop.ts';
 import type { Scheduler } from './scheduler-types.ts';
 import { servedTasks } from './served-tasks.ts';
-import type { Outcome, ScheduleUpdate, Store } from './store/types.ts';
+import type { FiringStore } from './store/ports/firing-store.ts';
+import type { HandlerStore } from './store/ports/handler-store.ts';
+import type { JobStore } from './store/ports/job-store.ts';
+import type { ScheduleStore, ScheduleUpdate } from './store/ports/schedule-store.ts';
+import type { Outcome } from './store/types.ts';
 import { nextFireTime } from './triggers/index.ts';
 
 export interface SchedulerOptions {
-  store: Store;
+  /** The API's schedules and jobs, and what the run loop fires with (the handlers it lists only). */
+  store: ScheduleStore & JobStore & FiringStore & Pick<HandlerStore, 'listHandlers'>;
   /**
    * Runs the jobs; without one, jobs are created and wait for an executor on another node (and
    * fail with `no_handler` when no registered handler offers their task).

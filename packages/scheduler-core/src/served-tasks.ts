@@ -1,5 +1,5 @@
 import type { Executor } from './executor.ts';
-import type { Store } from './store/types.ts';
+import type { HandlerStore } from './store/ports/handler-store.ts';
 
 /**
  * The tasks some handler offers: this node's executor (local handlers, the workers on its link)
@@ -8,7 +8,7 @@ import type { Store } from './store/types.ts';
  */
 export async function servedTasks(
   executor: Executor,
-  store: Pick<Store, 'listHandlers'>,
+  store: Pick<HandlerStore, 'listHandlers'>,
 ): Promise<Set<string>> {
   const registered = (await store.listHandlers()).filter((handler) => handler.status !== 'offline');
   return new Set([...executor.capacity().keys(), ...registered.flatMap((handler) => handler.methods)]);

@@ -8,7 +8,7 @@ import { createLocalExecutor } from '../src/local-executor.ts';
 import { createScheduler } from '../src/scheduler.ts';
 import type { Scheduler } from '../src/scheduler-types.ts';
 import { openStore } from '../src/store/index.ts';
-import type { Store } from '../src/store/types.ts';
+import type { MasterStore } from '../src/store/roles.ts';
 import { createFakeClock, eventually, type FakeClock } from '../src/testing/index.ts';
 
 const spec: CreateScheduleBody = {
@@ -47,7 +47,7 @@ describe('governed executor', () => {
 
 describe('limits under a burst', () => {
   let dir: string;
-  let store: Store;
+  let store: MasterStore;
   let clock: FakeClock;
   let scheduler: Scheduler | undefined;
 

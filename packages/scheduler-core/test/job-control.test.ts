@@ -6,11 +6,11 @@ import { createLocalExecutor, type HandlerFunction } from '../src/local-executor
 import { createScheduler } from '../src/scheduler.ts';
 import type { Scheduler } from '../src/scheduler-types.ts';
 import { openStore } from '../src/store/index.ts';
-import type { Store } from '../src/store/types.ts';
+import type { MasterStore } from '../src/store/roles.ts';
 import { createFakeClock, eventually, type FakeClock } from '../src/testing/index.ts';
 
 let dir: string;
-let store: Store;
+let store: MasterStore;
 let clock: FakeClock;
 let scheduler: Scheduler;
 

@@ -1,5 +1,5 @@
 import { createPublisher, createZoneProjector, type Publisher } from '@schedulezero/replication';
-import { createScheduler, openStore, type Scheduler, type Store } from '@schedulezero/scheduler-core';
+import { createScheduler, type MasterStore, openStore, type Scheduler } from '@schedulezero/scheduler-core';
 import { createZonePolicy } from '@schedulezero/security-filter';
 
 /**
@@ -9,7 +9,7 @@ import { createZonePolicy } from '@schedulezero/security-filter';
  */
 
 export interface InProcessMaster {
-  store: Store;
+  store: MasterStore;
   scheduler: Scheduler;
   publisher: Publisher;
   /** The zone's head seq, as the publisher last published it. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '@schedulezero/scheduler-core';
+import { openReplicaStore } from '@schedulezero/scheduler-core';
 import { PG_TEST_URL, postgresGate } from '@schedulezero/scheduler-core/testing';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -123,7 +123,7 @@ function startReplica(name: string, database: string, logLevel?: 'debug'): Promi
 
 /** The applied seq a replica's database holds, read with the replica stopped. */
 async function storedAppliedSeq(database: string): Promise<number> {
-  const store = await openStore(database);
+  const store = await openReplicaStore(database);
   try {
     const state = await store.replicationState('admin');
     expect(state?.snapshotSeq).toBeNull();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScheduleBodySchema, decodeStreamMessage } from '@schedulezero/protocol';
-import type { ReadScheduler, Scheduler, Store } from '@schedulezero/scheduler-core';
+import type { MasterStore, ReadScheduler, Scheduler } from '@schedulezero/scheduler-core';
 import { createLocalExecutor, createReadOnlyScheduler, createScheduler } from '@schedulezero/scheduler-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { XPublisher, XSubscriber } from 'zeromq';
@@ -88,7 +88,7 @@ async function masterRows(reads: ReadScheduler) {
 }
 
 /** The zone's last committed seq (the publisher may not have sent it yet). */
-async function committedHead(store: Store): Promise<number> {
+async function committedHead(store: MasterStore): Promise<number> {
   return (await store.changeHead('admin')).seq;
 }
 
@@ -96,7 +96,7 @@ async function committedHead(store: Store): Promise<number> {
  * Finished jobs (the only ones the stream carries), by a scheduler with a local executor on the
  * master's store: `count` manual runs of schedules `${prefix}-0…`, one in four failing.
  */
-async function runJobs(store: Store, prefix: string, count: number): Promise<void> {
+async function runJobs(store: MasterStore, prefix: string, count: number): Promise<void> {
   const runner = createScheduler({
     store,
     nodeId: 'in-process-runner',
@@ -122,7 +122,7 @@ async function runJobs(store: Store, prefix: string, count: number): Promise<voi
 }
 
 /** Handlers registered, updated and gone offline, as a master's registry writes them. */
-async function writeHandlers(store: Store, count: number): Promise<void> {
+async function writeHandlers(store: MasterStore, count: number): Promise<void> {
   for (let index = 0; index < count; index += 1) {
     const at = new Date(Date.UTC(2026, 0, 1, 0, index));
     const handler = {

@@ -5,9 +5,9 @@ import {
   createLocalExecutor,
   createScheduler,
   type HandlerFunction,
+  type MasterStore,
   openStore,
   type Scheduler,
-  type Store,
 } from '@schedulezero/scheduler-core';
 import { createZonePolicy } from '@schedulezero/security-filter';
 import { createMasterApp } from '../../src/app.ts';
@@ -32,7 +32,7 @@ export interface LogLine {
 export interface TestMaster {
   app: OpenAPIHono;
   scheduler: Scheduler;
-  store: Store;
+  store: MasterStore;
   publisher: Publisher;
   logs: LogLine[];
   /** Ends every `block` job waiting now. */

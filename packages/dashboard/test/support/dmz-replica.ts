@@ -1,5 +1,10 @@
 import { createZoneProjector } from '@schedulezero/replication';
-import { type ChangeProjector, openStore, type Store } from '@schedulezero/scheduler-core';
+import {
+  type ChangeFeed,
+  type ChangeProjector,
+  openReplicaStore,
+  type ReplicaStore,
+} from '@schedulezero/scheduler-core';
 import { createZonePolicy } from '@schedulezero/security-filter';
 
 /** The dmz zone's projector, as the master wires it. */
@@ -8,8 +13,8 @@ export function dmzProjector(): ChangeProjector {
 }
 
 /** A replica store filled from the master's dmz snapshot through the replica apply path. */
-export async function loadDmzReplica(master: Store, databaseUrl: string): Promise<Store> {
-  const replica = await openStore(databaseUrl);
+export async function loadDmzReplica(master: ChangeFeed, databaseUrl: string): Promise<ReplicaStore> {
+  const replica = await openReplicaStore(databaseUrl);
   const snapshot = await master.readSnapshot('dmz');
   await replica.resetReplica({ zone: 'dmz', epoch: snapshot.epoch, snapshotSeq: snapshot.seq, kinds: null });
   const applied = await replica.applySnapshot({

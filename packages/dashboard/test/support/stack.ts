@@ -5,9 +5,10 @@ import {
   createReadOnlyScheduler,
   createScheduler,
   type HandlerFunction,
+  type MasterStore,
   openStore,
+  type ReadStore,
   type Scheduler,
-  type Store,
   silentLogger,
 } from '@schedulezero/scheduler-core';
 import { Hono } from 'hono';
@@ -20,7 +21,7 @@ export interface MasterStack {
   /** `sz_session=<id>` of a session opened by logging in with TOKEN through the form. */
   cookie: string;
   scheduler: Scheduler;
-  store: Store;
+  store: MasterStore;
   close(): Promise<void>;
 }
 
@@ -92,7 +93,7 @@ export async function logIn(app: Hono, token = TOKEN): Promise<string> {
 }
 
 /** A read-only app over a store (a replica's), as createNodeApp builds it with `readOnly`. */
-export function createReplicaApp(store: Store, replication?: () => Promise<object>): Hono {
+export function createReplicaApp(store: ReadStore, replication?: () => Promise<object>): Hono {
   const app = new Hono();
   registerDashboard(app, {
     reads: createReadOnlyScheduler({ store }),

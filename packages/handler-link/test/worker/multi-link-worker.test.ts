@@ -1,5 +1,5 @@
 import type { HandlerLink } from '@schedulezero/handler-link';
-import type { Store } from '@schedulezero/scheduler-core';
+import type { MasterStore } from '@schedulezero/scheduler-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandlerLink } from '../../src/handler-link.ts';
 import type { RemoteHandlerContext } from '../../src/index.ts';
@@ -33,8 +33,8 @@ function told(link: HandlerLink, id: string): number | undefined {
 }
 
 describe('a worker linked to several masters', () => {
-  let storeA: Store;
-  let storeB: Store;
+  let storeA: MasterStore;
+  let storeB: MasterStore;
   beforeEach(async () => {
     storeA = await openTestStore();
     storeB = await openTestStore();

@@ -3,12 +3,13 @@ import type { Executor } from '../executor.ts';
 import type { Logger } from '../logger.ts';
 import { planFires } from '../planner.ts';
 import { servedTasks } from '../served-tasks.ts';
-import type { Store } from '../store/types.ts';
+import type { FiringStore } from '../store/ports/firing-store.ts';
+import type { HandlerStore } from '../store/ports/handler-store.ts';
 import type { LoopState } from './loop-state.ts';
 
 export interface AcquireStepOptions {
   state: LoopState;
-  store: Store;
+  store: Pick<FiringStore, 'acquireDueSchedules' | 'failUnservedJobs'> & Pick<HandlerStore, 'listHandlers'>;
   executor: Executor;
   clock: Clock;
   logger: Logger;

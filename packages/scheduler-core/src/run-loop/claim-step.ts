@@ -1,13 +1,13 @@
 import type { Job } from '@schedulezero/protocol';
 import type { Clock } from '../clock.ts';
 import type { Executor } from '../executor.ts';
-import type { Store } from '../store/types.ts';
+import type { FiringStore } from '../store/ports/firing-store.ts';
 import type { HandBack, Unplaced } from './hand-back.ts';
 import type { LoopState } from './loop-state.ts';
 
 export interface ClaimStepOptions {
   state: LoopState;
-  store: Pick<Store, 'claimJobs'>;
+  store: Pick<FiringStore, 'claimJobs'>;
   executor: Executor;
   clock: Clock;
   /** Recorded as the claimer of the attempts. */

@@ -1,5 +1,6 @@
 import type { Job } from '@schedulezero/protocol';
-import type { FinishJob, Outcome, Store } from '../store/types.ts';
+import type { FinishJob, FiringStore } from '../store/ports/firing-store.ts';
+import type { Outcome } from '../store/types.ts';
 
 interface QueuedFinish {
   finish: FinishJob;
@@ -19,7 +20,7 @@ export interface FinishBatcher {
  * loop, and everything queued by then is written in one transaction (`finishJobs`, fenced per
  * job as `finishJob`). A job's slot is freed only after its own finish committed, as before.
  */
-export function createFinishBatcher(store: Pick<Store, 'finishJobs'>): FinishBatcher {
+export function createFinishBatcher(store: Pick<FiringStore, 'finishJobs'>): FinishBatcher {
   const queue: QueuedFinish[] = [];
   let flushScheduled = false;
   let flushing: Promise<void> | undefined;

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.ts';
 import { toError } from '../errors.ts';
 import { unmatchedTargetError } from '../job-errors.ts';
 import type { Logger } from '../logger.ts';
-import type { Store } from '../store/types.ts';
+import type { FiringStore } from '../store/ports/firing-store.ts';
 import type { FinishBatcher } from './finish-batcher.ts';
 import type { LoopState } from './loop-state.ts';
 import { noteWorkAt } from './next-work.ts';
@@ -16,7 +16,7 @@ export interface Unplaced {
 
 export interface HandBackOptions {
   state: LoopState;
-  store: Pick<Store, 'releaseJobs'>;
+  store: Pick<FiringStore, 'releaseJobs'>;
   clock: Clock;
   logger: Logger;
   finishes: FinishBatcher;

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { toError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { Handoff, Store } from '../store/types.ts';
+import type { FiringStore, Handoff } from '../store/ports/firing-store.ts';
 
 /**
  * Writes which handler each running attempt was handed to, batched: everything handed over in one
@@ -9,7 +9,11 @@ import type { Handoff, Store } from '../store/types.ts';
  * write, not one per job. Best effort: the attempt's finish names its handler again, so a lost
  * write only leaves `handlerId` empty while the attempt runs.
  */
-export function createHandoffRecorder(store: Pick<Store, 'recordHandoffs'>, clock: Clock, logger: Logger) {
+export function createHandoffRecorder(
+  store: Pick<FiringStore, 'recordHandoffs'>,
+  clock: Clock,
+  logger: Logger,
+) {
   let queued: Handoff[] = [];
   let scheduled = false;
   let writing: Promise<void> | undefined;

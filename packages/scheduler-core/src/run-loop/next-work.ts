@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts';
-import type { Store } from '../store/types.ts';
+import type { FiringStore } from '../store/ports/firing-store.ts';
 import type { LoopState } from './loop-state.ts';
 
 /**
@@ -19,7 +19,7 @@ export function noteWorkAt(state: LoopState, nowMs: number, atMs: number): void 
  */
 export async function delayUntilNextWork(
   state: LoopState,
-  store: Pick<Store, 'earliestNextRunAt' | 'earliestPendingAt'>,
+  store: Pick<FiringStore, 'earliestNextRunAt' | 'earliestPendingAt'>,
   clock: Clock,
   maxSleepMs: number,
 ): Promise<number> {

@@ -1,6 +1,7 @@
 import type { HandlerRecord, Job, Schedule } from '@schedulezero/protocol';
 import { isFinal } from './job-transitions.ts';
-import type { Change, ChangeProjector, ChangeRecord, ChangeRetention, ChangeRow } from './types.ts';
+import type { ChangeRetention, ChangeRow } from './ports/change-feed.ts';
+import type { Change, ChangeProjector, ChangeRecord } from './types.ts';
 
 /**
  * From the changes a write made to the change-log rows it appends. The dialect allocates `n`

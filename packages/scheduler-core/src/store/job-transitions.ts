@@ -1,6 +1,7 @@
 import { FINAL_JOB_STATUSES, type Job, type JobStatus } from '@schedulezero/protocol';
 import { unservedTaskError } from '../job-errors.ts';
-import type { ClaimJobs, FinishJob, Outcome } from './types.ts';
+import type { ClaimJobs, FinishJob } from './ports/firing-store.ts';
+import type { Outcome } from './types.ts';
 
 /**
  * The status changes of a job, decided once for both dialects: each returns the columns to

@@ -19,7 +19,9 @@ import {
 } from 'drizzle-orm';
 import { decodeJobCursor, decodeScheduleCursor } from './cursor.ts';
 import { ACTIVE_JOB_STATUSES } from './job-transitions.ts';
-import type { JobQuery, ScheduleQuery, UnservedJobs } from './types.ts';
+import type { UnservedJobs } from './ports/firing-store.ts';
+import type { JobQuery } from './ports/job-store.ts';
+import type { ScheduleQuery } from './ports/schedule-store.ts';
 
 /**
  * WHERE and ORDER BY clauses shared by both dialects. drizzle's operators take any column and

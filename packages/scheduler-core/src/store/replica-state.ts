@@ -1,7 +1,8 @@
 import { getTableColumns, type SQL, sql, type Table } from 'drizzle-orm';
 import { fail, ok } from './outcome.ts';
+import type { ApplyReplicated, ApplySnapshot, ReplicaRefusal, ReplicaState } from './ports/replica-sink.ts';
 import { groupWrites, type ReplicaWrite, replicaWrite, type WriteGroup } from './replica-rows.ts';
-import type { ApplyReplicated, ApplySnapshot, Outcome, ReplicaRefusal, ReplicaState } from './types.ts';
+import type { Outcome } from './types.ts';
 
 /**
  * What a replica write does, decided once for both dialects from the state read inside the

@@ -1,5 +1,8 @@
 import type { HandlerRecord, Job, Schedule } from '@schedulezero/protocol';
-import type { ChangeRow, FirePlan, JobDraft, ScheduleDraft, ScheduleUpdate } from './types.ts';
+import type { ChangeRow } from './ports/change-feed.ts';
+import type { FirePlan } from './ports/firing-store.ts';
+import type { JobDraft } from './ports/job-store.ts';
+import type { ScheduleDraft, ScheduleUpdate } from './ports/schedule-store.ts';
 
 /**
  * Rows <-> model. Both schemas give their columns the model's names and types (drizzle turns

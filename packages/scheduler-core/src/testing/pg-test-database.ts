@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import type { TestDatabase } from '../../test/store/contract/fixtures.ts';
-import { openStore } from '../store/open-store.ts';
+import { openReplicaStore, openStore } from '../store/open-store.ts';
 import { openPostgresStore } from '../store/pg/store.ts';
 
 /**
@@ -57,6 +57,7 @@ export function pgTestDatabases(url: string): PgTestDatabases {
       const target = databaseUrl(url, name);
       return {
         open: (options) => openStore(target, options),
+        openReplica: () => openReplicaStore(target),
         destroy: async () => {
           await admin`drop database if exists ${admin(name)} with (force)`;
         },

@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type ClusterMember, createClusterMember } from '../../src/cluster/member.ts';
 import type { ClusterStore } from '../../src/cluster/types.ts';
 import { silentLogger } from '../../src/logger.ts';
-import type { Store } from '../../src/store/types.ts';
+import type { MasterStore } from '../../src/store/roles.ts';
 import { eventually, PG_TEST_URL, pgTestDatabases, postgresGate } from '../../src/testing/index.ts';
 
 /**
@@ -37,7 +37,7 @@ function cuttable(cluster: ClusterStore): { port: ClusterStore; cut(on: boolean)
 }
 
 describe.skipIf(gate.skip)('cluster member on PostgreSQL', () => {
-  const stores: Store[] = [];
+  const stores: MasterStore[] = [];
   const members: ClusterMember[] = [];
   let destroy: (() => Promise<void>) | undefined;
   let ids = 0;
@@ -47,7 +47,7 @@ describe.skipIf(gate.skip)('cluster member on PostgreSQL', () => {
     if (store.cluster === undefined) throw new Error('a PostgreSQL store has a cluster port');
     return store.cluster;
   }
-  let openStore: () => Promise<Store>;
+  let openStore: () => Promise<MasterStore>;
 
   async function setup(): Promise<void> {
     gate.assertReachable();

@@ -1,10 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClusterStore, InstanceRegistration } from '../../src/cluster/types.ts';
-import type { Store } from '../../src/store/types.ts';
+import type { MasterStore } from '../../src/store/roles.ts';
 import { eventually, PG_TEST_URL, pgTestDatabases, postgresGate } from '../../src/testing/index.ts';
 import {
   at,
   changeLog,
+  finishJob,
   jobDraft,
   manualJob,
   oneSchedule,
@@ -31,7 +32,7 @@ function registration(name: string): InstanceRegistration {
   };
 }
 
-function clusterOf(store: Store): ClusterStore {
+function clusterOf(store: MasterStore): ClusterStore {
   if (store.cluster === undefined) throw new Error('the PostgreSQL store has a cluster port');
   return store.cluster;
 }
@@ -144,7 +145,7 @@ describe.skipIf(gate.skip)('cluster on PostgreSQL', () => {
     expect(refused).toEqual([]);
     const [again] = await harness.store.claimJobs({ now, limit: 5, claimedBy: 'b', owner: survivors[0]?.id });
     expect(again).toMatchObject({ id: retried.id, attempt: 2, status: 'running' });
-    const late = await harness.store.finishJob({
+    const late = await finishJob(harness.store, {
       jobId: retried.id,
       attempt: 1,
       finishedAt: at(21),

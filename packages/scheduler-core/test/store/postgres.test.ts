@@ -1,6 +1,6 @@
 import type { Job } from '@schedulezero/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/types.ts';
+import type { MasterStore } from '../../src/store/roles.ts';
 import { PG_TEST_URL, pgTestDatabases } from '../../src/testing/pg-test-database.ts';
 import { postgresGate } from '../../src/testing/postgres-gate.ts';
 import {
@@ -31,7 +31,7 @@ describeStoreContract(
 );
 
 function concurrencyCases(h: StoreHarness): void {
-  const openMany = async (count: number): Promise<Store[]> => [
+  const openMany = async (count: number): Promise<MasterStore[]> => [
     h.store,
     ...(await Promise.all(
       Array.from({ length: count - 1 }, () => h.open({ projector: recordingProjector })),

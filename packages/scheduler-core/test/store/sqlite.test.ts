@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SchedulerError } from '../../src/errors.ts';
-import { openStore } from '../../src/store/open-store.ts';
-import type { Store } from '../../src/store/types.ts';
+import { openReplicaStore, openStore } from '../../src/store/open-store.ts';
+import type { MasterStore } from '../../src/store/roles.ts';
 import { at, createSchedules, scheduleDraft } from './contract/fixtures.ts';
 import { describeStoreContract } from './contract/index.ts';
 
@@ -18,18 +18,19 @@ describeStoreContract('sqlite store (file)', async () => {
   const dir = tempDir();
   return {
     open: (options) => openStore(`sqlite:${join(dir, 'store.db')}`, options),
+    openReplica: () => openReplicaStore(`sqlite:${join(dir, 'store.db')}`),
     destroy: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });
 
 describe('sqlite store (setup)', () => {
   const cleanups: Array<() => void> = [];
-  const stores: Store[] = [];
+  const stores: MasterStore[] = [];
   afterEach(async () => {
     await Promise.all(stores.splice(0).map((store) => store.close()));
     for (const cleanup of cleanups.splice(0)) cleanup();
   });
-  const track = (store: Store) => {
+  const track = (store: MasterStore) => {
     stores.push(store);
     return store;
   };

@@ -1,15 +1,13 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc } from 'drizzle-orm';
 import { handlerChange } from '../change-records.ts';
 import { expectRow } from '../outcome.ts';
+import type { HandlerStore } from '../ports/handler-store.ts';
 import { toHandler } from '../row-mapping.ts';
-import type { Store } from '../types.ts';
 import type { PgContext } from './context.ts';
 import { handlers } from './schema.ts';
 
-type HandlerMethods = Pick<Store, 'upsertHandler' | 'getHandler' | 'listHandlers'>;
-
 /** The handler registry's rows; a registration is a change the zones' streams carry. */
-export function pgHandlerMethods({ db, write }: PgContext): HandlerMethods {
+export function pgHandlerMethods({ db, write }: PgContext): HandlerStore {
   return {
     async upsertHandler(handler, op) {
       const { id, ...fields } = toHandler(handler);
@@ -22,11 +20,6 @@ export function pgHandlerMethods({ db, write }: PgContext): HandlerMethods {
         const stored = toHandler(expectRow(row, 'handler upsert'));
         return { value: stored, changes: [handlerChange(op, stored)] };
       });
-    },
-
-    async getHandler(id) {
-      const [row] = await db.select().from(handlers).where(eq(handlers.id, id));
-      return row && toHandler(row);
     },
 
     async listHandlers() {

@@ -5,12 +5,16 @@ import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { pgClusterStore } from '../../cluster/pg-cluster.ts';
 import { migrationsFolder } from '../migrations-folder.ts';
-import type { Store, StoreOptions } from '../types.ts';
+import type { ReplicaSink } from '../ports/replica-sink.ts';
+import type { MasterStore } from '../roles.ts';
+import type { StoreOptions } from '../types.ts';
+import { pgChangeFeed } from './change-feed.ts';
 import { type PgDb, pgContext, pgEpoch } from './context.ts';
+import { pgFiringMethods } from './firing.ts';
 import { pgHandlerMethods } from './handlers.ts';
-import { pgJobControlMethods } from './job-control.ts';
+import { pgJobQueueMethods } from './job-queue.ts';
 import { pgJobMethods } from './jobs.ts';
-import { pgReplicationMethods } from './replication.ts';
+import { pgReplicaSink } from './replica-sink.ts';
 import { pgScheduleMethods } from './schedules.ts';
 import { listenWakes } from './wakeups.ts';
 
@@ -21,7 +25,10 @@ const POOL_SIZE = 10;
 const MIGRATION_LOCK_KEY = 'schedulezero.migrate';
 
 /** The PostgreSQL store on a postgres.js pool, migrated on open. */
-export async function openPostgresStore(url: string, options: StoreOptions = {}): Promise<Store> {
+export async function openPostgresStore(
+  url: string,
+  options: StoreOptions = {},
+): Promise<MasterStore & ReplicaSink> {
   await migratePostgres(url);
   // The server's NOTICEs (e.g. "relation already exists, skipping") are not ours to print.
   const idle = options.idleInTransactionTimeoutMs;
@@ -54,7 +61,12 @@ async function migratePostgres(url: string): Promise<void> {
   }
 }
 
-function createPgStore(client: postgres.Sql, db: PgDb, epoch: string, options: StoreOptions): Store {
+function createPgStore(
+  client: postgres.Sql,
+  db: PgDb,
+  epoch: string,
+  options: StoreOptions,
+): MasterStore & ReplicaSink {
   const sender = randomBytes(8).toString('hex');
   const context = pgContext(db, epoch, sender, options);
   const end = () => client.end({ timeout: 5 });
@@ -69,9 +81,11 @@ function createPgStore(client: postgres.Sql, db: PgDb, epoch: string, options: S
       return closing;
     },
     ...pgScheduleMethods(context),
+    ...pgFiringMethods(context),
     ...pgJobMethods(context),
-    ...pgJobControlMethods(context),
-    ...pgReplicationMethods(context),
+    ...pgJobQueueMethods(context),
+    ...pgChangeFeed(context),
+    ...pgReplicaSink(context),
     ...pgHandlerMethods(context),
     cluster: { ...pgClusterStore(context), listenWakes: (onWake) => listenWakes(client, sender, onWake) },
   };

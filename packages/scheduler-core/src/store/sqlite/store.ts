@@ -6,13 +6,17 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { migrationsFolder } from '../migrations-folder.ts';
-import type { Store, StoreOptions } from '../types.ts';
+import type { ReplicaSink } from '../ports/replica-sink.ts';
+import type { MasterStore } from '../roles.ts';
+import type { StoreOptions } from '../types.ts';
+import { sqliteChangeFeed } from './change-feed.ts';
 import { type Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './checkpointer.ts';
 import { type SqliteDb, sqliteContext, sqliteEpoch } from './context.ts';
+import { sqliteFiringMethods } from './firing.ts';
 import { sqliteHandlerMethods } from './handlers.ts';
-import { sqliteJobControlMethods } from './job-control.ts';
+import { sqliteJobQueueMethods } from './job-queue.ts';
 import { sqliteJobMethods } from './jobs.ts';
-import { sqliteReplicationMethods } from './replication.ts';
+import { sqliteReplicaSink } from './replica-sink.ts';
 import { sqliteScheduleMethods } from './schedules.ts';
 
 /** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
@@ -22,7 +26,7 @@ const BUSY_TIMEOUT_MS = 5000;
  * The SQLite store: one better-sqlite3 connection, WAL, migrated on open. `filename` is a path
  * (its directory is created) or `:memory:`.
  */
-export function openSqliteStore(filename: string, options: StoreOptions = {}): Store {
+export function openSqliteStore(filename: string, options: StoreOptions = {}): MasterStore & ReplicaSink {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
   const client = new Database(filename);
   try {
@@ -95,7 +99,7 @@ function createSqliteStore(
   epoch: string,
   options: StoreOptions,
   checkpointer: Checkpointer | undefined,
-): Store {
+): MasterStore & ReplicaSink {
   const context = sqliteContext(db, epoch, options);
   return {
     dialect: 'sqlite',
@@ -107,9 +111,11 @@ function createSqliteStore(
       if (client.open) client.close();
     },
     ...sqliteScheduleMethods(context),
+    ...sqliteFiringMethods(context),
     ...sqliteJobMethods(context),
-    ...sqliteJobControlMethods(context),
-    ...sqliteReplicationMethods(context),
+    ...sqliteJobQueueMethods(context),
+    ...sqliteChangeFeed(context),
+    ...sqliteReplicaSink(context),
     ...sqliteHandlerMethods(context),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FirePlanner } from '../../../src/store/types.ts';
+import type { FirePlanner } from '../../../src/store/ports/firing-store.ts';
 import {
   at,
   createSchedules,

@@ -4,6 +4,8 @@ import {
   at,
   changeLog,
   createSchedules,
+  findHandler,
+  finishJob,
   jobDraft,
   recordingPlanner,
   type StoreHarness,
@@ -31,7 +33,7 @@ function handler(id: string, overrides: Partial<HandlerRecord> = {}): HandlerRec
 export function handlerContract(h: StoreHarness): void {
   describe('handlers', () => {
     it('upserts, reads and lists handlers, logging each write', async () => {
-      expect(await h.store.getHandler('h2')).toBeUndefined();
+      expect(await findHandler(h.store, 'h2')).toBeUndefined();
       expect(await h.store.upsertHandler(handler('h2'), 'registered')).toEqual(handler('h2'));
       await h.store.upsertHandler(handler('h1'), 'registered');
       const busy = handler('h2', {
@@ -42,7 +44,7 @@ export function handlerContract(h: StoreHarness): void {
         lastSeenAt: at(5),
       });
       expect(await h.store.upsertHandler(busy, 'updated')).toEqual(busy);
-      expect(await h.store.getHandler('h2')).toEqual(busy);
+      expect(await findHandler(h.store, 'h2')).toEqual(busy);
       expect(await h.store.listHandlers()).toEqual([handler('h1'), busy]);
       await h.store.upsertHandler({ ...busy, status: 'offline' }, 'offline');
       expect(await changeLog(h.store, 'admin')).toEqual([
@@ -99,7 +101,7 @@ export function changeLogContract(h: StoreHarness): void {
       const [fired] = await h.store.acquireDueSchedules(at(0), 10, recordingPlanner([]));
       const manual = await h.store.createManualJob('s', (s) => jobDraft(s, at(1), { source: 'manual' }));
       await h.store.claimJobs({ now: at(1), limit: 5, claimedBy: 'n1' });
-      await h.store.finishJob({
+      await finishJob(h.store, {
         jobId: fired?.id ?? '',
         attempt: 1,
         finishedAt: at(2),
@@ -108,7 +110,7 @@ export function changeLogContract(h: StoreHarness): void {
       });
       await h.store.recoverRunningJobs(['n1'], at(4));
       const [again] = await h.store.claimJobs({ now: at(4), limit: 1, claimedBy: 'n1' });
-      await h.store.finishJob({
+      await finishJob(h.store, {
         jobId: again?.id ?? '',
         attempt: 2,
         finishedAt: at(5),

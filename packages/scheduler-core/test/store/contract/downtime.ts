@@ -1,7 +1,7 @@
 import type { Job } from '@schedulezero/protocol';
 import { describe, expect, it } from 'vitest';
 import { planFires } from '../../../src/planner.ts';
-import type { Store } from '../../../src/store/types.ts';
+import type { MasterStore } from '../../../src/store/roles.ts';
 import { createSchedules, type StoreHarness, scheduleDraft } from './fixtures.ts';
 
 /**
@@ -24,7 +24,7 @@ interface Row {
   missedCount?: number | null;
 }
 
-async function history(store: Store, scheduleId: string): Promise<Row[]> {
+async function history(store: MasterStore, scheduleId: string): Promise<Row[]> {
   const { items } = await store.listJobs({ scheduleId, limit: 100 });
   return items
     .map((job): Row => {

@@ -1,37 +1,45 @@
 import { replicationTopic, type Schedule } from '@schedulezero/protocol';
 import { afterEach, beforeEach } from 'vitest';
-import type {
-  ChangeProjector,
-  FirePlanner,
-  JobDraft,
-  ScheduleDraft,
-  Store,
-  StoreOptions,
-} from '../../../src/store/types.ts';
+import type { FinishJob, FirePlanner, FiringStore } from '../../../src/store/ports/firing-store.ts';
+import type { HandlerStore } from '../../../src/store/ports/handler-store.ts';
+import type { JobDraft } from '../../../src/store/ports/job-store.ts';
+import type { ScheduleDraft } from '../../../src/store/ports/schedule-store.ts';
+import type { MasterStore, ReplicaStore } from '../../../src/store/roles.ts';
+import type { ChangeProjector, StoreOptions } from '../../../src/store/types.ts';
 
 /** One empty database of the dialect under test; the suite makes one per test. */
 export interface TestDatabase {
   /** Opens a store on this database (migrating it when needed). */
-  open(options?: StoreOptions): Promise<Store>;
+  open(options?: StoreOptions): Promise<MasterStore>;
+  /** Opens a replica's store on this database. */
+  openReplica(): Promise<ReplicaStore>;
   /** Removes the database; every store on it is closed by then. */
   destroy(): Promise<void>;
 }
 
 export interface StoreHarness {
   /** The store under test, opened on a fresh database with `recordingProjector`. */
-  readonly store: Store;
+  readonly store: MasterStore;
   /** Another store on the same database; closed after the test like the first. */
-  open(options?: StoreOptions): Promise<Store>;
+  open(options?: StoreOptions): Promise<MasterStore>;
+  /** A replica's store on the same database; closed after the test like the others. */
+  openReplica(): Promise<ReplicaStore>;
 }
 
 /** Registers the hooks that give each test a fresh database, and close everything after it. */
 export function useStoreHarness(createDatabase: () => Promise<TestDatabase>): StoreHarness {
   let database: TestDatabase | undefined;
-  let current: Store | undefined;
-  const opened: Store[] = [];
+  let current: MasterStore | undefined;
+  const opened: Array<MasterStore | ReplicaStore> = [];
   const open = async (options?: StoreOptions) => {
     if (database === undefined) throw new Error('no database outside a test');
     const store = await database.open(options);
+    opened.push(store);
+    return store;
+  };
+  const openReplica = async () => {
+    if (database === undefined) throw new Error('no database outside a test');
+    const store = await database.openReplica();
     opened.push(store);
     return store;
   };
@@ -52,6 +60,7 @@ export function useStoreHarness(createDatabase: () => Promise<TestDatabase>): St
       return current;
     },
     open,
+    openReplica,
   };
 }
 
@@ -108,7 +117,7 @@ export function jobDraft(
 
 /** Creates schedules, asserting that each one was created. */
 export async function createSchedules(
-  store: Store,
+  store: MasterStore,
   drafts: ScheduleDraft[],
   now = at(-60),
 ): Promise<Schedule[]> {
@@ -123,7 +132,7 @@ export async function createSchedules(
 
 /** A job through `createManualJob`, asserting that it was created. */
 export async function manualJob(
-  store: Store,
+  store: MasterStore,
   schedule: Schedule,
   scheduledAt: Date,
   overrides: Partial<JobDraft> = {},
@@ -136,7 +145,7 @@ export async function manualJob(
 }
 
 /** The one schedule `s` a job test needs. */
-export async function oneSchedule(store: Store, maxInstances = 10): Promise<Schedule> {
+export async function oneSchedule(store: MasterStore, maxInstances = 10): Promise<Schedule> {
   const [schedule] = await createSchedules(store, [scheduleDraft('s', { maxInstances })]);
   if (schedule === undefined) throw new Error('fixture');
   return schedule;
@@ -195,10 +204,22 @@ export const recordingProjector: ChangeProjector = (change) => {
 };
 
 /** `topic id` of every change-log row of a zone, in seq order, checking that seqs are 1..n. */
-export async function changeLog(store: Store, zone: string): Promise<string[]> {
+export async function changeLog(store: MasterStore, zone: string): Promise<string[]> {
   const rows = await store.readChanges(zone, 1, 10_000);
   rows.forEach((row, index) => {
     if (row.seq !== index + 1) throw new Error(`zone ${zone}: seq ${row.seq} at position ${index + 1}`);
   });
   return rows.map((row) => `${row.topic} ${(row.payload as { id: string }).id}`);
+}
+
+/** One finish through the batch write the run loop uses, and its outcome. */
+export async function finishJob(store: Pick<FiringStore, 'finishJobs'>, finish: FinishJob) {
+  const [outcome] = await store.finishJobs([finish]);
+  if (outcome === undefined) throw new Error('no outcome for the finish');
+  return outcome;
+}
+
+/** A handler's record as the store lists it; undefined when it has none. */
+export async function findHandler(store: Pick<HandlerStore, 'listHandlers'>, id: string) {
+  return (await store.listHandlers()).find((handler) => handler.id === id);
 }

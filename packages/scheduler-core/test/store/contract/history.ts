@@ -1,7 +1,15 @@
 import type { Job } from '@schedulezero/protocol';
 import { describe, expect, it } from 'vitest';
 import { SchedulerError } from '../../../src/errors.ts';
-import { at, createSchedules, manualJob, oneSchedule, type StoreHarness, scheduleDraft } from './fixtures.ts';
+import {
+  at,
+  createSchedules,
+  finishJob,
+  manualJob,
+  oneSchedule,
+  type StoreHarness,
+  scheduleDraft,
+} from './fixtures.ts';
 
 export function historyContract(h: StoreHarness): void {
   describe('job history', () => {
@@ -58,7 +66,7 @@ export function historyContract(h: StoreHarness): void {
       for (let second = 0; second < 4; second += 1) await manualJob(h.store, schedule, at(second));
       await manualJob(h.store, schedule, at(9), { status: 'missed' });
       const [first] = await h.store.claimJobs({ now: at(1), limit: 2, claimedBy: 'n1' });
-      await h.store.finishJob({
+      await finishJob(h.store, {
         jobId: first?.id ?? '',
         attempt: 1,
         finishedAt: at(2),

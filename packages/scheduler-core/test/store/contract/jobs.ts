@@ -1,6 +1,6 @@
 import type { Schedule } from '@schedulezero/protocol';
 import { describe, expect, it } from 'vitest';
-import { at, jobDraft, manualJob, oneSchedule, type StoreHarness } from './fixtures.ts';
+import { at, finishJob, jobDraft, manualJob, oneSchedule, type StoreHarness } from './fixtures.ts';
 
 export function jobContract(h: StoreHarness): void {
   describe('jobs', () => {
@@ -35,7 +35,7 @@ export function jobContract(h: StoreHarness): void {
         ok: false,
         reason: 'max_instances',
       });
-      await h.store.finishJob({
+      await finishJob(h.store, {
         jobId: claimed?.id ?? '',
         attempt: 1,
         finishedAt: at(4),
@@ -94,7 +94,7 @@ export function jobContract(h: StoreHarness): void {
         finishedAt: at(1),
         outcome: { status: 'succeeded', result: null },
       } as const;
-      expect(await h.store.finishJob(notRunning)).toEqual({ ok: false, reason: 'stale' });
+      expect(await finishJob(h.store, notRunning)).toEqual({ ok: false, reason: 'stale' });
       await h.store.claimJobs({ now: at(0), limit: 1, claimedBy: 'n1' });
       // Who runs the attempt is known while it runs; a hand-off of another attempt is ignored.
       await h.store.recordHandoffs(
@@ -112,12 +112,12 @@ export function jobContract(h: StoreHarness): void {
         finishedAt: at(2.5),
         outcome: { status: 'succeeded', result: { sent: 3 } },
       } as const;
-      expect(await h.store.finishJob({ ...success, attempt: 2 })).toEqual({ ok: false, reason: 'stale' });
-      expect(await h.store.finishJob({ ...success, jobId: 'missing' })).toEqual({
+      expect(await finishJob(h.store, { ...success, attempt: 2 })).toEqual({ ok: false, reason: 'stale' });
+      expect(await finishJob(h.store, { ...success, jobId: 'missing' })).toEqual({
         ok: false,
         reason: 'not_found',
       });
-      const finished = await h.store.finishJob(success);
+      const finished = await finishJob(h.store, success);
       expect(finished).toEqual({
         ok: true,
         value: {
@@ -134,7 +134,7 @@ export function jobContract(h: StoreHarness): void {
         },
       });
       // A late duplicate of the same result changes nothing.
-      expect(await h.store.finishJob(success)).toEqual({ ok: false, reason: 'stale' });
+      expect(await finishJob(h.store, success)).toEqual({ ok: false, reason: 'stale' });
       expect(await h.store.getJob(job.id)).toEqual(finished.ok && finished.value);
     });
 
@@ -183,7 +183,7 @@ export function jobContract(h: StoreHarness): void {
       const job = await manualJob(h.store, schedule, at(0));
       await h.store.claimJobs({ now: at(0), limit: 1, claimedBy: 'n1' });
       const error = { code: 'handler_error', message: 'smtp down' };
-      const retried = await h.store.finishJob({
+      const retried = await finishJob(h.store, {
         jobId: job.id,
         attempt: 1,
         finishedAt: at(1),
@@ -212,7 +212,7 @@ export function jobContract(h: StoreHarness): void {
       await h.store.recordHandoffs([{ jobId: job.id, attempt: 2, handlerId: 'w2' }], at(5));
       expect(
         (
-          await h.store.finishJob({
+          await finishJob(h.store, {
             jobId: job.id,
             attempt: 1,
             finishedAt: at(6),
@@ -221,7 +221,7 @@ export function jobContract(h: StoreHarness): void {
         ).ok,
       ).toBe(false);
 
-      const timedOut = await h.store.finishJob({
+      const timedOut = await finishJob(h.store, {
         jobId: job.id,
         attempt: 2,
         finishedAt: at(7),

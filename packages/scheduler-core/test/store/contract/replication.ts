@@ -1,11 +1,13 @@
 import type { HandlerRecord, Job, Schedule } from '@schedulezero/protocol';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ReplicatedRow } from '../../../src/store/ports/replica-sink.ts';
+import type { ReplicaStore } from '../../../src/store/roles.ts';
 import { newJobRow, newScheduleRow } from '../../../src/store/row-mapping.ts';
-import type { ReplicatedRow } from '../../../src/store/types.ts';
 import {
   at,
   changeLog,
   createSchedules,
+  findHandler,
   jobDraft,
   recordingPlanner,
   type StoreHarness,
@@ -164,11 +166,16 @@ export function retentionContract(h: StoreHarness): void {
 
 export function replicaContract(h: StoreHarness): void {
   describe('replica apply', () => {
+    /** A replica's store on the test's database, beside the master's store (`h.store`). */
+    let replica: ReplicaStore;
+    beforeEach(async () => {
+      replica = await h.openReplica();
+    });
     const reset = { zone: 'admin', epoch: EPOCH, snapshotSeq: 2, kinds: ['handler', 'job', 'schedule'] };
     /** An empty snapshot at seq 0, loaded: the replica takes changes from seq 1. */
     const emptyReplica = async (kinds: string[] | null = reset.kinds) => {
-      await h.store.resetReplica({ ...reset, snapshotSeq: 0, kinds });
-      const loaded = await h.store.applySnapshot({
+      await replica.resetReplica({ ...reset, snapshotSeq: 0, kinds });
+      const loaded = await replica.applySnapshot({
         zone: 'admin',
         epoch: EPOCH,
         snapshotSeq: 0,
@@ -184,7 +191,7 @@ export function replicaContract(h: StoreHarness): void {
     });
 
     it('loads a snapshot, then applies changes with their seq in one transaction, idempotently', async () => {
-      const store = h.store;
+      const store = replica;
       expect(await store.replicationState('admin')).toBeUndefined();
       const batch = { zone: 'admin', epoch: EPOCH, rows: [], appliedSeq: 1 };
       expect(await store.applyReplicated(batch)).toEqual({ ok: false, reason: 'no_state' });
@@ -228,7 +235,7 @@ export function replicaContract(h: StoreHarness): void {
       });
       expect(await store.getSchedule('a')).toEqual(masterSchedule('a'));
       expect(await store.getJob('j1')).toEqual(masterJob('j1'));
-      expect(await store.getHandler('h1')).toEqual(masterHandler);
+      expect(await findHandler(store, 'h1')).toEqual(masterHandler);
 
       const changes = {
         zone: 'admin',
@@ -249,7 +256,7 @@ export function replicaContract(h: StoreHarness): void {
         handler: { ...masterHandler, status: 'offline' },
       };
       expect((await store.listSchedules({ limit: 10 })).items).toEqual(expected.schedules);
-      expect(await store.getHandler('h1')).toEqual(expected.handler);
+      expect(await findHandler(store, 'h1')).toEqual(expected.handler);
 
       // Again, and an older version of a row: both at or below appliedSeq, so nothing changes.
       expect(await store.applyReplicated(changes)).toMatchObject({ ok: true, value: { appliedSeq: 8 } });
@@ -268,8 +275,8 @@ export function replicaContract(h: StoreHarness): void {
         kinds: ['handler', 'job', 'schedule'],
         updatedAt: expect.any(Date),
       });
-      // The store has a projector, yet a replica's writes never reach the change log.
-      expect(await store.changeHead('admin')).toMatchObject({ seq: 0 });
+      // The master's store on this database has a projector, yet a replica's writes never reach the change log.
+      expect(await h.store.changeHead('admin')).toMatchObject({ seq: 0 });
     });
 
     it('stores the fields a zone does not receive as empty values', async () => {
@@ -285,12 +292,12 @@ export function replicaContract(h: StoreHarness): void {
         row(3, 'handler.registered', { id: 'h' }),
       ];
       expect(
-        await h.store.applyReplicated({ zone: 'admin', epoch: EPOCH, rows, appliedSeq: 3 }),
+        await replica.applyReplicated({ zone: 'admin', epoch: EPOCH, rows, appliedSeq: 3 }),
       ).toMatchObject({
         ok: true,
         value: { appliedSeq: 3 },
       });
-      expect(await h.store.getSchedule('s')).toMatchObject({
+      expect(await replica.getSchedule('s')).toMatchObject({
         task: 'report',
         trigger: {},
         args: {},
@@ -300,7 +307,7 @@ export function replicaContract(h: StoreHarness): void {
         lastRunAt: null,
         createdAt: new Date(0),
       });
-      expect(await h.store.getJob('j')).toMatchObject({
+      expect(await replica.getJob('j')).toMatchObject({
         scheduledAt: at(0),
         status: 'succeeded',
         args: {},
@@ -308,7 +315,7 @@ export function replicaContract(h: StoreHarness): void {
         error: null,
         handlerId: null,
       });
-      expect(await h.store.getHandler('h')).toMatchObject({ methods: [], status: '', avgDurationMs: null });
+      expect(await findHandler(replica, 'h')).toMatchObject({ methods: [], status: '', avgDurationMs: null });
     });
 
     it('rolls a batch back whole when a row fails halfway', async () => {
@@ -318,22 +325,22 @@ export function replicaContract(h: StoreHarness): void {
         row(2, 'job.executed', { status: 'failed' }),
       ];
       await expect(
-        h.store.applyReplicated({ zone: 'admin', epoch: EPOCH, rows, appliedSeq: 2 }),
+        replica.applyReplicated({ zone: 'admin', epoch: EPOCH, rows, appliedSeq: 2 }),
       ).rejects.toThrow('has no id');
-      expect(await h.store.getSchedule('c')).toBeUndefined();
-      expect(await h.store.replicationState('admin')).toMatchObject({ appliedSeq: 0 });
+      expect(await replica.getSchedule('c')).toBeUndefined();
+      expect(await replica.replicationState('admin')).toMatchObject({ appliedSeq: 0 });
     });
 
     it('resets to an empty replica of one zone', async () => {
       await emptyReplica();
       const rows = [row(1, 'schedule.created', masterSchedule('a')), row(2, 'job.executed', masterJob('j'))];
-      await h.store.applyReplicated({ zone: 'admin', epoch: EPOCH, rows, appliedSeq: 2 });
-      expect(await h.store.resetReplica({ ...reset, zone: 'dmz', snapshotSeq: 9 })).toMatchObject({
+      await replica.applyReplicated({ zone: 'admin', epoch: EPOCH, rows, appliedSeq: 2 });
+      expect(await replica.resetReplica({ ...reset, zone: 'dmz', snapshotSeq: 9 })).toMatchObject({
         zone: 'dmz',
       });
-      expect(await h.store.replicationState('admin')).toBeUndefined();
-      expect(await h.store.getSchedule('a')).toBeUndefined();
-      expect(await h.store.getJob('j')).toBeUndefined();
+      expect(await replica.replicationState('admin')).toBeUndefined();
+      expect(await replica.getSchedule('a')).toBeUndefined();
+      expect(await replica.getJob('j')).toBeUndefined();
     });
   });
 }

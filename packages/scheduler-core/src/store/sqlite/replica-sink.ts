@@ -1,7 +1,6 @@
-import { FINAL_JOB_STATUSES } from '@schedulezero/protocol';
-import { and, asc, eq, gte, inArray, lt, lte, max, min, sql } from 'drizzle-orm';
-import { pruneCutoff, snapshotRecords } from '../change-records.ts';
+import { eq } from 'drizzle-orm';
 import { fail, ok } from '../outcome.ts';
+import type { ReplicaSink, ReplicaState } from '../ports/replica-sink.ts';
 import type { WriteGroup } from '../replica-rows.ts';
 import {
   excludedSet,
@@ -10,48 +9,16 @@ import {
   type ReplicaPlan,
   toReplicaState,
 } from '../replica-state.ts';
-import { toChangeRow, toHandler, toJob, toSchedule } from '../row-mapping.ts';
-import type { ReplicaState, Store } from '../types.ts';
-import type { SqliteContext, SqliteDb, SqliteTx } from './context.ts';
+import type { SqliteContext, SqliteDb } from './context.ts';
 import { bound, columnEncoder, placeholders, rowPlaceholders } from './prepared.ts';
-import { changelog, handlers, jobs, replicationState, schedules, streamHeads } from './schema.ts';
-
-type ReplicationMethods = Pick<
-  Store,
-  | 'changeHead'
-  | 'readChanges'
-  | 'pruneChanges'
-  | 'readSnapshot'
-  | 'replicationState'
-  | 'resetReplica'
-  | 'applySnapshot'
-  | 'applyReplicated'
->;
+import { handlers, jobs, replicationState, schedules } from './schema.ts';
 
 /**
- * The change log's retention and snapshot (master side) and the replica's apply path. Replica
- * writes use their own transactions, never `write`: a replica database has no change log.
+ * The replica's apply path. Its writes use their own transactions, never `write`: a replica
+ * database has no change log.
  */
-export function sqliteReplicationMethods({ db, epoch, projector }: SqliteContext): ReplicationMethods {
-  const head = (tx: SqliteTx, zone: string): number =>
-    tx.select({ seq: streamHeads.seq }).from(streamHeads).where(eq(streamHeads.zone, zone)).get()?.seq ?? 0;
-
-  const oldest = (tx: SqliteTx, zone: string, seq: number): number =>
-    tx
-      .select({ seq: min(changelog.seq) })
-      .from(changelog)
-      .where(eq(changelog.zone, zone))
-      .get()?.seq ?? seq + 1;
-
+export function sqliteReplicaSink({ db }: SqliteContext): ReplicaSink {
   const apply = replicaApplyStatements(db);
-  // The publisher's tail and every catch-up page read here: prepared once (see prepared.ts).
-  const changesFrom = db
-    .select()
-    .from(changelog)
-    .where(and(eq(changelog.zone, bound('zone')), gte(changelog.seq, bound('fromSeq'))))
-    .orderBy(asc(changelog.seq))
-    .limit(sql.placeholder('limit'))
-    .prepare();
 
   const readState = (zone: string): ReplicaState | undefined => {
     const row = apply.readState.get({ zone });
@@ -72,62 +39,6 @@ export function sqliteReplicationMethods({ db, epoch, projector }: SqliteContext
   };
 
   return {
-    async changeHead(zone) {
-      // One read transaction: the head and the oldest row from one instant.
-      return db.transaction((tx) => {
-        const seq = head(tx, zone);
-        return { epoch, seq, oldestSeq: oldest(tx, zone, seq) };
-      });
-    },
-
-    async readChanges(zone, fromSeq, limit) {
-      return changesFrom.all({ zone, fromSeq, limit }).map(toChangeRow);
-    },
-
-    async pruneChanges(zone, retention) {
-      return db.transaction(
-        (tx) => {
-          const seq = head(tx, zone);
-          const olderSeq =
-            retention.olderThan === undefined
-              ? null
-              : (tx
-                  .select({ seq: max(changelog.seq) })
-                  .from(changelog)
-                  .where(and(eq(changelog.zone, zone), lt(changelog.createdAt, retention.olderThan)))
-                  .get()?.seq ?? null);
-          const cutoff = pruneCutoff(seq, retention, olderSeq);
-          const deleted =
-            cutoff > 0
-              ? tx
-                  .delete(changelog)
-                  .where(and(eq(changelog.zone, zone), lte(changelog.seq, cutoff)))
-                  .run().changes
-              : 0;
-          return { deleted, oldestSeq: oldest(tx, zone, seq) };
-        },
-        { behavior: 'immediate' },
-      );
-    },
-
-    async readSnapshot(zone) {
-      // better-sqlite3 runs this synchronously on the store's one connection: no write of this
-      // process can interleave, and WAL keeps other processes' commits out of the read.
-      const state = db.transaction((tx) => ({
-        seq: head(tx, zone),
-        schedules: tx.select().from(schedules).orderBy(asc(schedules.id)).all().map(toSchedule),
-        handlers: tx.select().from(handlers).orderBy(asc(handlers.id)).all().map(toHandler),
-        jobs: tx
-          .select()
-          .from(jobs)
-          .where(inArray(jobs.status, [...FINAL_JOB_STATUSES]))
-          .orderBy(asc(jobs.id))
-          .all()
-          .map(toJob),
-      }));
-      return { epoch, seq: state.seq, records: snapshotRecords(projector, zone, state) };
-    },
-
     async replicationState(zone) {
       return db.transaction(() => readState(zone));
     },
