@@ -1,9 +1,18 @@
 export type { RemoteHandlerContext, RemoteHandlerFunction } from '@schedulezero/scheduler-core';
-export { type BreakerState, type CircuitBreakerOptions, createCircuitBreaker } from './circuit-breaker.ts';
-export type { DispatcherCounters, HandlerThrottled } from './dispatch-counters.ts';
-export type { DispatcherStats } from './dispatcher.ts';
-export { createHandlerLink } from './handler-link.ts';
-export type { HandlerLimits, HandlerLink, HandlerLinkOptions, HandlerLinkStats } from './link-types.ts';
+export {
+  type BreakerState,
+  type CircuitBreakerOptions,
+  createCircuitBreaker,
+} from './master/circuit-breaker.ts';
+export type { DispatcherCounters, HandlerThrottled } from './master/dispatch-counters.ts';
+export type { DispatcherStats } from './master/dispatcher.ts';
+export { createHandlerLink } from './master/handler-link.ts';
+export type {
+  HandlerLimits,
+  HandlerLink,
+  HandlerLinkOptions,
+  HandlerLinkStats,
+} from './master/link-types.ts';
 export { createLinkWorker } from './worker/link-worker.ts';
 export {
   createMultiLinkWorker,

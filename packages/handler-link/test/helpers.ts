@@ -1,8 +1,8 @@
 import type { Job } from '@schedulezero/protocol';
 import { type HandlerStore, type MasterStore, openStore } from '@schedulezero/scheduler-core';
 import { eventually } from '@schedulezero/scheduler-core/testing';
-import { createHandlerLink } from '../src/handler-link.ts';
-import type { HandlerLink, HandlerLinkOptions } from '../src/link-types.ts';
+import { createHandlerLink } from '../src/master/handler-link.ts';
+import type { HandlerLink, HandlerLinkOptions } from '../src/master/link-types.ts';
 import { createLinkWorker } from '../src/worker/link-worker.ts';
 import type { LinkWorker, LinkWorkerOptions } from '../src/worker/worker-types.ts';
 

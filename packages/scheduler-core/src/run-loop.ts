@@ -1,6 +1,6 @@
 import type { Job } from '@schedulezero/protocol';
 import type { Clock } from './clock.ts';
-import type { Executor } from './executor.ts';
+import type { Executor } from './execution/executor.ts';
 import type { Logger } from './logger.ts';
 import { createAcquireStep } from './run-loop/acquire-step.ts';
 import { createAttemptRunner } from './run-loop/attempt-runner.ts';

@@ -9,7 +9,7 @@ import type {
   ScheduleWarning,
   Trigger,
 } from '@schedulezero/protocol';
-import type { GovernorStats } from './governor.ts';
+import type { GovernorStats } from './limits/governor.ts';
 import type { JobQuery } from './store/ports/job-store.ts';
 import type { ScheduleQuery } from './store/ports/schedule-store.ts';
 import type { Page } from './store/types.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLocalExecutor, type HandlerFunction } from '../src/local-executor.ts';
+import { createLocalExecutor, type HandlerFunction } from '../src/execution/local-executor.ts';
 import { createScheduler } from '../src/scheduler.ts';
 import type { Scheduler } from '../src/scheduler-types.ts';
 import { openStore } from '../src/store/index.ts';

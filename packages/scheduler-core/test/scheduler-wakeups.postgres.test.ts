@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLocalExecutor } from '../src/local-executor.ts';
+import { createLocalExecutor } from '../src/execution/local-executor.ts';
 import { createScheduler } from '../src/scheduler.ts';
 import { eventually, PG_TEST_URL, pgTestDatabases, postgresGate } from '../src/testing/index.ts';
 

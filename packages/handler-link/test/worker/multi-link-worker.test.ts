@@ -1,8 +1,8 @@
 import type { HandlerLink } from '@schedulezero/handler-link';
 import type { MasterStore } from '@schedulezero/scheduler-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHandlerLink } from '../../src/handler-link.ts';
 import type { RemoteHandlerContext } from '../../src/index.ts';
+import { createHandlerLink } from '../../src/master/handler-link.ts';
 import { createLinkWorker } from '../../src/worker/link-worker.ts';
 import { createMultiLinkWorker } from '../../src/worker/multi-link-worker.ts';
 import { createSlotPool } from '../../src/worker/slot-pool.ts';

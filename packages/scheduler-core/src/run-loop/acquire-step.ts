@@ -1,8 +1,8 @@
 import type { Clock } from '../clock.ts';
-import type { Executor } from '../executor.ts';
+import type { Executor } from '../execution/executor.ts';
+import { servedTasks } from '../execution/served-tasks.ts';
 import type { Logger } from '../logger.ts';
 import { planFires } from '../planner.ts';
-import { servedTasks } from '../served-tasks.ts';
 import type { FiringStore } from '../store/ports/firing-store.ts';
 import type { HandlerStore } from '../store/ports/handler-store.ts';
 import type { LoopState } from './loop-state.ts';

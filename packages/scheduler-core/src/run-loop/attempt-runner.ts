@@ -1,8 +1,13 @@
 import type { Job } from '@schedulezero/protocol';
 import type { Clock, TimerHandle } from '../clock.ts';
 import { toError } from '../errors.ts';
-import { ABORT_REASON, type ExecutionResult, type Executor } from '../executor.ts';
-import { cancelledOnRequestError, handlerError, shutdownError, timeoutError } from '../job-errors.ts';
+import { ABORT_REASON, type ExecutionResult, type Executor } from '../execution/executor.ts';
+import {
+  cancelledOnRequestError,
+  handlerError,
+  shutdownError,
+  timeoutError,
+} from '../execution/job-errors.ts';
 import type { Logger } from '../logger.ts';
 import { retryDelayMs } from '../planner.ts';
 import type { FinishBatcher } from './finish-batcher.ts';

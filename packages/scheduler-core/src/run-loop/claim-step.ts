@@ -1,6 +1,6 @@
 import type { Job } from '@schedulezero/protocol';
 import type { Clock } from '../clock.ts';
-import type { Executor } from '../executor.ts';
+import type { Executor } from '../execution/executor.ts';
 import type { FiringStore } from '../store/ports/firing-store.ts';
 import type { HandBack, Unplaced } from './hand-back.ts';
 import type { LoopState } from './loop-state.ts';

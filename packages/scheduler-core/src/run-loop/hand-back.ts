@@ -1,7 +1,7 @@
 import type { Job } from '@schedulezero/protocol';
 import type { Clock } from '../clock.ts';
 import { toError } from '../errors.ts';
-import { unmatchedTargetError } from '../job-errors.ts';
+import { unmatchedTargetError } from '../execution/job-errors.ts';
 import type { Logger } from '../logger.ts';
 import type { FiringStore } from '../store/ports/firing-store.ts';
 import type { FinishBatcher } from './finish-batcher.ts';

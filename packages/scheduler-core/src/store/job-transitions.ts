@@ -1,5 +1,5 @@
 import { FINAL_JOB_STATUSES, type Job, type JobStatus } from '@schedulezero/protocol';
-import { unservedTaskError } from '../job-errors.ts';
+import { unservedTaskError } from '../execution/job-errors.ts';
 import type { ClaimJobs, FinishJob } from './ports/firing-store.ts';
 import type { Outcome } from './types.ts';
 

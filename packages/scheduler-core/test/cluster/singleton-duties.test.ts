@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScheduleBodySchema } from '@schedulezero/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLocalExecutor } from '../../src/local-executor.ts';
+import { createLocalExecutor } from '../../src/execution/local-executor.ts';
 import { createScheduler } from '../../src/scheduler.ts';
 import type { Scheduler } from '../../src/scheduler-types.ts';
 import { openStore } from '../../src/store/index.ts';

@@ -1,5 +1,5 @@
+import type { HandlerStore } from '../store/ports/handler-store.ts';
 import type { Executor } from './executor.ts';
-import type { HandlerStore } from './store/ports/handler-store.ts';
 
 /**
  * The tasks some handler offers: this node's executor (local handlers, the workers on its link)

@@ -1,7 +1,7 @@
 import type { Job } from '@schedulezero/protocol';
 import { describe, expect, it } from 'vitest';
-import { combineExecutors } from '../src/combined-executor.ts';
-import { createLocalExecutor } from '../src/local-executor.ts';
+import { combineExecutors } from '../../src/execution/combined-executor.ts';
+import { createLocalExecutor } from '../../src/execution/local-executor.ts';
 
 const job = (task: string) =>
   ({

@@ -1,6 +1,6 @@
 import type { Job } from '@schedulezero/protocol';
-import type { Clock } from './clock.ts';
-import type { ExecutionResult, Executor } from './executor.ts';
+import type { Clock } from '../clock.ts';
+import type { ExecutionResult, Executor } from '../execution/executor.ts';
 import { createLimitGate, type Limit, type LimitGate, type LimitKind } from './limit-gate.ts';
 import { createRefillAlarm, createThrottleCounter } from './throttle.ts';
 

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CreateScheduleBody } from '@schedulezero/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGovernedExecutor } from '../src/governor.ts';
-import { createLocalExecutor } from '../src/local-executor.ts';
-import { createScheduler } from '../src/scheduler.ts';
-import type { Scheduler } from '../src/scheduler-types.ts';
-import { openStore } from '../src/store/index.ts';
-import type { MasterStore } from '../src/store/roles.ts';
-import { createFakeClock, eventually, type FakeClock } from '../src/testing/index.ts';
+import { createLocalExecutor } from '../../src/execution/local-executor.ts';
+import { createGovernedExecutor } from '../../src/limits/governor.ts';
+import { createScheduler } from '../../src/scheduler.ts';
+import type { Scheduler } from '../../src/scheduler-types.ts';
+import { openStore } from '../../src/store/index.ts';
+import type { MasterStore } from '../../src/store/roles.ts';
+import { createFakeClock, eventually, type FakeClock } from '../../src/testing/index.ts';
 
 const spec: CreateScheduleBody = {
   task: 'work',

@@ -8,7 +8,7 @@ import {
 } from '@schedulezero/protocol';
 import { type Logger, toError } from '@schedulezero/scheduler-core';
 import { Router } from 'zeromq';
-import { type SendOutcome, SocketWriter } from './socket-writer.ts';
+import { type SendOutcome, SocketWriter } from '../socket-writer.ts';
 
 /** A message not handled: counted by reason; a refusal is also answered with an `error` frame. */
 export interface Dropped {

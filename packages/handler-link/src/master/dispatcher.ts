@@ -14,12 +14,12 @@ import {
   noHealthyHandlerError,
   type Placement,
 } from '@schedulezero/scheduler-core';
+import type { SendOutcome } from '../socket-writer.ts';
 import { type DispatcherCounters, type HandlerThrottled, zeroCounters } from './dispatch-counters.ts';
 import { freeSlots, msUntilTokens, placeJob } from './handler-capacity.ts';
 import { type HandlerEntry, recordDuration } from './handler-entry.ts';
 import type { Registry } from './registry.ts';
 import { AffinityMap, selectHandler } from './select-handler.ts';
-import type { SendOutcome } from './socket-writer.ts';
 import { abortOutcome, executeMessage, newTicket, resultOutcome, type Ticket, ticketKey } from './ticket.ts';
 import { TicketBook } from './ticket-book.ts';
 

@@ -1,5 +1,5 @@
 import type { Job } from '@schedulezero/protocol';
-import type { JobOutcome } from './store/ports/firing-store.ts';
+import type { JobOutcome } from '../store/ports/firing-store.ts';
 
 /**
  * Runs claimed jobs. The local executor calls in-process functions; the remote dispatcher (handler

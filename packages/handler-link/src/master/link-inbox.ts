@@ -1,10 +1,10 @@
 import type { MasterMessage, WorkerMessage } from '@schedulezero/protocol';
 import type { Clock, Logger } from '@schedulezero/scheduler-core';
+import type { SendOutcome } from '../socket-writer.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { HandlerEntry } from './handler-entry.ts';
 import type { Dropped } from './link-socket.ts';
 import type { Registry } from './registry.ts';
-import type { SendOutcome } from './socket-writer.ts';
 
 type Message<T extends WorkerMessage['type']> = Extract<WorkerMessage, { type: T }>;
 

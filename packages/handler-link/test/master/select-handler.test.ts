@@ -1,8 +1,8 @@
 import type { Target } from '@schedulezero/protocol';
 import type { Limit } from '@schedulezero/scheduler-core';
 import { describe, expect, it } from 'vitest';
-import { createEntry, type HandlerEntry } from '../src/handler-entry.ts';
-import { AffinityMap, selectHandler } from '../src/select-handler.ts';
+import { createEntry, type HandlerEntry } from '../../src/master/handler-entry.ts';
+import { AffinityMap, selectHandler } from '../../src/master/select-handler.ts';
 
 function entry(
   id: string,

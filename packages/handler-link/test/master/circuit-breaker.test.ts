@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCircuitBreaker } from '../src/circuit-breaker.ts';
+import { createCircuitBreaker } from '../../src/master/circuit-breaker.ts';
 
 describe('circuit breaker', () => {
   const options = { window: 4, minSamples: 3, failureRate: 0.5, cooldownMs: 1000 };
