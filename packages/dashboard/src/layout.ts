@@ -1,5 +1,5 @@
 import { FAVICON_LINK } from './assets.ts';
-import { type Html, h, raw } from './html.ts';
+import { type Html, h, raw } from './format/html.ts';
 
 export interface PageContext {
   /** The node's name, shown in the header. */

@@ -3,7 +3,7 @@ import { createScheduleBodySchema } from '@schedulezero/protocol';
 import type { ReplicaStore } from '@schedulezero/scheduler-core';
 import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { absoluteTime } from '../src/time-format.ts';
+import { absoluteTime } from '../src/format/time-format.ts';
 import { dmzProjector, loadDmzReplica } from './support/dmz-replica.ts';
 import { createMasterStack, createReplicaApp, type MasterStack } from './support/stack.ts';
 

@@ -1,5 +1,5 @@
-import type { AuthThrottleOptions } from './auth-throttle.ts';
-import type { RateLimitOptions } from './rate-limit.ts';
+import type { AuthThrottleOptions } from './guards/auth-throttle.ts';
+import type { RateLimitOptions } from './guards/rate-limit.ts';
 
 /** The slice of pino the HTTP layer logs through (a pino logger fits). */
 export interface AppLogger {

@@ -1,7 +1,7 @@
 import { createReadOnlyScheduler, openReplicaStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { READ_ONLY_MESSAGE } from '../src/guards/read-only.ts';
 import { createNodeApp } from '../src/node-app.ts';
-import { READ_ONLY_MESSAGE } from '../src/read-only.ts';
 
 const api = { requireAuth: false, tokens: [], allowedOrigins: [], maxBodyBytes: 1024 * 1024, docs: true };
 const logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,8 +1,8 @@
 import { JOB_STATUSES } from '@schedulezero/protocol';
-import type { ChartData } from '../chart-data.ts';
-import { type Html, h } from '../html.ts';
-import { plural } from '../plural.ts';
-import { formatDuration } from '../time-format.ts';
+import type { ChartData } from '../data/chart-data.ts';
+import { type Html, h } from '../format/html.ts';
+import { plural } from '../format/plural.ts';
+import { formatDuration } from '../format/time-format.ts';
 
 const COLORS: Record<string, string> = {
   succeeded: '#1b6e20',

@@ -1,7 +1,7 @@
 import type { ClusterJson } from '@schedulezero/protocol';
-import { type Html, h } from '../html.ts';
+import { type Html, h } from '../format/html.ts';
+import { absoluteTime, relativeTime } from '../format/time-format.ts';
 import { statusBadge, tableWrap } from '../layout.ts';
-import { absoluteTime, relativeTime } from '../time-format.ts';
 
 /** Leadership-log rows shown; GET /api/cluster has more. */
 const LOG_ROWS = 20;

@@ -1,8 +1,8 @@
 import type { Schedule } from '@schedulezero/protocol';
-import { type Html, h } from '../html.ts';
+import { type Html, h } from '../format/html.ts';
+import { plural } from '../format/plural.ts';
+import { describeTrigger } from '../format/trigger-words.ts';
 import { csrfField, type PageContext } from '../layout.ts';
-import { plural } from '../plural.ts';
-import { describeTrigger } from '../trigger-words.ts';
 
 /**
  * The second step of a delete: nothing is deleted until this form, which carries `confirm=yes`

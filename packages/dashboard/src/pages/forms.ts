@@ -1,7 +1,7 @@
 import type { Schedule } from '@schedulezero/protocol';
-import { type Html, h } from '../html.ts';
+import { type Html, h } from '../format/html.ts';
+import { absoluteTime } from '../format/time-format.ts';
 import { csrfField, type PageContext } from '../layout.ts';
-import { absoluteTime } from '../time-format.ts';
 
 export function loginPage(next: string, error: string | undefined): Html {
   return h`<h1>Log in</h1>

@@ -1,7 +1,7 @@
 import type { HandlerRecord } from '@schedulezero/protocol';
-import { type Html, h } from '../html.ts';
+import { type Html, h } from '../format/html.ts';
+import { absoluteTime, formatDuration, relativeTime } from '../format/time-format.ts';
 import { statusBadge } from '../layout.ts';
-import { absoluteTime, formatDuration, relativeTime } from '../time-format.ts';
 
 export function handlersGrid(handlers: HandlerRecord[], now: Date): Html {
   if (handlers.length === 0)

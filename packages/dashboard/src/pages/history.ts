@@ -1,9 +1,9 @@
 import { JOB_STATUSES, type Job } from '@schedulezero/protocol';
-import { type HistoryFilter, type HistoryPage, historyQuery } from '../history-query.ts';
-import { type Html, h } from '../html.ts';
+import { type HistoryFilter, type HistoryPage, historyQuery } from '../data/history-query.ts';
+import { type Html, h } from '../format/html.ts';
+import { plural } from '../format/plural.ts';
+import { absoluteTime, formatDuration, relativeTime } from '../format/time-format.ts';
 import { csrfField, live, type PageContext, statusBadge, tableWrap, textBox } from '../layout.ts';
-import { plural } from '../plural.ts';
-import { absoluteTime, formatDuration, relativeTime } from '../time-format.ts';
 
 /** Cancel while it is pending or running, re-run once it has finished; none on a replica. */
 export function jobActions(ctx: PageContext, job: Job): Html | '' {

@@ -1,8 +1,8 @@
 import { JOB_STATUSES } from '@schedulezero/protocol';
-import { type Html, h } from '../html.ts';
+import { OVERVIEW_MAX_JOBS, type Overview } from '../data/overview-data.ts';
+import { type Html, h } from '../format/html.ts';
+import { absoluteTime, relativeTime } from '../format/time-format.ts';
 import { statusBadge, tableWrap } from '../layout.ts';
-import { OVERVIEW_MAX_JOBS, type Overview } from '../overview-data.ts';
-import { absoluteTime, relativeTime } from '../time-format.ts';
 import { replicationBody } from './replication.ts';
 
 /**

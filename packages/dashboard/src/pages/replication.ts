@@ -1,6 +1,6 @@
-import { type Html, h } from '../html.ts';
+import { type Html, h } from '../format/html.ts';
+import { formatDuration } from '../format/time-format.ts';
 import { tableWrap } from '../layout.ts';
-import { formatDuration } from '../time-format.ts';
 
 type Scalar = string | number | boolean | null;
 const isScalar = (value: unknown): value is Scalar =>

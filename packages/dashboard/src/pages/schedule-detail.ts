@@ -1,10 +1,10 @@
 import type { Job, Schedule } from '@schedulezero/protocol';
-import { type Html, h } from '../html.ts';
+import { lastRunOf, nextRunText, zoneOf } from '../data/schedule-state.ts';
+import { type Html, h } from '../format/html.ts';
+import { plural } from '../format/plural.ts';
+import { relativeTime, timeInZone } from '../format/time-format.ts';
+import { describeTrigger, triggerExpression } from '../format/trigger-words.ts';
 import { live, type PageContext, textBox } from '../layout.ts';
-import { plural } from '../plural.ts';
-import { lastRunOf, nextRunText, zoneOf } from '../schedule-state.ts';
-import { relativeTime, timeInZone } from '../time-format.ts';
-import { describeTrigger, triggerExpression } from '../trigger-words.ts';
 import { jobsTable } from './history.ts';
 import { scheduleActions } from './schedules.ts';
 

@@ -1,9 +1,9 @@
 import type { Job, Schedule } from '@schedulezero/protocol';
 import type { ReadScheduler } from '@schedulezero/scheduler-core';
-import { type Html, h } from '../html.ts';
+import { nextRunText, runState } from '../data/schedule-state.ts';
+import { type Html, h } from '../format/html.ts';
+import { describeTrigger, triggerExpression } from '../format/trigger-words.ts';
 import { csrfField, live, type PageContext, statusBadge, tableWrap } from '../layout.ts';
-import { nextRunText, runState } from '../schedule-state.ts';
-import { describeTrigger, triggerExpression } from '../trigger-words.ts';
 
 export const PAGE_SIZE = 25;
 

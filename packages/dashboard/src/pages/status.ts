@@ -1,7 +1,7 @@
 import { FAVICON_LINK } from '../assets.ts';
-import { type Html, h, raw } from '../html.ts';
-import type { PublicRun, PublicSchedule } from '../status-data.ts';
-import { absoluteTime, relativeTime } from '../time-format.ts';
+import type { PublicRun, PublicSchedule } from '../data/status-data.ts';
+import { type Html, h, raw } from '../format/html.ts';
+import { absoluteTime, relativeTime } from '../format/time-format.ts';
 
 /** What a run's bar says in words; the colour and the bar's height repeat it, never alone. */
 const RUN_WORDS: Record<PublicRun['status'], string> = {

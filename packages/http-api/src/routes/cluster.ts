@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { type ClusterJson, clusterJsonSchema } from '@schedulezero/protocol';
-import { errorResponses, jsonContent } from '../openapi-helpers.ts';
+import { errorResponses, jsonContent } from '../openapi/openapi-helpers.ts';
 
 /** The master's view of its cluster (docs/ha.md), JSON-ready. */
 export type ClusterProvider = () => Promise<ClusterJson>;

@@ -2,8 +2,8 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { idParamsSchema, type Job, jobEnvelopeSchema, listJobsQuerySchema } from '@schedulezero/protocol';
 import type { ReadScheduler, Scheduler } from '@schedulezero/scheduler-core';
 import { z } from 'zod';
-import { errorResponses, jsonContent } from '../openapi-helpers.ts';
-import type { ReadViews } from '../read-views.ts';
+import type { ReadViews } from '../caching/read-views.ts';
+import { errorResponses, jsonContent } from '../openapi/openapi-helpers.ts';
 
 export function registerJobRoutes(app: OpenAPIHono, scheduler: ReadScheduler, views: ReadViews): void {
   const show = (job: Job) => views.show('job', job);

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { errorResponses, jsonContent } from '../openapi-helpers.ts';
+import { errorResponses, jsonContent } from '../openapi/openapi-helpers.ts';
 
 /** The node's view of replication: the master's zones and publishers, or a replica's subscriber. */
 export type ReplicationProvider = () => Promise<object>;

@@ -15,9 +15,9 @@ import {
 } from '@schedulezero/protocol';
 import type { ReadScheduler, Scheduler } from '@schedulezero/scheduler-core';
 import { z } from 'zod';
+import type { ReadViews } from '../caching/read-views.ts';
 import { fireTimesBody } from '../fire-times.ts';
-import { errorResponses, jsonBody, jsonContent } from '../openapi-helpers.ts';
-import type { ReadViews } from '../read-views.ts';
+import { errorResponses, jsonBody, jsonContent } from '../openapi/openapi-helpers.ts';
 
 const EXAMPLE_SPEC = {
   task: 'send_report',

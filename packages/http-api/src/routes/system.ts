@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { metricsSummarySchema } from '@schedulezero/protocol';
 import type { ReadScheduler } from '@schedulezero/scheduler-core';
 import { z } from 'zod';
-import { errorResponses, jsonContent } from '../openapi-helpers.ts';
+import { errorResponses, jsonContent } from '../openapi/openapi-helpers.ts';
 import { type MetricFamily, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../prometheus.ts';
 import type { AppLogger } from '../types.ts';
 

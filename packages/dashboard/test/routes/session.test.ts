@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSessionGuard, isSameOrigin } from '../src/session.ts';
+import { createSessionGuard, isSameOrigin } from '../../src/routes/session.ts';
 
 describe('session guard', () => {
   const guard = createSessionGuard(['token-a', 'token-b'], Buffer.alloc(32, 7));

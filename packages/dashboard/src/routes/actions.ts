@@ -2,11 +2,11 @@ import type { CreateScheduleBody } from '@schedulezero/protocol';
 import { type Scheduler, SchedulerError } from '@schedulezero/scheduler-core';
 import type { Context, Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import { FAVICON_PATH } from './assets.ts';
-import { type Html, h } from './html.ts';
-import type { PageContext } from './layout.ts';
-import { page } from './layout.ts';
-import { registerOperatorActions } from './operator-actions.ts';
+import { FAVICON_PATH } from '../assets.ts';
+import { type Html, h } from '../format/html.ts';
+import { describeTrigger } from '../format/trigger-words.ts';
+import type { PageContext } from '../layout.ts';
+import { page } from '../layout.ts';
 import {
   createSchedulePage,
   EMPTY_FORM,
@@ -14,7 +14,7 @@ import {
   loginPage,
   previewBlock,
   type ScheduleFormValues,
-} from './pages/forms.ts';
+} from '../pages/forms.ts';
 import {
   describeError,
   formValues,
@@ -22,9 +22,9 @@ import {
   parseScheduleForm,
   parseTrigger,
   refusalErrors,
-} from './schedule-form.ts';
+} from '../schedule-form.ts';
+import { registerOperatorActions } from './operator-actions.ts';
 import { CSRF_FIELD, isSameOrigin, SESSION_COOKIE, type SessionGuard, type SessionStore } from './session.ts';
-import { describeTrigger } from './trigger-words.ts';
 
 interface ActionOptions {
   mutations: Scheduler;

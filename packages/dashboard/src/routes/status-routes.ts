@@ -1,7 +1,7 @@
 import type { ReadScheduler } from '@schedulezero/scheduler-core';
 import type { Hono } from 'hono';
-import { statusPage } from './pages/status.ts';
-import { loadPublicStatus, statusFeed } from './status-data.ts';
+import { loadPublicStatus, statusFeed } from '../data/status-data.ts';
+import { statusPage } from '../pages/status.ts';
 
 /**
  * The public status page at /status and its JSON feed at /status.json: no login (on a master

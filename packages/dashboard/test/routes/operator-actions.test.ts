@@ -2,8 +2,8 @@ import { createScheduleBodySchema } from '@schedulezero/protocol';
 import type { ReplicaStore } from '@schedulezero/scheduler-core';
 import { eventually } from '@schedulezero/scheduler-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dmzProjector, loadDmzReplica } from './support/dmz-replica.ts';
-import { createMasterStack, createReplicaApp, type MasterStack } from './support/stack.ts';
+import { dmzProjector, loadDmzReplica } from '../support/dmz-replica.ts';
+import { createMasterStack, createReplicaApp, type MasterStack } from '../support/stack.ts';
 
 // Edit, clone, two-step delete, bulk actions and job cancel/re-run through the master's forms.
 

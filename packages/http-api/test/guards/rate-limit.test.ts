@@ -1,6 +1,6 @@
 import { createReadOnlyScheduler, openReplicaStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createNodeApp } from '../src/node-app.ts';
+import { createNodeApp } from '../../src/node-app.ts';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
 let store: ReplicaStore | undefined;

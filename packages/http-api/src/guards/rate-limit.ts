@@ -1,8 +1,8 @@
 import { createTokenBucket, type TokenBucket } from '@schedulezero/scheduler-core';
 import type { MiddlewareHandler } from 'hono';
+import { errorResponse, tooManyRequests } from '../errors.ts';
+import type { MetricFamily } from '../prometheus.ts';
 import { clientAddress } from './client-address.ts';
-import { errorResponse, tooManyRequests } from './errors.ts';
-import type { MetricFamily } from './prometheus.ts';
 
 /** The `api.rateLimit` settings (docs/configuration.md). */
 export interface RateLimitOptions {

@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { errorResponse, tooManyRequests } from '../errors.ts';
+import type { AppLogger } from '../types.ts';
 import type { AuthThrottle } from './auth-throttle.ts';
 import { clientAddress } from './client-address.ts';
-import { errorResponse, tooManyRequests } from './errors.ts';
-import type { AppLogger } from './types.ts';
 
 /**
  * Bearer-token auth for `/api/*`. Tokens are compared as SHA-256 digests with `timingSafeEqual`:

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { errorResponse } from './errors.ts';
+import { errorResponse } from '../errors.ts';
 
 export const READ_ONLY_MESSAGE = 'This node is read-only. Mutations must be performed on admin node.';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeCron, describeTrigger } from '../src/trigger-words.ts';
+import { describeCron, describeTrigger } from '../../src/format/trigger-words.ts';
 
 describe('describeTrigger', () => {
   it.each([

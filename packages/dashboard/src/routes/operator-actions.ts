@@ -1,17 +1,17 @@
 import type { Schedule } from '@schedulezero/protocol';
 import { type Scheduler, SchedulerError } from '@schedulezero/scheduler-core';
 import type { Context, Hono } from 'hono';
-import type { Html } from './html.ts';
-import type { PageContext } from './layout.ts';
+import type { Html } from '../format/html.ts';
+import type { PageContext } from '../layout.ts';
 import {
   bulkResultPage,
   confirmBulkDeletePage,
   confirmDeletePage,
   refusedPage,
   versionConflictNotice,
-} from './pages/confirm.ts';
-import { createSchedulePage, type FormMode, formValuesOf, type ScheduleFormValues } from './pages/forms.ts';
-import { formValues, keepTriggerExtras, parseScheduleForm, refusalErrors } from './schedule-form.ts';
+} from '../pages/confirm.ts';
+import { createSchedulePage, type FormMode, formValuesOf, type ScheduleFormValues } from '../pages/forms.ts';
+import { formValues, keepTriggerExtras, parseScheduleForm, refusalErrors } from '../schedule-form.ts';
 
 type Status = 200 | 400 | 404 | 409;
 

@@ -1,5 +1,5 @@
 import { createTokenBucket, type TokenBucket } from '@schedulezero/scheduler-core';
-import type { MetricFamily } from './prometheus.ts';
+import type { MetricFamily } from '../prometheus.ts';
 
 /** The `api.authThrottle` settings (docs/security.md). */
 export interface AuthThrottleOptions {

@@ -1,6 +1,6 @@
 import type { Job, Schedule } from '@schedulezero/protocol';
-import { type Html, h } from './html.ts';
-import { relativeTime, timeInZone } from './time-format.ts';
+import { type Html, h } from '../format/html.ts';
+import { relativeTime, timeInZone } from '../format/time-format.ts';
 
 /**
  * What a schedule will do next, as an operator reads it: paused (whatever next time the store

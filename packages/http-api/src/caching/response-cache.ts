@@ -1,4 +1,4 @@
-import type { MetricFamily } from './prometheus.ts';
+import type { MetricFamily } from '../prometheus.ts';
 
 /** A rendered 200 answer and the data version it was rendered from. */
 export interface CachedResponse {

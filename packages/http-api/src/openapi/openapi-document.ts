@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
+import type { ApiOptions } from '../types.ts';
 import { ERROR_DESCRIPTIONS, jsonContent } from './openapi-helpers.ts';
-import type { ApiOptions } from './types.ts';
 
 export interface DocumentOptions {
   readOnly: boolean;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createResponseCache } from '../src/response-cache.ts';
+import { createResponseCache } from '../../src/caching/response-cache.ts';
 
 const entry = (version: string, body: string) => ({
   version,

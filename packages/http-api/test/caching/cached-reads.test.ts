@@ -8,8 +8,8 @@ import {
   type StoreConnection,
 } from '@schedulezero/scheduler-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { masterDataVersion, replicaDataVersion } from '../src/data-version.ts';
-import { createNodeApp } from '../src/node-app.ts';
+import { masterDataVersion, replicaDataVersion } from '../../src/caching/data-version.ts';
+import { createNodeApp } from '../../src/node-app.ts';
 
 const TOKEN = 'a-token-of-16-chars';
 const api = { requireAuth: true, tokens: [TOKEN], allowedOrigins: [], maxBodyBytes: 1 << 20, docs: false };

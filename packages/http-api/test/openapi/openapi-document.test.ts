@@ -1,6 +1,6 @@
 import { createReadOnlyScheduler, openReplicaStore, type ReplicaStore } from '@schedulezero/scheduler-core';
 import { afterEach, expect, it } from 'vitest';
-import { createNodeApp } from '../src/node-app.ts';
+import { createNodeApp } from '../../src/node-app.ts';
 
 let store: ReplicaStore | undefined;
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { jobJsonSchema, scheduleJsonSchema } from '@schedulezero/protocol';
 import { describe, expect, it } from 'vitest';
-import { zoneRows } from '../src/read-views.ts';
+import { zoneRows } from '../../src/caching/read-views.ts';
 
 // What a replica shows, by its definition: the row as JSON, only the fields valid for the master's schema.
 function reference(row: object, kind: 'schedule' | 'job' = 'schedule'): Record<string, unknown> {
