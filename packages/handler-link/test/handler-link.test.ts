@@ -298,7 +298,8 @@ describe('handler link (real sockets, in-process workers)', () => {
 
   it('opens the breaker of a failing handler (no work while open) and closes it after a good trial', async () => {
     const { link, endpoint } = await startLink(store, {
-      breaker: { window: 4, minSamples: 2, failureRate: 0.5, cooldownMs: 300 },
+      // A cooldown long enough that the runs below finish inside it on a busy machine.
+      breaker: { window: 4, minSamples: 2, failureRate: 0.5, cooldownMs: 1_500 },
     });
     let aFails = true;
     await startWorker(endpoint, {
