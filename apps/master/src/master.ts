@@ -1,7 +1,6 @@
-import { createHandlerLink, type HandlerLink } from '@schedulezero/handler-link';
 import { masterDataVersion } from '@schedulezero/http-api';
 import { type Logger, listenHttp, loadFunctions, redactDatabaseUrl } from '@schedulezero/node-runtime';
-import { createPublisher, createZoneProjector, type Publisher } from '@schedulezero/replication';
+import { createZoneProjector, type Publisher } from '@schedulezero/replication';
 import {
   combineExecutors,
   createLocalExecutor,
@@ -21,17 +20,13 @@ import { createLocalHandlerRecord, LOCAL_HANDLER_TAGS } from './local-handler-re
 import { linkMetrics, refusedHandshakeMetrics, replicationMetrics } from './metrics-components.ts';
 import { masterReplicationStatus } from './replication-status.ts';
 import { lockSqliteForMaster, type SqliteMasterLock } from './sqlite-master-lock.ts';
+import { createLink, createReplicationPublisher, linkEndpoints, zoneEndpoints } from './zeromq-endpoints.ts';
 import { type ServerSecurity, startServerSecurity } from './zeromq-security.ts';
 
 /**
  * Wires a master node: store, ZeroMQ security, local handlers and the handler link, scheduler,
  * HTTP server; and stops them in the reverse order.
  */
-
-/** The ZAP domain of the handler link. */
-export const LINK_DOMAIN = 'handlers';
-/** The ZAP domain of a zone's replication endpoints. */
-export const zoneDomain = (zone: string) => `replication.${zone}`;
 
 export interface RunningMaster {
   /** The bound URL, e.g. http://127.0.0.1:8888 (the real port when 0 was configured). */
@@ -132,52 +127,6 @@ async function startLocked(
     await secured.security.close().catch(() => {});
     throw error;
   }
-}
-
-function zoneEndpoints(config: MasterConfig) {
-  return Object.entries(config.replication.zones).map(([name, zone]) => ({
-    setting: `replication.zones.${name}`,
-    domain: zoneDomain(name),
-    secretKey: { inline: zone.secretKey, file: zone.secretKeyFile },
-    clientKeys: zone.clientKeys,
-  }));
-}
-
-function createReplicationPublisher(
-  config: MasterConfig,
-  store: MasterStore,
-  logger: Logger,
-  security: ServerSecurity,
-): Publisher {
-  const { replication } = config;
-  return createPublisher({
-    store,
-    zones: Object.entries(replication.zones).map(([name, zone]) => ({
-      name,
-      publish: zone.publish,
-      sync: zone.sync,
-    })),
-    heartbeatMs: replication.heartbeatMs,
-    retention: {
-      keepRows: replication.retention.changes,
-      ...(replication.retention.maxAgeSeconds
-        ? { maxAgeMs: replication.retention.maxAgeSeconds * 1000 }
-        : {}),
-    },
-    logger,
-    configureSocket: (socket, _role, zone) => security.configure(zoneDomain(zone))(socket),
-  });
-}
-
-function linkEndpoints(config: MasterConfig) {
-  const { handlers } = config;
-  if (handlers.bind === undefined) return [];
-  const secretKey = { inline: handlers.secretKey, file: handlers.secretKeyFile };
-  // The link is bound by default, so a minimal config meets this first: say every way out.
-  const missingKeyHint = `the handler link binds ${handlers.bind} (handlers.bind): give it a key and handlers.clientKeys for the workers, or set handlers.bind: none to run local handlers only`;
-  return [
-    { setting: 'handlers', domain: LINK_DOMAIN, secretKey, clientKeys: handlers.clientKeys, missingKeyHint },
-  ];
 }
 
 interface Wiring {
@@ -335,23 +284,4 @@ async function startOnStore({
       return stopping;
     },
   };
-}
-
-function createLink(
-  config: MasterConfig,
-  store: MasterStore,
-  logger: Logger,
-  security: ServerSecurity,
-): HandlerLink {
-  const { handlers } = config;
-  return createHandlerLink({
-    bind: handlers.bind as string,
-    store,
-    logger,
-    heartbeatIntervalMs: handlers.heartbeatSeconds * 1000,
-    missedHeartbeats: handlers.missedHeartbeats,
-    noHandlerWaitMs: handlers.noHandlerWaitSeconds * 1000,
-    limits: { handler: config.governors.handler, perHandler: config.governors.perHandler },
-    configureSocket: security.configure(LINK_DOMAIN),
-  });
 }

@@ -9,7 +9,7 @@ import {
   subscriptionPrefixes,
   takesTopic,
   topicKind,
-} from '../src/replication.ts';
+} from '../src/index.ts';
 
 describe('replication topics', () => {
   it('builds `kind.op` and parses it back, for every op of every kind', () => {

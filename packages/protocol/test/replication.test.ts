@@ -14,7 +14,7 @@ import {
   type SyncRequestMessage,
   subscriptionPrefixes,
   topicKind,
-} from '../src/replication.ts';
+} from '../src/index.ts';
 
 const text = (value: string) => new TextEncoder().encode(value);
 const EPOCH = '0123456789abcdef0123456789abcdef';
