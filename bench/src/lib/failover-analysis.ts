@@ -61,6 +61,8 @@ export interface KillFigures {
   /** Fire times due after the kill: latest first start after its due time. */
   lateMaxS: number;
   lateP99S: number;
+  /** When the latest fire of `lateMaxS` was due, after the kill. */
+  lateAtS: number;
   /** Latest first start of the fire times due while the killed master was down (kill → restart). */
   downLateMaxS: number;
   /** Kill → the last orphaned attempt started again on a worker (NaN when there were none). */
@@ -89,11 +91,13 @@ export function judgeKill(
   const startsBySchedule = new Map<string, number[]>();
   const lateness: number[] = [];
   let downLateMax = Number.NaN;
+  let worst = { late: Number.NEGATIVE_INFINITY, due: Number.NaN };
   for (const [key, start] of firstStart) {
     const [scheduleId, due] = key.split('@') as [string, string];
     startsBySchedule.set(scheduleId, [...(startsBySchedule.get(scheduleId) ?? []), start]);
     if (Number(due) < window.killMs) continue;
     lateness.push(start - Number(due));
+    if (start - Number(due) > worst.late) worst = { late: start - Number(due), due: Number(due) };
     if (Number(due) < window.restartMs) downLateMax = Math.max(start - Number(due), downLateMax || 0);
   }
   let gap = 0;
@@ -128,6 +132,7 @@ export function judgeKill(
     gapS: gap / 1000,
     lateMaxS: (lateness[lateness.length - 1] ?? Number.NaN) / 1000,
     lateP99S: percentile(lateness, 99) / 1000,
+    lateAtS: (worst.due - window.killMs) / 1000,
     downLateMaxS: downLateMax / 1000,
     takeoverS: rerunTimes.length > 0 ? (Math.max(...rerunTimes) - window.killMs) / 1000 : Number.NaN,
     orphaned: window.orphaned.length,
