@@ -7,13 +7,15 @@ import { workloads } from './workloads/index.ts';
 
 /**
  * `pnpm bench [name...] [--smoke] [--runs N]`: runs the workloads (all by default), each 3 times
- * (once with --smoke, at a tiny size), and writes results/latest.md (or smoke.md) and one SVG chart
+ * or its own `runs` (once with --smoke, at a tiny size; a workload with `inSmoke: false` only when
+ * named), and writes results/latest.md (or smoke.md) and one SVG chart
  * per workload. Every run has a time limit; child processes are killed on exit.
  */
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 const runsFlag = args.indexOf('--runs');
-const runs = runsFlag >= 0 ? Number(args[runsFlag + 1]) : smoke ? 1 : 3;
+const runsOf = (workload: Workload) =>
+  runsFlag >= 0 ? Number(args[runsFlag + 1]) : smoke ? 1 : (workload.runs ?? 3);
 const names = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--runs');
 const unknown = names.filter((n) => !workloads.some((w) => w.name === n));
 if (unknown.length > 0) {
@@ -22,7 +24,10 @@ if (unknown.length > 0) {
   );
   process.exit(2);
 }
-const selected = names.length > 0 ? workloads.filter((w) => names.includes(w.name)) : workloads;
+const selected =
+  names.length > 0
+    ? workloads.filter((w) => names.includes(w.name))
+    : workloads.filter((w) => !smoke || w.inSmoke !== false);
 const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
 const log = (message: string) => console.log(message);
@@ -36,6 +41,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 async function runWorkload(workload: Workload): Promise<string> {
+  const runs = runsOf(workload);
   const results: RunResult[] = [];
   const failures: string[] = [];
   for (let run = 1; run <= runs; run++) {

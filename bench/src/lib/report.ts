@@ -56,6 +56,8 @@ export function reportWorkload(
       `Median of ${runs.length} run${runs.length === 1 ? '' : 's'} (min–max in brackets).`,
     );
   }
+  const appendix = workload.appendix?.();
+  if (appendix) lines.push('', appendix);
   const chart = workload.metrics.find((m) => m.key === workload.chartMetric);
   const ratioBase = systems.find((s) => s.startsWith('ScheduleZero'));
   if (chart && ratioBase) {

@@ -32,6 +32,12 @@ export interface Workload {
   /** The metric the chart shows. */
   chartMetric: string;
   targets: Target[];
+  /** Runs when `--runs` is not given (3 when unset); a workload that takes minutes per run may ask for fewer. */
+  runs?: number;
+  /** false: left out of `pnpm bench --smoke` (it still runs when named). */
+  inSmoke?: boolean;
+  /** Markdown printed under the table: figures that are not measured here, with their source. */
+  appendix?(): string;
   /** Upper bound of one run, after which it fails. */
   timeoutMs(smoke: boolean): number;
   run(context: RunContext): Promise<RunResult>;
