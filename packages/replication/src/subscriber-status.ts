@@ -18,7 +18,7 @@ export function subscriberStatus(context: SubscriberContext, syncDropped: number
     lagChanges,
     lagMs,
     connected: inTouch(context),
-    master: context.rotation.current,
+    master: { ...context.rotation.current },
     masterSwitches: context.rotation.switches,
     ...counters,
     dropped: counters.dropped + syncDropped,
