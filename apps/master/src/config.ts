@@ -91,6 +91,9 @@ export const replicationSectionSchema = z.strictObject({
   heartbeatMs: z.number().int().min(50).max(60_000).default(1000),
   // The replica side of the same file shape; a master ignores them.
   master: z.unknown().optional(),
+  masters: z.unknown().optional(),
+  serverKey: z.unknown().optional(),
+  serverKeyFile: z.unknown().optional(),
   kinds: z.unknown().optional(),
   zone: z.unknown().optional(),
 });

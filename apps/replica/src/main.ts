@@ -16,7 +16,7 @@ const { config, file } = commandLineConfig({
   usage: {
     bin: 'schedulezero-replica',
     summary: `Runs a ScheduleZero replica: takes its zone's replication stream from the master
-(replication.master) into its own database and serves the read-only HTTP API over it. Every
+(replication.master, or one of a cluster's replication.masters) into its own database and serves the read-only HTTP API over it. Every
 POST/PUT/PATCH/DELETE under /api/ gets 403; it never executes jobs.`,
     environment:
       'Shorthands: SCHEDULEZERO_API_TOKEN, SCHEDULEZERO_DATABASE_URL, SCHEDULEZERO_HTTP_PORT (e.g. SCHEDULEZERO_REPLICATION__MASTER__PUBLISH=tcp://10.0.0.1:5562).',

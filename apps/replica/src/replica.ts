@@ -7,7 +7,7 @@ import {
   redactDatabaseUrl,
 } from '@schedulezero/node-runtime';
 import { createReadOnlyScheduler, openReplicaStore } from '@schedulezero/scheduler-core';
-import { type ReplicaConfig, replicaZone } from './config.ts';
+import { type ReplicaConfig, replicaMasters, replicaZone } from './config.ts';
 import { replicaMetrics } from './replication-metrics.ts';
 import { createSupervisedSubscriber, type SupervisedStatus } from './supervised-subscriber.ts';
 
@@ -40,12 +40,13 @@ export async function startReplica({
   logger,
   version,
 }: StartReplicaOptions): Promise<StartReplicaResult> {
-  const { master, kinds } = config.replication;
+  const { kinds } = config.replication;
+  const { masters, serverKey, serverKeyFile, setting } = replicaMasters(config);
   const { security } = config;
   const secured = await clientSecurity(
     {
-      setting: 'replication.master',
-      serverKey: { inline: master.serverKey, file: master.serverKeyFile },
+      setting,
+      serverKey: { inline: serverKey, file: serverKeyFile },
       secretKey: { inline: security.secretKey, file: security.secretKeyFile },
       publicKey: { inline: security.publicKey, file: security.publicKeyFile },
     },
@@ -67,8 +68,7 @@ export async function startReplica({
   const subscriber = createSupervisedSubscriber({
     store,
     zone,
-    publish: master.publish,
-    sync: master.sync,
+    masters,
     kinds: kinds ?? null,
     logger,
     ...(configure ? { configureSocket: (socket) => configure(socket) } : {}),
@@ -109,7 +109,7 @@ export async function startReplica({
       port,
       zone,
       kinds: kinds ?? 'all',
-      master: { publish: master.publish, sync: master.sync },
+      masters,
       database: redactDatabaseUrl(config.database.url),
       auth: config.api.requireAuth,
       curve: configure !== undefined,

@@ -74,6 +74,11 @@ export function replicaMetrics(status: SupervisedStatus): MetricFamily[] {
       status.dropped,
     ),
     counter(
+      'schedulezero_replica_master_switches_total',
+      'Moves from a silent master to the next of replication.masters.',
+      status.masterSwitches,
+    ),
+    counter(
       'schedulezero_replica_restarts_total',
       'Reconnections after a refused handshake or a long silence.',
       status.restarts,

@@ -36,6 +36,7 @@ const CARRIED = [
   'receivedChanges',
   'dropped',
   'errors',
+  'masterSwitches',
 ] as const;
 
 /**

@@ -14,6 +14,8 @@ function status(overrides: Partial<SupervisedStatus> = {}): SupervisedStatus {
     lagChanges: 0,
     lagMs: 0,
     connected: true,
+    master: { publish: 'tcp://10.0.0.1:5562', sync: 'tcp://10.0.0.1:5563' },
+    masterSwitches: 0,
     gaps: 0,
     resyncs: 0,
     snapshots: 1,

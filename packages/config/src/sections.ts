@@ -127,7 +127,17 @@ export const SECTION_KEYS = {
     'missedHeartbeats',
     'noHandlerWaitSeconds',
   ],
-  replication: ['zones', 'master', 'kinds', 'zone', 'retention', 'heartbeatMs'],
+  replication: [
+    'zones',
+    'master',
+    'masters',
+    'serverKey',
+    'serverKeyFile',
+    'kinds',
+    'zone',
+    'retention',
+    'heartbeatMs',
+  ],
   worker: [
     'master',
     'masters',

@@ -1,6 +1,7 @@
 import { type Clock, toError } from '@schedulezero/scheduler-core';
 import type { ReplicaSteps } from './replica-steps.ts';
 import { resume, type SubscriberContext, setState } from './subscriber-context.ts';
+import { RequestTimeout } from './sync-client.ts';
 
 const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
@@ -16,7 +17,7 @@ export interface ReplicaLoop {
  * The subscriber's one loop, which makes every decision and every write so that the states never
  * interleave: a snapshot when the replica has none it can use, a catch-up from the log after it
  * and after any gap or silence, the live stream otherwise. A failed step is retried with a backoff
- * from what the database holds.
+ * from what the database holds; after a request timeout, of the next master when there are several.
  */
 export function runReplicaLoop(
   context: SubscriberContext,
@@ -30,6 +31,8 @@ export function runReplicaLoop(
     let backoffMs = MIN_BACKOFF_MS;
     let firstCatchUp = true;
     while (!context.closing) {
+      // The master this step asks: a request to it that times out moves the replica to the next.
+      const master = context.rotation.index;
       try {
         if (context.need === 'snapshot') {
           setState(context, 'snapshotting');
@@ -48,6 +51,7 @@ export function runReplicaLoop(
         counters.errors += 1;
         context.lastError = toError(error).message;
         logger.warn({ zone, err: toError(error), state: context.state }, 'replication step failed: retrying');
+        if (error instanceof RequestTimeout) context.rotation.switchFrom(master, 'a sync request timed out');
         await backoff.sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
         // The failed step may have rolled back: start again from what the database holds.

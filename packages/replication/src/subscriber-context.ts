@@ -9,6 +9,7 @@ import {
 import { FrameQueue } from './frame-queue.ts';
 import { LagTracker } from './lag-tracker.ts';
 import { createListeners } from './listeners.ts';
+import { createMasterRotation, type MasterRotation, mastersOf, type OnSwitch } from './master-rotation.ts';
 import type { SubscriberEvents, SubscriberOptions, SubscriberState } from './types.ts';
 
 /** What the subscriber's loop does next. */
@@ -43,6 +44,8 @@ export interface SubscriberContext {
   readonly lag: LagTracker;
   readonly listeners: ReturnType<typeof createListeners<SubscriberEvents>>;
   readonly counters: SubscriberCounters;
+  /** The masters, and the one whose sockets the replica is connected to. */
+  readonly rotation: MasterRotation;
   /**
    * What the replica database holds: moved by the writing steps (and `resume`), read by the live
    * batches to judge frames and by the reader to count lag.
@@ -61,19 +64,36 @@ export interface SubscriberContext {
   closing: boolean;
 }
 
-export function createSubscriberContext(options: SubscriberOptions): SubscriberContext {
+/** `moveSockets` points the replica's sockets from one master to the next when the rotation moves. */
+export function createSubscriberContext(
+  options: SubscriberOptions,
+  moveSockets: OnSwitch,
+): SubscriberContext {
   const kinds = options.kinds ? [...new Set(options.kinds)].sort() : null;
   if (kinds?.length === 0) throw new Error('kinds: name at least one kind, or leave it out for all');
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const listeners = createListeners<SubscriberEvents>();
+  const rotation = createMasterRotation(
+    mastersOf(options),
+    () => clock.now().getTime(),
+    (from, to, reason) => {
+      logger.warn({ zone: options.zone, from, to, reason }, 'switched master');
+      moveSockets(from, to, reason);
+      listeners.emit('switched', { from, to, reason });
+    },
+  );
   return {
     store: options.store,
     zone: options.zone,
     kinds,
-    clock: options.clock ?? systemClock,
-    logger: options.logger ?? silentLogger,
+    clock,
+    logger,
     silenceMs: options.silenceMs ?? 3_000,
     queue: new FrameQueue<StreamMessage>(options.bufferLimit ?? 10_000),
     lag: new LagTracker(),
-    listeners: createListeners<SubscriberEvents>(),
+    listeners,
+    rotation,
     counters: {
       gaps: 0,
       resyncs: 0,

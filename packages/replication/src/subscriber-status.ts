@@ -18,6 +18,8 @@ export function subscriberStatus(context: SubscriberContext, syncDropped: number
     lagChanges,
     lagMs,
     connected: inTouch(context),
+    master: { ...context.rotation.current },
+    masterSwitches: context.rotation.switches,
     ...counters,
     dropped: counters.dropped + syncDropped,
     lastError: context.lastError,

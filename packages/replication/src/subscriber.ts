@@ -1,9 +1,23 @@
+import { toError } from '@schedulezero/scheduler-core';
 import type { Subscriber as SubSocket } from 'zeromq';
 import { createLiveStep } from './live-batch.ts';
 import { type ReplicaLoop, runReplicaLoop } from './replica-loop.ts';
 import { replicaSteps } from './replica-steps.ts';
-import { connectSockets, readStream, watchSilence } from './stream-connection.ts';
-import { contact, createSubscriberContext, localNow, resume, setState } from './subscriber-context.ts';
+import {
+  connectSockets,
+  followMaster,
+  readStream,
+  type StreamSockets,
+  watchSilence,
+} from './stream-connection.ts';
+import {
+  contact,
+  createSubscriberContext,
+  localNow,
+  resume,
+  type SubscriberContext,
+  setState,
+} from './subscriber-context.ts';
 import { subscriberStatus } from './subscriber-status.ts';
 import { SyncClient } from './sync-client.ts';
 import type { Subscriber, SubscriberOptions } from './types.ts';
@@ -20,11 +34,24 @@ interface Running {
 /**
  * The replica's side of a zone stream (docs/replication.md): subscribe first and buffer, catch up
  * from the log from appliedSeq + 1 (or take a snapshot when the log cannot serve it), then apply
- * the live stream in order, going back to the log on any gap. The parts share one context
+ * the live stream in order, going back to the log on any gap. Of several masters (a cluster on one
+ * database) it follows one at a time and moves to the next when it falls silent (master-rotation.ts).
+ * The parts share one context
  * (subscriber-context.ts); one loop (replica-loop.ts) makes every decision and every write.
  */
 export function createSubscriber(options: SubscriberOptions): Subscriber {
-  const context = createSubscriberContext(options);
+  let sockets: StreamSockets | undefined;
+  // A switch can only come from the watchdog or the loop, both started after the sockets.
+  const context: SubscriberContext = createSubscriberContext(options, (from, to) => {
+    if (sockets === undefined) return;
+    try {
+      followMaster(sockets, from, to);
+    } catch (error) {
+      // An endpoint the socket cannot take: the silence moves on to the next master in its turn.
+      context.lastError = toError(error).message;
+      logger.error({ zone, err: toError(error), to }, 'cannot connect to the next master');
+    }
+  });
   const { zone, clock, logger } = context;
   let started = false;
   let running: Running | undefined;
@@ -37,7 +64,8 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
       started = true;
       resume(context, await context.store.replicationState(zone));
       const requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
-      const { sub, dealer } = await connectSockets(context, options, requestTimeoutMs);
+      sockets = await connectSockets(context, options, requestTimeoutMs);
+      const { sub, dealer } = sockets;
       const client = new SyncClient(dealer, {
         clock,
         logger,
@@ -51,7 +79,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
       const loop = runReplicaLoop(context, steps, createLiveStep(context, steps, options.maxBatch ?? 500));
       running = { sub, client, reading, loop, stopWatch };
       logger.info(
-        { zone, publish: options.publish, sync: options.sync, kinds: context.kinds },
+        { zone, ...context.rotation.current, masters: context.rotation.masters.length, kinds: context.kinds },
         'replica subscribed',
       );
     },

@@ -96,14 +96,28 @@ export interface Publisher {
 
 export type SubscriberState = 'idle' | 'snapshotting' | 'catching_up' | 'live' | 'closed';
 
+/** A master's two endpoints of the replica's zone. */
+export interface MasterEndpoints {
+  /** The zone's PUB. */
+  publish: string;
+  /** The zone's catch-up ROUTER. */
+  sync: string;
+}
+
 export interface SubscriberOptions {
   /** The replica's own store: written only through the replica apply path. */
   store: ReplicaSink;
   zone: string;
-  /** The master's PUB for this zone. */
-  publish: string;
+  /** The master's PUB for this zone (one master: with `sync`, and without `masters`). */
+  publish?: string;
   /** The master's catch-up ROUTER for this zone. */
-  sync: string;
+  sync?: string;
+  /**
+   * The masters of a cluster (1 to 16), which publish one stream from their shared database: the
+   * replica follows one at a time, the next in the list when it falls silent for `silenceMs` or a
+   * catch-up request to it times out. Instead of `publish` and `sync`.
+   */
+  masters?: readonly MasterEndpoints[];
   /** The kinds to take; all when omitted or null. */
   kinds?: readonly ReplicationKind[] | null;
   /** Live frames buffered while catching up or snapshotting; default 10 000. */
@@ -138,6 +152,10 @@ export interface SubscriberStatus {
   lagMs: number;
   /** A frame or a reply from the master within `silenceMs`. */
   connected: boolean;
+  /** The master followed now. */
+  master: MasterEndpoints;
+  /** Times the replica moved to the next of its masters. */
+  masterSwitches: number;
   /**
    * Losses of the live stream, each repaired by a catch-up: seq jumps, heartbeats ahead, and
    * changes that a catch-up after a silence found undelivered.
@@ -171,9 +189,17 @@ export interface AppliedEvent {
   seqs: number[];
 }
 
+/** The replica moved from one of its masters to the next. */
+export interface SwitchedEvent {
+  from: MasterEndpoints;
+  to: MasterEndpoints;
+  reason: string;
+}
+
 export interface SubscriberEvents {
   applied: AppliedEvent;
   state: SubscriberState;
+  switched: SwitchedEvent;
 }
 
 export interface Subscriber {

@@ -72,10 +72,10 @@ describe('deploy/config: the example configs per zone', () => {
     expect(config.network.port).toBe(8889);
     expect(config.api.requireAuth).toBe(false);
     expect(config.replication.zone).toBe('dmz');
-    expect([port(config.replication.master.publish), port(config.replication.master.sync)]).toEqual([
+    expect([port(config.replication.master?.publish), port(config.replication.master?.sync)]).toEqual([
       5562, 5563,
     ]);
-    expect(config.replication.master.serverKeyFile).toBe('/etc/schedulezero/keys/zone-dmz.pub');
+    expect(config.replication.master?.serverKeyFile).toBe('/etc/schedulezero/keys/zone-dmz.pub');
     expect(config.security).toMatchObject({
       secretKeyFile: '/etc/schedulezero/keys/replica.key',
       publicKeyFile: '/etc/schedulezero/keys/replica.pub',
@@ -89,7 +89,7 @@ describe('deploy/config: the example configs per zone', () => {
     const config = ok(loadReplicaConfig({ file, env: { SCHEDULEZERO_API_TOKEN: TOKEN }, cwd }));
     expect(config.node).toMatchObject({ type: 'replica', zone: 'regional' });
     expect(config.api).toMatchObject({ requireAuth: true, tokens: [TOKEN] });
-    expect([port(config.replication.master.publish), port(config.replication.master.sync)]).toEqual([
+    expect([port(config.replication.master?.publish), port(config.replication.master?.sync)]).toEqual([
       5564, 5565,
     ]);
     expect(config.security.allowPlaintext).toBe(false);
@@ -142,7 +142,7 @@ describe('deploy/container/config: the compose topology', () => {
     const dmz = ok(
       loadReplicaConfig({ file: deployPath('container/config/replica-dmz.yaml'), env: {}, cwd }),
     );
-    expect(dmz.replication.master.publish).toBe('tcp://172.28.88.10:5562');
+    expect(dmz.replication.master?.publish).toBe('tcp://172.28.88.10:5562');
     const regional = ok(
       loadReplicaConfig({
         file: deployPath('container/config/replica-regional.yaml'),
@@ -150,7 +150,7 @@ describe('deploy/container/config: the compose topology', () => {
         cwd,
       }),
     );
-    expect(regional.replication.master.sync).toBe('tcp://172.28.20.10:5565');
+    expect(regional.replication.master?.sync).toBe('tcp://172.28.20.10:5565');
     const handler = ok(
       loadHandlerConfig({ file: deployPath('container/config/handler.yaml'), env: {}, cwd }),
     );
@@ -183,7 +183,7 @@ describe('deploy/kubernetes: the configs in the ConfigMaps', () => {
     const dmz = ok(
       loadReplicaConfig({ file: configMapFile('kubernetes/replica-dmz.yaml', 'replica.yaml'), env: {}, cwd }),
     );
-    expect(dmz.replication.master.publish).toMatch(/schedulezero-admin\.svc\.cluster\.local:5562$/);
+    expect(dmz.replication.master?.publish).toMatch(/schedulezero-admin\.svc\.cluster\.local:5562$/);
     const regional = ok(
       loadReplicaConfig({
         file: configMapFile('kubernetes/replica-regional.yaml', 'replica.yaml'),
@@ -191,7 +191,7 @@ describe('deploy/kubernetes: the configs in the ConfigMaps', () => {
         cwd,
       }),
     );
-    expect(regional.replication.master.publish).toMatch(/:5564$/);
+    expect(regional.replication.master?.publish).toMatch(/:5564$/);
     const handler = ok(
       loadHandlerConfig({ file: configMapFile('kubernetes/handler.yaml', 'handler.yaml'), env: {}, cwd }),
     );

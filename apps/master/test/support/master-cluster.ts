@@ -27,9 +27,12 @@ export interface TestCluster {
   sql: postgres.Sql;
   /**
    * Starts a master; `sections` replaces whole lines of its config (e.g. `handlers` with a bound
-   * link instead of the example handlers, `security`).
+   * link instead of the example handlers, `security`, `replication` zones).
    */
-  start(name: string, sections?: { handlers?: string; security?: string }): Promise<ClusterMaster>;
+  start(
+    name: string,
+    sections?: { handlers?: string; security?: string; replication?: string },
+  ): Promise<ClusterMaster>;
   /** Where the master of this name writes its cluster event log (`logging.eventLog`). */
   eventLog(name: string): string;
   api(
@@ -61,6 +64,7 @@ export async function createTestCluster(): Promise<TestCluster> {
           `api: { tokens: ["${TOKEN}"] }`,
           `handlers: ${sections.handlers ?? `{ bind: none, modules: ["${EXAMPLES}"] }`}`,
           ...(sections.security ? [`security: ${sections.security}`] : []),
+          ...(sections.replication ? [`replication: ${sections.replication}`] : []),
           `cluster: { heartbeatMs: ${HEARTBEAT_MS}, deadAfterMs: ${DEAD_AFTER_MS} }`,
           `logging: { eventLog: logs/${name}-events.jsonl }`,
         ].join('\n'),
