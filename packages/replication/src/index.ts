@@ -1,9 +1,10 @@
 // Replication: the zones' projection of the change log, the master's per-zone publisher
 // (PUB + catch-up ROUTER) and the replica's subscriber.
 
-export { MAX_MASTERS } from './master-rotation.ts';
-export { createPublisher } from './publisher.ts';
-export { createSubscriber } from './subscriber.ts';
+export { createPublisher } from './master/publisher.ts';
+export { createZoneProjector } from './master/zone-projector.ts';
+export { MAX_MASTERS } from './replica/master-rotation.ts';
+export { createSubscriber } from './replica/subscriber.ts';
 export type {
   AppliedEvent,
   ConfigureSocket,
@@ -22,4 +23,3 @@ export type {
   SwitchedEvent,
   ZoneStats,
 } from './types.ts';
-export { createZoneProjector } from './zone-projector.ts';

@@ -22,8 +22,8 @@ import {
   type StoreOptions,
 } from '@schedulezero/scheduler-core';
 import { expect } from 'vitest';
-import { createPublisher } from '../src/publisher.ts';
-import { createSubscriber } from '../src/subscriber.ts';
+import { createPublisher } from '../src/master/publisher.ts';
+import { createSubscriber } from '../src/replica/subscriber.ts';
 import type { Publisher, PublisherOptions, Subscriber, SubscriberOptions } from '../src/types.ts';
 
 /**

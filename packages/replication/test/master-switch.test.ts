@@ -1,7 +1,7 @@
 import { openReplicaStore } from '@schedulezero/scheduler-core';
 import { PG_TEST_URL, pgTestDatabases, probePostgres } from '@schedulezero/scheduler-core/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createSubscriber } from '../src/subscriber.ts';
+import { createSubscriber } from '../src/replica/subscriber.ts';
 import type { MasterEndpoints, Subscriber, SwitchedEvent } from '../src/types.ts';
 import {
   caughtUp,

@@ -4,7 +4,7 @@
  * Usage: node --import tsx test/replica-child.ts <db file> <publish> <sync> <page size>
  */
 import { openReplicaStore, silentLogger } from '@schedulezero/scheduler-core';
-import { createSubscriber } from '../src/subscriber.ts';
+import { createSubscriber } from '../src/replica/subscriber.ts';
 
 const [file, publish, sync, pageSize] = process.argv.slice(2);
 if (file === undefined || publish === undefined || sync === undefined)

@@ -1,5 +1,6 @@
 import { toError } from '@schedulezero/scheduler-core';
 import type { Subscriber as SubSocket } from 'zeromq';
+import type { Subscriber, SubscriberOptions } from '../types.ts';
 import { createLiveStep } from './live-batch.ts';
 import { type ReplicaLoop, runReplicaLoop } from './replica-loop.ts';
 import { replicaSteps } from './replica-steps.ts';
@@ -20,7 +21,6 @@ import {
 } from './subscriber-context.ts';
 import { subscriberStatus } from './subscriber-status.ts';
 import { SyncClient } from './sync-client.ts';
-import type { Subscriber, SubscriberOptions } from './types.ts';
 
 /** What a started subscriber holds, to stop on close. */
 interface Running {

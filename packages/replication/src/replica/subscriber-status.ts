@@ -1,5 +1,5 @@
+import type { SubscriberStatus } from '../types.ts';
 import { inTouch, localNow, type SubscriberContext } from './subscriber-context.ts';
-import type { SubscriberStatus } from './types.ts';
 
 /**
  * The subscriber's status: its position, its lag behind the master's head, and its counters.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMasterRotation, mastersOf } from '../src/master-rotation.ts';
-import type { MasterEndpoints } from '../src/types.ts';
+import { createMasterRotation, mastersOf } from '../../src/replica/master-rotation.ts';
+import type { MasterEndpoints } from '../../src/types.ts';
 
 const master = (n: number): MasterEndpoints => ({
   publish: `tcp://10.0.0.${n}:5562`,

@@ -1,6 +1,6 @@
 import type { KindMarks, StreamHeader } from '@schedulezero/protocol';
 import { describe, expect, it } from 'vitest';
-import { judgeFrame } from '../src/stream-position.ts';
+import { judgeFrame } from '../../src/replica/stream-position.ts';
 
 const EPOCH = 'ab'.repeat(16);
 

@@ -6,11 +6,11 @@ import {
   silentLogger,
   systemClock,
 } from '@schedulezero/scheduler-core';
+import type { SubscriberEvents, SubscriberOptions, SubscriberState } from '../types.ts';
 import { FrameQueue } from './frame-queue.ts';
 import { LagTracker } from './lag-tracker.ts';
 import { createListeners } from './listeners.ts';
 import { createMasterRotation, type MasterRotation, mastersOf, type OnSwitch } from './master-rotation.ts';
-import type { SubscriberEvents, SubscriberOptions, SubscriberState } from './types.ts';
 
 /** What the subscriber's loop does next. */
 export type Need = 'snapshot' | 'catch_up' | 'live';

@@ -1,4 +1,4 @@
-import type { MasterEndpoints, SubscriberOptions } from './types.ts';
+import type { MasterEndpoints, SubscriberOptions } from '../types.ts';
 
 /** At most this many masters: a cluster is two or three, and each is tried in turn. */
 export const MAX_MASTERS = 16;

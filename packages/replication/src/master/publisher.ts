@@ -1,5 +1,5 @@
 import { silentLogger, systemClock, type TimerHandle, toError } from '@schedulezero/scheduler-core';
-import type { Publisher, PublisherOptions } from './types.ts';
+import type { Publisher, PublisherOptions } from '../types.ts';
 import { openZoneStream, sendHeartbeat, tailZone, type ZoneStream } from './zone-stream.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { decodeStreamMessage, subscriptionPrefixes } from '@schedulezero/protocol';
 import { type TimerHandle, toError } from '@schedulezero/scheduler-core';
 import { Dealer, Subscriber as SubSocket } from 'zeromq';
+import type { MasterEndpoints, SubscriberOptions } from '../types.ts';
 import { contact, inTouch, localNow, type SubscriberContext } from './subscriber-context.ts';
-import type { MasterEndpoints, SubscriberOptions } from './types.ts';
 
 /**
  * The replica's sockets to its zone's two master endpoints: the SUB that reads the live stream

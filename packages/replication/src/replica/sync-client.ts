@@ -7,7 +7,7 @@ import {
 } from '@schedulezero/protocol';
 import { type Clock, type Logger, type TimerHandle, toError } from '@schedulezero/scheduler-core';
 import type { Dealer } from 'zeromq';
-import { errorCode } from './socket-sender.ts';
+import { errorCode } from '../socket-sender.ts';
 
 type Request = SyncRequestMessage extends infer M
   ? M extends unknown

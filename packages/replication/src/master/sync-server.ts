@@ -8,9 +8,9 @@ import {
   takesTopic,
 } from '@schedulezero/protocol';
 import { type ChangeFeed, type Clock, type Logger, toError } from '@schedulezero/scheduler-core';
+import type { SendOutcome } from '../socket-sender.ts';
+import type { ZoneStats } from '../types.ts';
 import { SnapshotCache } from './snapshot-cache.ts';
-import type { SendOutcome } from './socket-sender.ts';
-import type { ZoneStats } from './types.ts';
 
 type Request<T extends SyncRequestMessage['type']> = Extract<SyncRequestMessage, { type: T }>;
 

@@ -7,9 +7,9 @@ import {
 } from '@schedulezero/protocol';
 import type { ChangeFeed, ChangeRow, Clock, Logger } from '@schedulezero/scheduler-core';
 import { Publisher as PubSocket, Router } from 'zeromq';
-import { errorCode, SocketSender } from './socket-sender.ts';
+import { errorCode, SocketSender } from '../socket-sender.ts';
+import type { PublisherOptions, PublisherZone, ZoneStats } from '../types.ts';
 import { createSyncServer } from './sync-server.ts';
-import type { PublisherOptions, PublisherZone, ZoneStats } from './types.ts';
 
 /** One zone's sockets and stream position on the master. */
 export interface ZoneStream {

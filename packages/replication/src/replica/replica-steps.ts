@@ -1,7 +1,7 @@
 import type { SyncReplyMessage } from '@schedulezero/protocol';
+import type { AppliedEvent } from '../types.ts';
 import { localNow, type SubscriberContext } from './subscriber-context.ts';
 import type { SyncClient } from './sync-client.ts';
-import type { AppliedEvent } from './types.ts';
 
 export interface TimedRow {
   seq: number;

@@ -1,7 +1,7 @@
 import type { Schedule } from '@schedulezero/protocol';
 import { createZonePolicy } from '@schedulezero/security-filter';
 import { describe, expect, it } from 'vitest';
-import { createZoneProjector } from '../src/zone-projector.ts';
+import { createZoneProjector } from '../../src/master/zone-projector.ts';
 
 const CANARY = 'canary-7f3a9c';
 const schedule: Schedule = {
