@@ -1,5 +1,6 @@
 import type { Job } from '@schedulezero/protocol';
 import { and, count, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
+import { interruptedError } from '../execution/job-errors.ts';
 import { executedChanges } from '../store/change-records.ts';
 import { planRecovery } from '../store/job-transitions.ts';
 import { expectRow, unlogged, wakesFor } from '../store/outcome.ts';
@@ -142,7 +143,7 @@ async function recoverOwnedJobs(tx: PgTx, owner: string, why: string): Promise<J
   const recovered: Job[] = [];
   for (const job of running) {
     const patch = planRecovery(job, now);
-    const error = { code: 'interrupted', message: `attempt ${job.attempt} was interrupted: ${why}` };
+    const error = interruptedError(job, why);
     const [row] = await tx
       .update(jobs)
       .set({ ...patch, error, ownerInstanceId: null })

@@ -63,6 +63,11 @@ export function cancelledOnRequestError(): JobError {
   return { code: 'cancelled', message: 'cancelled on request' };
 }
 
+/** `cancelled`: an operator cancelled a pending job, before any attempt. */
+export function cancelledBeforeRunError(): JobError {
+  return { code: 'cancelled', message: 'cancelled before it ran' };
+}
+
 /** `cancelled`: the handler link's run was stopped for another reason than its deadline. */
 export function runStoppedError(reason: unknown): JobError {
   return { code: 'cancelled', message: `the run was stopped (${String(reason)})` };
@@ -112,4 +117,16 @@ export function handlerError(message: string): JobError {
 /** `invalid_result`: the function returned a value JSON cannot hold. */
 export function invalidResultError(cause: unknown): JobError {
   return { code: 'invalid_result', message: `result is not JSON: ${String(cause)}` };
+}
+
+/**
+ * `interrupted`: the attempt's runner went away before it finished. `why` says how: by default
+ * the node that claimed it stopped (its restart recovers it); in a cluster, the master was declared
+ * dead or left.
+ */
+export function interruptedError(
+  job: Pick<Job, 'attempt' | 'handlerId'>,
+  why = `the node that claimed it stopped before it finished${job.handlerId ? ` (handed to ${job.handlerId})` : ''}`,
+): JobError {
+  return { code: 'interrupted', message: `attempt ${job.attempt} was interrupted: ${why}` };
 }

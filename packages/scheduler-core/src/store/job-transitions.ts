@@ -1,5 +1,5 @@
 import { FINAL_JOB_STATUSES, type Job, type JobStatus } from '@schedulezero/protocol';
-import { unservedTaskError } from '../execution/job-errors.ts';
+import { cancelledBeforeRunError, interruptedError, unservedTaskError } from '../execution/job-errors.ts';
 import type { ClaimJobs, FinishJob } from './ports/firing-store.ts';
 import type { Outcome } from './types.ts';
 
@@ -106,7 +106,7 @@ export function planCancelPending(now: Date): JobPatch {
     finishedAt: now,
     durationMs: null,
     handlerId: null,
-    error: { code: 'cancelled', message: 'cancelled before it ran' },
+    error: cancelledBeforeRunError(),
     updatedAt: now,
   };
 }
@@ -144,10 +144,7 @@ export function extendMissed(
 
 /** A job whose runner died: another attempt when one remains, else failed as `interrupted`. */
 export function planRecovery(job: Job, now: Date): JobPatch {
-  const error = {
-    code: 'interrupted',
-    message: `attempt ${job.attempt} was interrupted: the node that claimed it stopped before it finished${job.handlerId ? ` (handed to ${job.handlerId})` : ''}`,
-  };
+  const error = interruptedError(job);
   if (job.attempt < job.maxAttempts) {
     return { status: 'pending', notBefore: now, handlerId: null, error, updatedAt: now };
   }
