@@ -150,6 +150,10 @@ export function createLinkSocket(options: LinkSocketOptions) {
       await settle();
       if (wasStarted && socket) {
         await writer?.idle();
+        // Closing alone frees the port some time later, in ZeroMQ's I/O thread: unbinding first
+        // means a link started again on the same endpoint right after can bind it.
+        const bound = socket.lastEndpoint;
+        if (bound) await socket.unbind(bound).catch(() => {});
         socket.close();
         await reading;
       }
