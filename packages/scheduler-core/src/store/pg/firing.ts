@@ -3,7 +3,7 @@ import { count, desc, eq, min } from 'drizzle-orm';
 import { chunks, executedChanges, scheduleChange } from '../change-records.ts';
 import { extendMissed } from '../job-transitions.ts';
 import { unlogged } from '../outcome.ts';
-import type { FiringStore } from '../ports/firing-store.ts';
+import type { ScheduleFiring } from '../ports/firing-store.ts';
 import { activeJobsWhere, armedWhere, dueOrder, dueWhere } from '../query-conditions.ts';
 import {
   ADVANCED_SCHEDULE_COLUMNS,
@@ -17,13 +17,11 @@ import { fromBatch, setFromBatch, valuesRelation } from './batch.ts';
 import type { PgContext } from './context.ts';
 import { jobs, schedules } from './schema.ts';
 
-type FiringMethods = Pick<FiringStore, 'earliestNextRunAt' | 'acquireDueSchedules'>;
-
 /**
  * The run loop's firing: when the next schedule is due, and due schedules planned into jobs in
  * one transaction with their new fire times.
  */
-export function pgFiringMethods({ db, write }: PgContext): FiringMethods {
+export function pgFiringMethods({ db, write }: PgContext): ScheduleFiring {
   return {
     async earliestNextRunAt() {
       const [row] = await db

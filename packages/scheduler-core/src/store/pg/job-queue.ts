@@ -12,7 +12,7 @@ import {
   planUnserved,
 } from '../job-transitions.ts';
 import { expectRow, ok, unlogged, wakesFor } from '../outcome.ts';
-import type { FinishJob, FiringStore } from '../ports/firing-store.ts';
+import type { FinishJob, JobQueue } from '../ports/firing-store.ts';
 import {
   claimableWhere,
   claimOrder,
@@ -26,18 +26,6 @@ import type { Outcome } from '../types.ts';
 import { fromBatch, setFromBatch, valuesRelation } from './batch.ts';
 import type { PgContext, PgTx } from './context.ts';
 import { jobs } from './schema.ts';
-
-/** The run loop's job queue: claim, hand to a handler or back, finish, recover, fail the unserved. */
-type JobQueueMethods = Pick<
-  FiringStore,
-  | 'claimJobs'
-  | 'releaseJobs'
-  | 'recordHandoffs'
-  | 'finishJobs'
-  | 'earliestPendingAt'
-  | 'recoverRunningJobs'
-  | 'failUnservedJobs'
->;
 
 /**
  * Writes the finishes `planned` for jobs this transaction has locked, one UPDATE ... FROM
@@ -106,7 +94,7 @@ function ownerActive(owner: string): SQL {
   return sql`exists (select 1 from ${instances} where ${instances.id} = ${owner} and ${instances.status} = 'active' for key share)`;
 }
 
-export function pgJobQueueMethods({ db, write }: PgContext): JobQueueMethods {
+export function pgJobQueueMethods({ db, write }: PgContext): JobQueue {
   return {
     async claimJobs(claim) {
       if (claim.limit <= 0 || claim.tasks?.length === 0) return [];

@@ -120,3 +120,9 @@ export interface FiringStore {
    */
   failUnservedJobs(query: UnservedJobs): Promise<Job[]>;
 }
+
+/** The half of `FiringStore` each dialect keeps in `firing.ts`: due schedules become jobs. */
+export type ScheduleFiring = Pick<FiringStore, 'earliestNextRunAt' | 'acquireDueSchedules'>;
+
+/** The other half, in each dialect's `job-queue.ts`: claim, hand over or back, finish, recover, fail the unserved. */
+export type JobQueue = Omit<FiringStore, keyof ScheduleFiring>;

@@ -3,7 +3,7 @@ import { count, desc, eq, min, sql } from 'drizzle-orm';
 import { executedChanges, scheduleChange } from '../change-records.ts';
 import { extendMissed } from '../job-transitions.ts';
 import { unlogged } from '../outcome.ts';
-import type { FiringStore } from '../ports/firing-store.ts';
+import type { ScheduleFiring } from '../ports/firing-store.ts';
 import { activeJobsWhere, armedWhere, dueOrder, dueWhere } from '../query-conditions.ts';
 import {
   ADVANCED_SCHEDULE_COLUMNS,
@@ -17,13 +17,11 @@ import type { SqliteContext } from './context.ts';
 import { bound, columnEncoder, jsonListItems, placeholders, rowPlaceholders } from './prepared.ts';
 import { jobs, schedules } from './schema.ts';
 
-type FiringMethods = Pick<FiringStore, 'earliestNextRunAt' | 'acquireDueSchedules'>;
-
 /**
  * The run loop's firing: when the next schedule is due, and due schedules planned into jobs in
  * one transaction with their new fire times.
  */
-export function sqliteFiringMethods({ db, write }: SqliteContext): FiringMethods {
+export function sqliteFiringMethods({ db, write }: SqliteContext): ScheduleFiring {
   const encodeSchedule = columnEncoder(schedules);
   const encodeJob = columnEncoder(jobs);
   // The hot path's statements, prepared once (see prepared.ts). The rows they write are

@@ -10,7 +10,7 @@ import {
   planUnserved,
 } from '../job-transitions.ts';
 import { expectRow, ok, unlogged } from '../outcome.ts';
-import type { FinishJob, FiringStore } from '../ports/firing-store.ts';
+import type { FinishJob, JobQueue } from '../ports/firing-store.ts';
 import {
   claimableWhere,
   claimOrder,
@@ -25,19 +25,7 @@ import type { SqliteContext } from './context.ts';
 import { bound, columnEncoder, jsonListItems, placeholders, preparedByKey } from './prepared.ts';
 import { jobs } from './schema.ts';
 
-/** The run loop's job queue: claim, hand to a handler or back, finish, recover, fail the unserved. */
-type JobQueueMethods = Pick<
-  FiringStore,
-  | 'claimJobs'
-  | 'releaseJobs'
-  | 'recordHandoffs'
-  | 'finishJobs'
-  | 'earliestPendingAt'
-  | 'recoverRunningJobs'
-  | 'failUnservedJobs'
->;
-
-export function sqliteJobQueueMethods({ db, write }: SqliteContext): JobQueueMethods {
+export function sqliteJobQueueMethods({ db, write }: SqliteContext): JobQueue {
   const encodeJob = columnEncoder(jobs);
   // The hot paths' statements, prepared once (see prepared.ts).
   const jobsByIds = db
