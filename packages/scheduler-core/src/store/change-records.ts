@@ -68,7 +68,7 @@ export function chunks<T>(items: readonly T[], size = 500): T[][] {
   return result;
 }
 
-/** A snapshot's state as the records of creating it, kept for one zone (see `Store.readSnapshot`). */
+/** A snapshot's state as the records of creating it, kept for one zone (see `ChangeFeed.readSnapshot`). */
 export function snapshotRecords(
   projector: ChangeProjector | undefined,
   zone: string,
